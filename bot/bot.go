@@ -1,0 +1,100 @@
+// Package bot is Baton's Slack side: the Socket Mode loop that acks every
+// envelope before slow work, the handlers that turn payloads into plain
+// inputs and routing decisions, and the outbox worker that delivers what the
+// store recorded. It talks to the store through the small interfaces below.
+package bot
+
+import (
+	"cmp"
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/routing"
+)
+
+// Handoffs is what the bot needs from the store to run handoffs.
+type Handoffs interface {
+	CreateHandoff(ctx context.Context, in routing.NewHandoff) (routing.Handoff, bool, error)
+	Claim(ctx context.Context, id int64, user string, now time.Time) (routing.Handoff, bool, error)
+	Handoff(ctx context.Context, id int64) (routing.Handoff, error)
+	SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error
+}
+
+// Outbox is what the delivery worker needs from the store.
+type Outbox interface {
+	LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error)
+	MarkDelivered(ctx context.Context, id int64, now time.Time) error
+	MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
+}
+
+// Store is everything the bot needs from persistence.
+type Store interface {
+	Handoffs
+	Outbox
+}
+
+// Config holds what the bot is built with.
+type Config struct {
+	// Policy is the routing policy (pools, clocks).
+	Policy routing.Policy
+	// API is the Slack Web API client, built with the bot token.
+	API *slack.Client
+	Store Store
+	Log   zerolog.Logger
+	// Now is the clock; tests inject one. Default time.Now.
+	Now func() time.Time
+	// SubmitTimeout bounds the work done before a view_submission is acked:
+	// Slack waits 3 s, and the passer must see an error rather than nothing.
+	// Default 2 s.
+	SubmitTimeout time.Duration
+	// OutboxPoll is how often the delivery worker looks for due notices that
+	// no in-process wake-up announced (another replica's, retries). Default 250 ms.
+	OutboxPoll time.Duration
+}
+
+// Bot handles Slack interactions and delivers the outbox.
+type Bot struct {
+	cfg    Config
+	clock  render.Clock
+	log    zerolog.Logger
+	wake   chan struct{}
+	dms    sync.Map // user ID → DM channel ID, so a DM costs one call, not two
+	online atomic.Bool
+	work   sync.WaitGroup // handlers in flight, waited for on shutdown
+}
+
+// New builds a bot; Run starts it.
+func New(cfg Config) *Bot {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
+	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 250*time.Millisecond)
+	return &Bot{
+		cfg:   cfg,
+		clock: render.Clock{Location: cfg.Policy.Location},
+		log:   cfg.Log,
+		wake:  make(chan struct{}, 1),
+	}
+}
+
+// Connected reports whether the Socket Mode connection is up; it backs the
+// readiness probe.
+func (b *Bot) Connected() bool { return b.online.Load() }
+
+func (b *Bot) now() time.Time { return b.cfg.Now() }
+
+// wakeOutbox tells the delivery worker there is something new, so a claim
+// reaches Slack in milliseconds instead of at the next poll.
+func (b *Bot) wakeOutbox() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}

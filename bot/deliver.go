@@ -1,0 +1,163 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/routing"
+)
+
+const (
+	// outboxLease is how long a leased notice is ours; a replica that dies
+	// mid-delivery releases it by letting it lapse.
+	outboxLease = 30 * time.Second
+	// outboxBatch is how many notices one pass leases.
+	outboxBatch = 32
+	// outboxParallel bounds concurrent Slack calls from one replica.
+	outboxParallel = 8
+	// maxRetryDelay caps the backoff, so a notice blocked by a fixable
+	// problem (the app not invited to the channel) goes out minutes after
+	// the fix, not hours.
+	maxRetryDelay = 5 * time.Minute
+)
+
+// deliverLoop delivers due notices until ctx is cancelled: at once when woken
+// by this process's own state changes, and every OutboxPoll for the rest
+// (retries, other replicas' notices, notices left by a crash).
+func (b *Bot) deliverLoop(ctx context.Context) {
+	ticker := time.NewTicker(b.cfg.OutboxPoll)
+	defer ticker.Stop()
+	for {
+		n, err := b.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("outbox pass failed")
+		}
+		if n == outboxBatch {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+// DeliverDue leases the notices that are due and delivers them, returning
+// how many it leased. Each notice is marked delivered, or failed with a
+// retry time, so nothing leased is forgotten.
+func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
+	ctx, cancel := detached(ctx, outboxLease)
+	defer cancel()
+	notices, err := b.cfg.Store.LeaseNotices(ctx, b.now(), outboxLease, outboxBatch)
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, outboxParallel)
+	var wg sync.WaitGroup
+	for _, n := range notices {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			b.deliverOne(ctx, n)
+		})
+	}
+	wg.Wait()
+	return len(notices), nil
+}
+
+func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
+	log := b.log.With().Int64("notice", n.ID).Str("kind", string(n.Kind)).Int64("handoff", n.HandoffID).Int("attempt", n.Attempts).Logger()
+	err := b.deliver(ctx, n.Notice)
+	if err == nil {
+		if err := b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()); err != nil {
+			// The lease lapses and the notice goes again: at least once.
+			log.Error().Err(err).Msg("notice delivered but not marked")
+		}
+		return
+	}
+	retryAt := b.now().Add(retryDelay(n.Attempts, err))
+	log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
+	if err := b.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
+		log.Error().Err(err).Msg("could not record failed delivery; the lease will lapse")
+	}
+}
+
+// retryDelay waits what Slack asks on a 429, else backs off exponentially
+// from one second.
+func retryDelay(attempts int, err error) time.Duration {
+	var limited *slack.RateLimitedError
+	if errors.As(err, &limited) {
+		return max(limited.RetryAfter, time.Second)
+	}
+	d := time.Second << min(max(attempts-1, 0), 10)
+	return min(d, maxRetryDelay)
+}
+
+// deliver renders a notice from the handoff's current state and sends it.
+func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
+	h, err := b.cfg.Store.Handoff(ctx, n.HandoffID)
+	if err != nil {
+		return err
+	}
+	switch n.Kind {
+	case routing.NoticeChannelMessage:
+		return b.syncChannelMessage(ctx, h)
+	case routing.NoticePasserSent:
+		return b.dm(ctx, n.Recipient, b.clock.PasserSent(h))
+	case routing.NoticeOwnerBrief:
+		return b.dm(ctx, n.Recipient, b.clock.OwnerBrief(h))
+	case routing.NoticePasserClaimed:
+		return b.dm(ctx, n.Recipient, b.clock.PasserClaimed(h))
+	}
+	return fmt.Errorf("unknown notice kind %q", n.Kind)
+}
+
+// syncChannelMessage posts the handoff's message the first time and updates
+// it afterwards, always from the current state, so delivering twice or late
+// shows the truth rather than a stale step.
+func (b *Bot) syncChannelMessage(ctx context.Context, h routing.Handoff) error {
+	msg := b.clock.ChannelMessage(h)
+	if h.MessageTS == "" {
+		_, ts, err := b.cfg.API.PostMessageContext(ctx, h.Channel, msg.Options()...)
+		if err != nil {
+			return fmt.Errorf("post handoff %d in %s: %w", h.ID, h.Channel, err)
+		}
+		return b.cfg.Store.SetMessageTS(ctx, h.ID, ts, b.now())
+	}
+	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, h.Channel, h.MessageTS, msg.Options()...); err != nil {
+		return fmt.Errorf("update handoff %d message %s: %w", h.ID, h.MessageTS, err)
+	}
+	return nil
+}
+
+// dm sends msg to user in their DM with Baton.
+func (b *Bot) dm(ctx context.Context, user string, msg render.Message) error {
+	channel, err := b.dmChannel(ctx, user)
+	if err != nil {
+		return err
+	}
+	if _, _, err := b.cfg.API.PostMessageContext(ctx, channel, msg.Options()...); err != nil {
+		return fmt.Errorf("dm %s: %w", user, err)
+	}
+	return nil
+}
+
+func (b *Bot) dmChannel(ctx context.Context, user string) (string, error) {
+	if ch, ok := b.dms.Load(user); ok {
+		return ch.(string), nil
+	}
+	ch, _, _, err := b.cfg.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return "", fmt.Errorf("open dm with %s: %w", user, err)
+	}
+	b.dms.Store(user, ch.ID)
+	return ch.ID, nil
+}

@@ -1,0 +1,186 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/batonhq/baton/routing"
+)
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func section(text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(Truncate(text, MaxSectionText)), nil, nil)
+}
+
+func contextLine(text string) *slack.ContextBlock {
+	return slack.NewContextBlock("", mrkdwn(Truncate(text, MaxContextText)))
+}
+
+// Message is a Slack message: the notification text and the blocks.
+type Message struct {
+	// Text drives notifications and is what screen readers and old clients
+	// show, so it carries the mention as well as the blocks.
+	Text   string        `json:"text"`
+	Blocks []slack.Block `json:"blocks"`
+}
+
+// Options returns the message as slack-go message options.
+func (m Message) Options() []slack.MsgOption {
+	return []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
+}
+
+// Clock formats times for people: Slack's <!date> token shows each reader
+// their own time zone; the fallback, for clients that can't, uses Location.
+type Clock struct {
+	Location *time.Location
+}
+
+func (c Clock) date(t time.Time, format string) string {
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.In(loc).Format("15:04:05 MST"))
+}
+
+// Wait formats how long something took, the way people say it: "14 s",
+// "3 min", "2 h".
+func Wait(d time.Duration) string {
+	s := math.Round(d.Seconds())
+	switch {
+	case s < 120:
+		return fmt.Sprintf("%d s", int(s))
+	case s < 2*3600:
+		return fmt.Sprintf("%d min", int(s/60))
+	default:
+		return fmt.Sprintf("%d h", int(s/3600))
+	}
+}
+
+func company(h routing.Handoff) string { return userText(h.Lead.Company, MaxHeaderText) }
+
+func contactLine(l routing.Lead) string {
+	line := userText(l.ContactName, routing.MaxNameLength*5)
+	if l.ContactTitle != "" {
+		line += ", " + userText(l.ContactTitle, routing.MaxNameLength*5)
+	}
+	return line
+}
+
+// ChannelMessage is the handoff's message in the pool's channel, rendered
+// from its current state: open with a Claim button and the deadline, or
+// claimed, or cancelled. Rendering from state rather than from the event
+// that changed it makes every update idempotent and lets a late update
+// never show an older truth.
+func (c Clock) ChannelMessage(h routing.Handoff) Message {
+	co := company(h)
+	brief := []slack.Block{
+		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			mrkdwn("*Contact*\n" + contactLine(h.Lead)),
+			mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
+		}, nil),
+	}
+	if h.Lead.Notes != "" {
+		brief = append(brief, section("*Notes*\n"+userText(h.Lead.Notes, 2500)))
+	}
+	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
+
+	switch h.State {
+	case routing.StateClaimed:
+		wait := Wait(h.TimeToClaim())
+		head := fmt.Sprintf("✅ *Claimed by <@%s> in %s* — %s", h.OwnerID, wait, co)
+		foot := id
+		if h.ClaimedLate() {
+			foot = fmt.Sprintf("Claimed %s after the %s window closed · %s", Wait(h.ClaimedAt.Sub(h.ClaimDeadline)), Wait(h.ClaimDeadline.Sub(h.CreatedAt)), id)
+		}
+		blocks := append([]slack.Block{section(head)}, brief...)
+		blocks = append(blocks, contextLine(foot))
+		return Message{Text: fmt.Sprintf("Claimed by <@%s> in %s — %s", h.OwnerID, wait, co), Blocks: blocks}
+	case routing.StateCancelled:
+		blocks := append([]slack.Block{section("✖️ *Cancelled* — " + co)}, brief...)
+		blocks = append(blocks, contextLine(id))
+		return Message{Text: "Handoff cancelled — " + co, Blocks: blocks}
+	}
+
+	claim := slack.NewButtonBlockElement(ActionClaim, strconv.FormatInt(h.ID, 10), plain("Claim"))
+	claim.Style = slack.StylePrimary
+	blocks := append([]slack.Block{section("<!channel> 🔥 *Hot lead transferring — " + co + "*")}, brief...)
+	blocks = append(blocks,
+		contextLine(fmt.Sprintf("⏱ Claim by %s · %s", c.date(h.ClaimDeadline, "{time_secs}"), id)),
+		slack.NewActionBlock("handoff_actions", claim),
+	)
+	return Message{Text: "<!channel> 🔥 Hot lead transferring — " + co, Blocks: blocks}
+}
+
+// PasserSent tells the passer, privately, that the lead is out.
+func (c Clock) PasserSent(h routing.Handoff) Message {
+	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have until %s to claim it; I'll tell you who picks it up. Keep the prospect on the line.",
+		company(h), h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
+	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+}
+
+// OwnerBrief is the full brief the new owner gets by DM: everything the
+// passer learned, so the prospect never repeats themselves.
+func (c Clock) OwnerBrief(h routing.Handoff) Message {
+	l := h.Lead
+	head := fmt.Sprintf("🎯 *You own %s* — the prospect is waiting on the line with <@%s>.", company(h), h.PasserID)
+	fields := []*slack.TextBlockObject{
+		mrkdwn("*Contact*\n" + contactLine(l)),
+		mrkdwn("*Phone*\n" + userText(l.Phone, 40)),
+		mrkdwn("*Email*\n" + userText(l.Email, routing.MaxEmailLength*5)),
+		mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
+	}
+	blocks := []slack.Block{section(head), slack.NewSectionBlock(nil, fields, nil)}
+	if l.Notes != "" {
+		blocks = append(blocks, section("*Notes*\n"+userText(l.Notes, MaxSectionText-10)))
+	}
+	blocks = append(blocks, contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim()))))
+	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: blocks}
+}
+
+// PasserClaimed tells the passer who is coming, with a warm-intro line to say
+// so the prospect hears they won't have to start over.
+func (c Clock) PasserClaimed(h routing.Handoff) Message {
+	text := fmt.Sprintf("🤝 <@%s> claimed *%s* in %s and is joining now.", h.OwnerID, company(h), Wait(h.TimeToClaim()))
+	intro := fmt.Sprintf("Say: _“I have <@%s> joining us. I've briefed them on everything we discussed, so you won't have to repeat yourself.”_", h.OwnerID)
+	return Message{Text: text, Blocks: []slack.Block{section(text), section(intro)}}
+}
+
+// ClaimRefused explains privately why a click on Claim did not make the
+// clicker the owner.
+func ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool) string {
+	switch r.Code {
+	case routing.RefusedAlreadyClaimed:
+		return fmt.Sprintf("<@%s> already has this lead.", r.Owner)
+	case routing.RefusedOwnedByYou:
+		return "You already own this lead; the full brief is in your DMs from Baton."
+	case routing.RefusedCancelled:
+		return "This handoff was cancelled; there is nothing to claim."
+	case routing.RefusedNotInPool:
+		msg := fmt.Sprintf("Only members of the *%s* pool can claim this lead, and you are not in the pool.", userText(pool.Name, 100))
+		if len(pool.Managers) > 0 {
+			msg += fmt.Sprintf(" Ask <@%s> if you should be.", pool.Managers[0])
+		}
+		return msg
+	}
+	return "You can't claim this lead."
+}
+
+// Texts for failures people must understand without reading a log.
+const (
+	HandoffGone      = "I can't find that handoff any more, so nothing was claimed."
+	ClaimFailed      = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
+	SaveFailed       = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Transfer now again in a moment."
+	OpenModalFailed  = "Baton couldn't open the handoff form. Please type /handoff again."
+)

@@ -1,0 +1,25 @@
+package render
+
+import "github.com/batonhq/baton/routing"
+
+// Identifiers Slack sends back in payloads. The bot parses by these, so they
+// live next to the blocks that carry them.
+const (
+	// CallbackHandoff is the callback_id of the /handoff modal.
+	CallbackHandoff = "handoff_submit"
+	// ActionClaim is the action_id of the Claim button; its value is the
+	// handoff id, which is looked up and checked, never trusted.
+	ActionClaim = "claim"
+	// ActionInput is the action_id of every input in the modal; the block_id
+	// names the field.
+	ActionInput = "input"
+	// ConsentValue is the value of the consent checkbox option.
+	ConsentValue = "agreed"
+)
+
+// ModalFields lists the modal's input blocks in order. Their block_ids are the
+// routing field names, so per-field errors map straight onto them.
+var ModalFields = []routing.Field{
+	routing.FieldCompany, routing.FieldContactName, routing.FieldContactTitle,
+	routing.FieldPhone, routing.FieldEmail, routing.FieldNotes, routing.FieldConsent,
+}

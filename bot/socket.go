@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/batonhq/baton/bot/render"
+)
+
+// Run connects to Slack over Socket Mode and handles envelopes until ctx is
+// cancelled, while the outbox worker delivers notices. It returns when both
+// have stopped and every handler in flight has finished.
+func (b *Bot) Run(ctx context.Context, smc *socketmode.Client) error {
+	outboxDone := make(chan struct{})
+	go func() {
+		defer close(outboxDone)
+		b.deliverLoop(ctx)
+	}()
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- smc.RunContext(ctx) }()
+
+	var err error
+loop:
+	for {
+		select {
+		case evt := <-smc.Events:
+			b.dispatch(ctx, smc, evt)
+		case err = <-runErr:
+			break loop
+		}
+	}
+	b.online.Store(false)
+	b.work.Wait()
+	<-outboxDone
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("socket mode: %w", err)
+}
+
+// dispatch acks each envelope before any slow work, then hands the work to a
+// goroutine so the loop never waits on Slack or the database. The exception
+// is a modal submission: its ack carries the answer (errors or close), so it
+// is acked by its handler, which is bounded by SubmitTimeout.
+func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		b.online.Store(true)
+		b.log.Info().Msg("socket mode connected")
+	case socketmode.EventTypeConnecting:
+		b.online.Store(false)
+	case socketmode.EventTypeConnectionError:
+		b.online.Store(false)
+		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			b.log.Warn().Err(e.ErrorObj).Int("attempt", e.Attempt).Dur("backoff", e.Backoff).Msg("socket mode connection failed; retrying")
+		}
+	case socketmode.EventTypeInvalidAuth:
+		b.online.Store(false)
+		b.log.Error().Msg("Slack rejected SLACK_APP_TOKEN (invalid auth)")
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		sub, arg := parseCommandText(cmd.Text)
+		if sub == "help" {
+			b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": helpText})
+			return
+		}
+		b.ack(smc, evt.Request, nil)
+		b.spawn(func() { b.openHandoffModal(ctx, cmd, arg) })
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			return
+		}
+		b.interactive(ctx, smc, evt.Request, &cb)
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request != nil {
+			b.ack(smc, evt.Request, nil)
+		}
+		if api, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+			if home, ok := api.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
+				b.spawn(func() { b.publishHome(ctx, home.User) })
+			}
+		}
+	case socketmode.EventTypeErrorBadMessage:
+		if e, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			b.log.Warn().Err(e.Cause).Msg("unreadable socket mode message dropped")
+		}
+	}
+}
+
+func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		b.spawn(func() { b.ack(smc, req, b.submitHandoff(ctx, cb)) })
+	case slack.InteractionTypeBlockActions:
+		b.ack(smc, req, nil)
+		for _, action := range cb.ActionCallback.BlockActions {
+			if action.ActionID == render.ActionClaim {
+				b.spawn(func() { b.claim(ctx, cb, action) })
+			}
+		}
+	default:
+		b.ack(smc, req, nil)
+	}
+}
+
+// ack answers an envelope. A failed ack is logged: Slack will redeliver or
+// show the user a timeout, and the handlers are idempotent either way.
+func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) {
+	// Bounded: during shutdown nobody may be left to send it, and a handler
+	// must not hang on that.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := smc.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+		b.log.Warn().Err(err).Str("envelope", req.EnvelopeID).Msg("ack failed")
+	}
+}
+
+// spawn runs f as tracked work, so shutdown waits for it.
+func (b *Bot) spawn(f func()) {
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		f()
+	}()
+}
+
+const helpText = "*Baton* passes a hot lead to a closer while the prospect is on the line.\n" +
+	"• `/handoff` opens the handoff form; `/handoff Acme Corp` fills in the company.\n" +
+	"• Closers click *Claim* in the pool's channel; the first eligible click wins."

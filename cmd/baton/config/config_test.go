@@ -1,0 +1,133 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonhq/baton/cmd/baton/config"
+)
+
+// minimal is the configuration the foundation issue says must be accepted as it is.
+const minimal = `timezone: UTC
+pools:
+  - name: closers
+    channel: C0HANDOFF
+    members: [U0AE1, U0AE2, U0AE3]
+    managers: [U0MGR]
+sla:
+  claim_window: 60s
+  first_touch: 48h
+  outcome_due: 24h
+digest:
+  channel: C0HANDOFF
+  schedule: "0 9 * * 1-5"
+`
+
+func TestParseMinimal(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(minimal))
+	require.NoError(t, err)
+	p := cfg.Policy
+	require.Equal(t, "UTC", p.Location.String())
+	require.Len(t, p.Pools, 1)
+	require.Equal(t, "closers", p.Pools[0].Name)
+	require.Equal(t, "C0HANDOFF", p.Pools[0].Channel)
+	require.Equal(t, []string{"U0AE1", "U0AE2", "U0AE3"}, p.Pools[0].Members)
+	require.Equal(t, []string{"U0MGR"}, p.Pools[0].Managers)
+	require.Equal(t, 60*time.Second, p.SLA.ClaimWindow)
+	require.Equal(t, 48*time.Hour, p.SLA.FirstTouch)
+	require.Equal(t, 24*time.Hour, p.SLA.OutcomeDue)
+	require.Equal(t, "C0HANDOFF", p.Digest.Channel)
+	require.Equal(t, "0 9 * * 1-5", p.Digest.Schedule)
+	require.Equal(t, config.DefaultLocalPostgresDir, cfg.LocalPostgresDir)
+}
+
+func TestParseDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte("pools:\n  - {name: a, channel: C1A, members: [U1]}\n"))
+	require.NoError(t, err)
+	require.Equal(t, "UTC", cfg.Policy.Location.String())
+	require.Equal(t, 60*time.Second, cfg.Policy.SLA.ClaimWindow)
+	require.Equal(t, 48*time.Hour, cfg.Policy.SLA.FirstTouch)
+	require.Equal(t, 24*time.Hour, cfg.Policy.SLA.OutcomeDue)
+	require.Equal(t, "C1A", cfg.Policy.Digest.Channel, "the digest goes to the first pool's channel by default")
+	require.Equal(t, config.DefaultDigestSchedule, cfg.Policy.Digest.Schedule)
+}
+
+func TestParseErrorsNameTheKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown top-level key", minimal + "colour: blue\n", "colour: unknown key"},
+		{"unknown pool key", "pools:\n  - {name: a, channel: C1, members: [U1], chanel: C2}\n", "pools[0].chanel: unknown key"},
+		{"unknown sla key", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_windw: 60s\n", "sla.claim_windw: unknown key"},
+		{"bad duration", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: soon\n", "sla.claim_window: want a Go duration"},
+		{"bare number duration", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  first_touch: 48\n", "sla.first_touch: want a Go duration"},
+		{"negative duration", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  outcome_due: -1h\n", "sla.outcome_due: must be positive"},
+		{"tiny window", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: 10ms\n", "sla.claim_window: at least 1s"},
+		{"no pools", "timezone: UTC\n", "pools: at least one pool"},
+		{"pool without channel", "pools:\n  - {name: a, members: [U1]}\n", "pools[0].channel"},
+		{"pool without members", "pools:\n  - {name: a, channel: C1}\n", "pools[0].members: at least one member"},
+		{"second pool without members", "pools:\n  - {name: a, channel: C1, members: [U1]}\n  - {name: b, channel: C2, members: []}\n", "pools[1].members"},
+		{"pool without name", "pools:\n  - {channel: C1, members: [U1]}\n", "pools[0].name: required"},
+		{"duplicate pool", "pools:\n  - {name: a, channel: C1, members: [U1]}\n  - {name: a, channel: C2, members: [U2]}\n", "pools[1].name"},
+		{"member not an id", "pools:\n  - {name: a, channel: C1, members: [sam]}\n", "pools[0].members[0]"},
+		{"duplicate member", "pools:\n  - {name: a, channel: C1, members: [U1, U1]}\n", "pools[0].members[1]"},
+		{"manager not an id", "pools:\n  - {name: a, channel: C1, members: [U1], managers: ['#x']}\n", "pools[0].managers[0]"},
+		{"members not a list", "pools:\n  - {name: a, channel: C1, members: U1}\n", "pools[0].members: want a list"},
+		{"bad timezone", "timezone: Mars/Olympus\npools:\n  - {name: a, channel: C1, members: [U1]}\n", "timezone:"},
+		{"bad schedule", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  schedule: every morning\n", "digest.schedule:"},
+		{"bad digest channel", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  channel: general\n", "digest.channel:"},
+		{"key twice", "timezone: UTC\ntimezone: UTC\npools:\n  - {name: a, channel: C1, members: [U1]}\n", "timezone"},
+		{"not yaml", "pools: [\n", "not valid YAML"},
+		{"pools a map", "pools:\n  name: a\n", "pools: want a list"},
+	}
+	for _, tt := range tests {
+		_, err := config.Parse([]byte(tt.yaml))
+		require.Error(t, err, tt.name)
+		require.Contains(t, err.Error(), tt.want, tt.name)
+	}
+}
+
+func TestDescriptorSchedule(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte("pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  schedule: '@every 10s'\n"))
+	require.NoError(t, err)
+	require.Equal(t, "@every 10s", cfg.Policy.Digest.Schedule)
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "baton.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(minimal), 0o600))
+	_, err := config.Load(path)
+	require.NoError(t, err)
+
+	_, err = config.Load(filepath.Join(dir, "missing.yaml"))
+	require.ErrorContains(t, err, "BATON_CONFIG")
+}
+
+// TestExampleIsValid keeps the documented example loadable.
+func TestExampleIsValid(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load("../../../manifests/baton.example.yaml")
+	require.NoError(t, err)
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}]"))
+	f.Add([]byte("a: &x [*x]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := config.Parse(data)
+		if err == nil {
+			require.NotEmpty(t, cfg.Policy.Pools, "a valid config always has a pool")
+		}
+	})
+}

@@ -1,0 +1,48 @@
+package routing
+
+import "fmt"
+
+// RefusalCode says why a click on Claim did not make the clicker the owner.
+type RefusalCode string
+
+// The reasons a claim is refused.
+const (
+	RefusedNotInPool      RefusalCode = "not_in_pool"
+	RefusedAlreadyClaimed RefusalCode = "already_claimed"
+	RefusedOwnedByYou     RefusalCode = "owned_by_you"
+	RefusedCancelled      RefusalCode = "cancelled"
+)
+
+// ClaimRefusal is the typed error for a claim that cannot succeed. Owner is
+// set when someone already holds the lead, so the clicker can be told who.
+type ClaimRefusal struct {
+	Code  RefusalCode
+	Owner string
+}
+
+func (r *ClaimRefusal) Error() string {
+	if r.Owner != "" {
+		return fmt.Sprintf("claim refused: %s (owner %s)", r.Code, r.Owner)
+	}
+	return fmt.Sprintf("claim refused: %s", r.Code)
+}
+
+// CheckClaim decides whether user may claim h, a handoff of pool, as the
+// handoff stands now. It returns nil when the claim may be attempted; the
+// store's conditional update still decides the race between eligible
+// clickers, so a nil here is permission to try, not a win.
+func CheckClaim(h Handoff, pool Pool, user string) *ClaimRefusal {
+	switch h.State {
+	case StateClaimed:
+		if h.OwnerID == user {
+			return &ClaimRefusal{Code: RefusedOwnedByYou, Owner: user}
+		}
+		return &ClaimRefusal{Code: RefusedAlreadyClaimed, Owner: h.OwnerID}
+	case StateCancelled:
+		return &ClaimRefusal{Code: RefusedCancelled}
+	}
+	if !pool.IsMember(user) {
+		return &ClaimRefusal{Code: RefusedNotInPool}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batonhq/baton/routing"
+)
+
+func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.Notice) error {
+	for _, n := range notices {
+		var handoffID *int64
+		if n.HandoffID != 0 {
+			handoffID = &n.HandoffID
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after)
+			VALUES ($1, $2, $3, $4, $5, $5)`,
+			n.OrderingKey(), n.Kind, handoffID, n.Recipient, now); err != nil {
+			return fmt.Errorf("enqueue %s: %w", n.Kind, err)
+		}
+	}
+	return nil
+}
+
+// LeaseNotices takes up to limit notices that are due, at most one per
+// ordering key (the oldest undelivered one), and leases them until now+lease
+// so that no other worker or replica delivers them meanwhile. A worker that
+// dies mid-delivery loses its lease and the notice is delivered again later:
+// delivery is at least once, and the bot makes each delivery idempotent.
+func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH head AS (
+			SELECT DISTINCT ON (ordering_key) id, deliver_after, leased_until
+			FROM outbox
+			WHERE delivered_at IS NULL
+			ORDER BY ordering_key, id
+		), due AS (
+			SELECT id FROM head
+			WHERE deliver_after <= $1 AND (leased_until IS NULL OR leased_until <= $1)
+			ORDER BY id
+			LIMIT $3
+		)
+		-- The conditions are repeated on o because PostgreSQL re-checks them
+		-- on the newest row version when another worker leased it meanwhile.
+		UPDATE outbox o SET leased_until = $2, attempts = o.attempts + 1
+		FROM due
+		WHERE o.id = due.id
+		  AND o.delivered_at IS NULL
+		  AND (o.leased_until IS NULL OR o.leased_until <= $1)
+		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient`,
+		now, now.Add(lease), limit)
+	if err != nil {
+		return nil, fmt.Errorf("lease notices: %w", err)
+	}
+	notices, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.PendingNotice, error) {
+		var n routing.PendingNotice
+		err := row.Scan(&n.ID, &n.Attempts, &n.Kind, &n.HandoffID, &n.Recipient)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease notices: %w", err)
+	}
+	return notices, nil
+}
+
+// MarkDelivered records that a notice reached Slack.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, now time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE outbox SET delivered_at = $2, leased_until = NULL, last_error = '' WHERE id = $1`, id, now); err != nil {
+		return fmt.Errorf("mark notice %d delivered: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed delivery and when to try again. The notice keeps
+// its place at the head of its ordering key, so later notices wait for it.
+func (s *Store) MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error {
+	msg := cause.Error()
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE outbox SET deliver_after = $2, leased_until = NULL, last_error = $3 WHERE id = $1`, id, retryAt, msg); err != nil {
+		return fmt.Errorf("mark notice %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// PendingCount is how many notices wait for delivery; it backs readiness
+// diagnostics and tests that wait for the outbox to drain.
+func (s *Store) PendingCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending notices: %w", err)
+	}
+	return n, nil
+}
