@@ -44,7 +44,7 @@ type Config struct {
 	// Policy is the routing policy (pools, clocks).
 	Policy routing.Policy
 	// API is the Slack Web API client, built with the bot token.
-	API *slack.Client
+	API   *slack.Client
 	Store Store
 	Log   zerolog.Logger
 	// Now is the clock; tests inject one. Default time.Now.

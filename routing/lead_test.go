@@ -19,7 +19,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"0044 20 7946 0958", "+442079460958", true},
 		{"+49.30.1234.5678", "+493012345678", true},
 		{"  +33 1 23 45 67 89 ", "+33123456789", true},
-		{"415 555 0100", "", false},   // no country code: refused, not guessed
+		{"415 555 0100", "", false},    // no country code: refused, not guessed
 		{"+1 415 CALL NOW", "", false}, // letters
 		{"+1234", "", false},           // too short
 		{"+1234567890123456", "", false},

@@ -179,8 +179,8 @@ func ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool) string {
 
 // Texts for failures people must understand without reading a log.
 const (
-	HandoffGone      = "I can't find that handoff any more, so nothing was claimed."
-	ClaimFailed      = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
-	SaveFailed       = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Transfer now again in a moment."
-	OpenModalFailed  = "Baton couldn't open the handoff form. Please type /handoff again."
+	HandoffGone     = "I can't find that handoff any more, so nothing was claimed."
+	ClaimFailed     = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
+	SaveFailed      = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Transfer now again in a moment."
+	OpenModalFailed = "Baton couldn't open the handoff form. Please type /handoff again."
 )
