@@ -32,6 +32,11 @@ func (r *ClaimRefusal) Error() string {
 // store's conditional update still decides the race between eligible
 // clickers, so a nil here is permission to try, not a win.
 func CheckClaim(h Handoff, pool Pool, user string) *ClaimRefusal {
+	// Membership first: an outsider learns the rule that applies to them,
+	// whatever state the lead is in.
+	if !pool.IsMember(user) {
+		return &ClaimRefusal{Code: RefusedNotInPool}
+	}
 	switch h.State {
 	case StateClaimed:
 		if h.OwnerID == user {
@@ -40,9 +45,6 @@ func CheckClaim(h Handoff, pool Pool, user string) *ClaimRefusal {
 		return &ClaimRefusal{Code: RefusedAlreadyClaimed, Owner: h.OwnerID}
 	case StateCancelled:
 		return &ClaimRefusal{Code: RefusedCancelled}
-	}
-	if !pool.IsMember(user) {
-		return &ClaimRefusal{Code: RefusedNotInPool}
 	}
 	return nil
 }

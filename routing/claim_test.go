@@ -25,7 +25,7 @@ func TestCheckClaim(t *testing.T) {
 		{"outsider on open", open, "UX", routing.RefusedNotInPool, ""},
 		{"manager who is not a member", open, "UM", routing.RefusedNotInPool, ""},
 		{"member on claimed", claimed, "U2", routing.RefusedAlreadyClaimed, "U1"},
-		{"outsider on claimed is told who has it", claimed, "UX", routing.RefusedAlreadyClaimed, "U1"},
+		{"outsider on claimed is told they are not in the pool", claimed, "UX", routing.RefusedNotInPool, ""},
 		{"owner clicks again", claimed, "U1", routing.RefusedOwnedByYou, "U1"},
 		{"cancelled", cancelled, "U1", routing.RefusedCancelled, ""},
 	}

@@ -1,0 +1,30 @@
+# Baton. `make run` runs the bot; `make test` runs what CI runs.
+GO ?= go
+
+.PHONY: run build test vet fmt-check fuzz clean
+
+build:
+	$(GO) build -o bin/baton ./cmd/baton
+
+run: build
+	./bin/baton run
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt wants to rewrite:"; echo "$$out"; exit 1; fi
+
+# The whole suite, with the race detector, against real PostgreSQL (started
+# by the tests themselves) and the project's fake Slack. No network, no tokens.
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+# A short run of every fuzz target (payload decoders, config loader).
+fuzz:
+	$(GO) test ./bot -run '^$$' -fuzz FuzzParseInteraction -fuzztime 30s
+	$(GO) test ./cmd/baton/config -run '^$$' -fuzz FuzzParse -fuzztime 30s
+
+clean:
+	rm -rf bin

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/cmd/baton/config"
+	"github.com/batonhq/baton/store"
+	"github.com/batonhq/baton/store/localpg"
+)
+
+// Main is the whole program, wired: config, logger, database, Slack client,
+// bot, HTTP probes. Tests start it whole, with their own environment and
+// writers, exactly as the binary does.
+type Main struct {
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	// Now is the clock handed to the bot; nil means time.Now.
+	Now func() time.Time
+
+	addr      atomic.Pointer[string]
+	listening chan struct{}
+}
+
+// NewMain returns a Main reading the real environment.
+func NewMain() *Main {
+	return &Main{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, listening: make(chan struct{})}
+}
+
+const usage = `Baton passes hot sales leads to closers in Slack, live.
+
+Usage:
+  baton [run]            run the bot (default)
+  baton migrate          apply database migrations and exit
+  baton check-config     validate the configuration file (BATON_CONFIG) without connecting
+  baton help             show this help
+
+Environment:
+  SLACK_BOT_TOKEN   Bot User OAuth Token (xoxb-…), required by run
+  SLACK_APP_TOKEN   App-Level Token with connections:write (xapp-…), required by run
+  SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
+  DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
+                    started under local_postgres.dir (default .baton/postgres)
+  BATON_CONFIG      configuration file (default ./baton.yaml)
+  BATON_HTTP_ADDR   address for /healthz and /readyz (default 127.0.0.1:8080)
+  LOG_LEVEL         debug, info, warn or error (default info)
+  LOG_FORMAT        json (default) or console
+`
+
+// Run runs the subcommand named by args[0] (default run) until it finishes
+// or ctx is cancelled.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cmd := "run"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	env := readEnv(m.Getenv)
+	switch cmd {
+	case "run":
+		return m.run(ctx, env)
+	case "migrate":
+		return m.migrate(ctx, env)
+	case "check-config":
+		return m.checkConfig(env)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(m.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// HTTPAddr waits until the HTTP probes listen and returns their address
+// (useful with BATON_HTTP_ADDR=127.0.0.1:0).
+func (m *Main) HTTPAddr(ctx context.Context) (string, error) {
+	select {
+	case <-m.listening:
+		return *m.addr.Load(), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (m *Main) checkConfig(env Env) error {
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	p := cfg.Policy
+	var names []string
+	for _, pool := range p.Pools {
+		names = append(names, pool.Name)
+	}
+	fmt.Fprintf(m.Stdout, "%s is valid: %d pool(s) (%s), claim window %s, digest %q in %s\n",
+		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location)
+	return nil
+}
+
+func (m *Main) migrate(ctx context.Context, env Env) error {
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	log := m.logger(env)
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	pool.Close()
+	fmt.Fprintln(m.Stdout, "migrations applied")
+	return nil
+}
+
+func (m *Main) run(ctx context.Context, env Env) error {
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	if err := env.checkTokens(); err != nil {
+		return err
+	}
+	log := m.logger(env)
+
+	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken))
+	authCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	auth, err := api.AuthTestContext(authCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("SLACK_BOT_TOKEN rejected by Slack (auth.test at %s): %w", env.APIURL, err)
+	}
+	log.Info().Str("team", auth.Team).Str("bot_user", auth.UserID).Msg("authenticated with Slack")
+
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	st := store.New(pool)
+
+	b := bot.New(bot.Config{Policy: cfg.Policy, API: api, Store: st, Log: log, Now: m.Now})
+
+	srv, err := m.serveHTTP(env.HTTPAddr, st, b, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+
+	log.Info().Int("pools", len(cfg.Policy.Pools)).Msg("baton running")
+	err = b.Run(ctx, socketmode.New(api))
+	log.Info().Msg("baton stopped")
+	return err
+}
+
+// openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
+// it is unset, and migrates. The returned func closes the pool and stops a
+// local server.
+func (m *Main) openDatabase(ctx context.Context, env Env, cfg config.Config, log zerolog.Logger) (*pgxpool.Pool, func(), error) {
+	url := env.DatabaseURL
+	stopLocal := func() {}
+	if url == "" {
+		log.Info().Str("dir", cfg.LocalPostgresDir).Msg("DATABASE_URL is unset: starting a local PostgreSQL")
+		local, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.LocalPostgresDir, Log: m.Stderr})
+		if err != nil {
+			if errors.Is(err, localpg.ErrNoServerBinaries) {
+				return nil, nil, fmt.Errorf("DATABASE_URL is unset and %w", err)
+			}
+			return nil, nil, fmt.Errorf("DATABASE_URL is unset and the local PostgreSQL did not start: %w", err)
+		}
+		url = local.URL()
+		stopLocal = func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := local.Stop(stopCtx); err != nil {
+				log.Warn().Err(err).Msg("local PostgreSQL did not stop cleanly")
+			}
+		}
+	}
+	pool, err := store.Connect(ctx, url)
+	if err != nil {
+		stopLocal()
+		return nil, nil, fmt.Errorf("database (DATABASE_URL): %w", err)
+	}
+	if err := store.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		stopLocal()
+		return nil, nil, err
+	}
+	return pool, func() { pool.Close(); stopLocal() }, nil
+}
+
+func (m *Main) logger(env Env) zerolog.Logger {
+	level, err := zerolog.ParseLevel(strings.ToLower(env.LogLevel))
+	if err != nil || level == zerolog.NoLevel {
+		level = zerolog.InfoLevel
+	}
+	var out io.Writer = m.Stderr
+	if strings.EqualFold(env.LogFormat, "console") {
+		out = zerolog.ConsoleWriter{Out: m.Stderr, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+}
+
+// serveHTTP starts the probes: /healthz says the process is up; /readyz says
+// it can do its job, with the database answering and Socket Mode connected.
+func (m *Main) serveHTTP(addr string, st *store.Store, b *bot.Bot, log zerolog.Logger) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		var problems []string
+		if err := st.Ping(ctx); err != nil {
+			problems = append(problems, "database unreachable")
+		}
+		if !b.Connected() {
+			problems = append(problems, "socket mode not connected")
+		}
+		if len(problems) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, strings.Join(problems, "; "))
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("BATON_HTTP_ADDR %s: %w", addr, err)
+	}
+	bound := ln.Addr().String()
+	m.addr.Store(&bound)
+	close(m.listening)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Msg("http server stopped")
+		}
+	}()
+	log.Info().Str("addr", bound).Msg("http probes listening")
+	return srv, nil
+}
