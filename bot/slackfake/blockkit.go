@@ -1,0 +1,418 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind says what surface a Block Kit payload is for; the limits differ.
+type Kind string
+
+// Surfaces understood by ValidateBlocks.
+const (
+	// KindMessage validates a message's blocks array.
+	KindMessage Kind = "message"
+	// KindModal validates a whole modal view object (title, submit,
+	// private_metadata, ... and its blocks).
+	KindModal Kind = "modal"
+)
+
+// Limits documented in Slack's Block Kit reference. Slack rejects payloads
+// that exceed them with invalid_blocks, so a bot that only ever met a lenient
+// mock would fail in production on, say, a long ticket title in a header.
+const (
+	maxMessageText   = 40000
+	maxMessageBlocks = 50
+	maxModalBlocks   = 100
+	maxID            = 255 // block_id, action_id, callback_id, external_id
+	maxSectionText   = 3000
+	maxSectionFields = 10
+	maxFieldText     = 2000
+	maxHeaderText    = 150
+	maxContextItems  = 10
+	maxActionsItems  = 25
+	maxButtonText    = 75
+	maxButtonValue   = 2000
+	maxURL           = 3000
+	maxModalTitle    = 24 // also submit and close
+	maxLabel         = 2000
+	maxPlaceholder   = 150
+	maxChoiceOptions = 10 // checkboxes, radio_buttons
+	maxOverflowOpts  = 5
+	maxSelectOptions = 100
+	maxOptionText    = 75
+	maxOptionValue   = 150
+	maxInputValue    = 3000
+	maxPrivateMeta   = 3000
+	maxAltText       = 2000
+)
+
+// ValidationError lists every Block Kit problem found in a payload, each in
+// Slack's wording with a JSON pointer, e.g.
+// "must be less than 3001 characters [json-pointer:/blocks/0/text/text]".
+type ValidationError struct {
+	Errors []string
+}
+
+// Error joins the individual problems.
+func (e *ValidationError) Error() string {
+	return "invalid_blocks: " + strings.Join(e.Errors, "; ")
+}
+
+// ValidateBlocks checks a Block Kit payload against the limits Slack
+// enforces. For KindMessage raw is the blocks array; for KindModal it is the
+// view object. It returns nil or a *ValidationError.
+//
+// Beyond length and count limits it rejects missing or empty text objects
+// (Slack answers invalid_blocks for a mrkdwn text of ""), duplicate block_ids
+// in the payload and duplicate action_ids within a block (Slack requires
+// action_id to be unique within its block only, so the same action_id in two
+// input blocks is valid).
+func ValidateBlocks(kind Kind, raw json.RawMessage) error {
+	v := &validator{blockIDs: map[string]bool{}}
+	switch kind {
+	case KindMessage:
+		var blocks []any
+		if err := json.Unmarshal(raw, &blocks); err != nil {
+			return &ValidationError{Errors: []string{"must be an array [json-pointer:/blocks]"}}
+		}
+		v.blocks("/blocks", blocks, maxMessageBlocks)
+	case KindModal:
+		var view map[string]any
+		if err := json.Unmarshal(raw, &view); err != nil || view == nil {
+			return &ValidationError{Errors: []string{"must be an object [json-pointer:/view]"}}
+		}
+		v.modal("/view", view)
+	default:
+		return fmt.Errorf("slackfake: unknown Block Kit kind %q", kind)
+	}
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &ValidationError{Errors: v.errs}
+}
+
+type validator struct {
+	errs     []string
+	blockIDs map[string]bool
+	hasInput bool
+}
+
+func (v *validator) addf(ptr, format string, args ...any) {
+	v.errs = append(v.errs, fmt.Sprintf(format, args...)+" [json-pointer:"+ptr+"]")
+}
+
+func (v *validator) maxLen(ptr, s string, limit int) {
+	if utf8.RuneCountInString(s) > limit {
+		v.addf(ptr, "must be less than %d characters", limit+1)
+	}
+}
+
+// optString checks an optional string field.
+func (v *validator) optString(ptr string, m map[string]any, key string, limit int) {
+	if _, has := m[key]; !has {
+		return
+	}
+	s, ok := m[key].(string)
+	if !ok {
+		v.addf(ptr+"/"+key, "must be a string")
+		return
+	}
+	v.maxLen(ptr+"/"+key, s, limit)
+}
+
+func (v *validator) count(ptr string, n, limit int) {
+	if n > limit {
+		v.addf(ptr, "no more than %d items allowed", limit)
+	}
+}
+
+type textRule struct {
+	max       int
+	plainOnly bool
+	optional  bool
+}
+
+// text checks a text composition object.
+func (v *validator) text(ptr string, val any, r textRule) {
+	if val == nil {
+		if !r.optional {
+			v.addf(ptr, "must provide an object")
+		}
+		return
+	}
+	m, ok := val.(map[string]any)
+	if !ok {
+		v.addf(ptr, "must be an object")
+		return
+	}
+	switch typ := str(m, "type"); {
+	case typ == "mrkdwn" && r.plainOnly:
+		v.addf(ptr+"/type", "must be a plain_text text object")
+	case typ != "mrkdwn" && typ != "plain_text":
+		v.addf(ptr+"/type", "must be plain_text or mrkdwn")
+	}
+	t, _ := m["text"].(string)
+	if t == "" {
+		v.addf(ptr+"/text", "must be more than 0 characters")
+		return
+	}
+	v.maxLen(ptr+"/text", t, r.max)
+}
+
+func (v *validator) modal(ptr string, view map[string]any) {
+	if typ := str(view, "type"); typ != "modal" {
+		v.addf(ptr+"/type", "must be modal")
+	}
+	v.text(ptr+"/title", view["title"], textRule{max: maxModalTitle, plainOnly: true})
+	v.text(ptr+"/submit", view["submit"], textRule{max: maxModalTitle, plainOnly: true, optional: true})
+	v.text(ptr+"/close", view["close"], textRule{max: maxModalTitle, plainOnly: true, optional: true})
+	v.optString(ptr, view, "private_metadata", maxPrivateMeta)
+	v.optString(ptr, view, "callback_id", maxID)
+	v.optString(ptr, view, "external_id", maxID)
+	blocks, ok := view["blocks"].([]any)
+	if !ok {
+		v.addf(ptr+"/blocks", "must provide an array")
+	}
+	v.blocks(ptr+"/blocks", blocks, maxModalBlocks)
+	if v.hasInput && view["submit"] == nil {
+		v.addf(ptr+"/submit", "must provide submit when an input block is present")
+	}
+}
+
+func (v *validator) blocks(ptr string, blocks []any, limit int) {
+	v.count(ptr, len(blocks), limit)
+	for i, b := range blocks {
+		v.block(fmt.Sprintf("%s/%d", ptr, i), b)
+	}
+}
+
+func (v *validator) block(ptr string, b any) {
+	m, ok := b.(map[string]any)
+	if !ok {
+		v.addf(ptr, "must be an object")
+		return
+	}
+	if _, has := m["block_id"]; has {
+		v.optString(ptr, m, "block_id", maxID)
+		if id := str(m, "block_id"); id != "" {
+			if v.blockIDs[id] {
+				v.addf(ptr+"/block_id", "duplicate block_id %q", id)
+			}
+			v.blockIDs[id] = true
+		}
+	}
+	actionIDs := map[string]bool{}
+	switch typ := str(m, "type"); typ {
+	case "":
+		v.addf(ptr+"/type", "must provide a block type")
+	case "section":
+		fields, hasFields := m["fields"].([]any)
+		if m["text"] == nil && !hasFields {
+			v.addf(ptr, "must provide either text or fields")
+		}
+		v.text(ptr+"/text", m["text"], textRule{max: maxSectionText, optional: hasFields})
+		v.count(ptr+"/fields", len(fields), maxSectionFields)
+		for i, f := range fields {
+			v.text(fmt.Sprintf("%s/fields/%d", ptr, i), f, textRule{max: maxFieldText})
+		}
+		if acc, has := m["accessory"]; has {
+			v.element(ptr+"/accessory", acc, actionIDs)
+		}
+	case "header":
+		v.text(ptr+"/text", m["text"], textRule{max: maxHeaderText, plainOnly: true})
+	case "context":
+		els, _ := m["elements"].([]any)
+		if len(els) == 0 {
+			v.addf(ptr+"/elements", "must provide at least 1 item")
+		}
+		v.count(ptr+"/elements", len(els), maxContextItems)
+		for i, el := range els {
+			p := fmt.Sprintf("%s/elements/%d", ptr, i)
+			if em, ok := el.(map[string]any); ok && str(em, "type") == "image" {
+				v.image(p, em)
+			} else {
+				v.text(p, el, textRule{max: maxSectionText})
+			}
+		}
+	case "actions":
+		els, _ := m["elements"].([]any)
+		if len(els) == 0 {
+			v.addf(ptr+"/elements", "must provide at least 1 item")
+		}
+		v.count(ptr+"/elements", len(els), maxActionsItems)
+		for i, el := range els {
+			v.element(fmt.Sprintf("%s/elements/%d", ptr, i), el, actionIDs)
+		}
+	case "input":
+		v.hasInput = true
+		v.text(ptr+"/label", m["label"], textRule{max: maxLabel, plainOnly: true})
+		v.text(ptr+"/hint", m["hint"], textRule{max: maxLabel, plainOnly: true, optional: true})
+		if m["element"] == nil {
+			v.addf(ptr+"/element", "must provide an object")
+		} else {
+			v.element(ptr+"/element", m["element"], actionIDs)
+		}
+	case "image":
+		v.image(ptr, m)
+		v.text(ptr+"/title", m["title"], textRule{max: maxAltText, plainOnly: true, optional: true})
+	}
+	// Other block types (divider, rich_text, video, ...) have no limits the
+	// bot is likely to hit; they pass unchecked.
+}
+
+func (v *validator) image(ptr string, m map[string]any) {
+	v.optString(ptr, m, "image_url", maxURL)
+	if m["image_url"] == nil && m["slack_file"] == nil {
+		v.addf(ptr+"/image_url", "must provide image_url or slack_file")
+	}
+	if str(m, "alt_text") == "" {
+		v.addf(ptr+"/alt_text", "must be more than 0 characters")
+	}
+	v.optString(ptr, m, "alt_text", maxAltText)
+}
+
+// element checks an interactive element; actionIDs are those already used in
+// the same block.
+func (v *validator) element(ptr string, el any, actionIDs map[string]bool) {
+	m, ok := el.(map[string]any)
+	if !ok {
+		v.addf(ptr, "must be an object")
+		return
+	}
+	typ := str(m, "type")
+	if typ == "" {
+		v.addf(ptr+"/type", "must provide an element type")
+	}
+	if _, has := m["action_id"]; has {
+		v.optString(ptr, m, "action_id", maxID)
+		if id := str(m, "action_id"); id != "" {
+			if actionIDs[id] {
+				v.addf(ptr+"/action_id", "duplicate action_id %q", id)
+			}
+			actionIDs[id] = true
+		}
+	}
+	v.text(ptr+"/placeholder", m["placeholder"], textRule{max: maxPlaceholder, plainOnly: true, optional: true})
+
+	switch typ {
+	case "button":
+		v.text(ptr+"/text", m["text"], textRule{max: maxButtonText, plainOnly: true})
+		v.optString(ptr, m, "value", maxButtonValue)
+		v.optString(ptr, m, "url", maxURL)
+	case "checkboxes", "radio_buttons":
+		v.options(ptr+"/options", m["options"], maxChoiceOptions, false)
+	case "overflow":
+		v.options(ptr+"/options", m["options"], maxOverflowOpts, true)
+	case "static_select", "multi_static_select":
+		if groups, has := m["option_groups"].([]any); has {
+			v.count(ptr+"/option_groups", len(groups), maxSelectOptions)
+			for i, g := range groups {
+				gp := fmt.Sprintf("%s/option_groups/%d", ptr, i)
+				gm, _ := g.(map[string]any)
+				v.text(gp+"/label", gm["label"], textRule{max: maxOptionText, plainOnly: true})
+				v.options(gp+"/options", gm["options"], maxSelectOptions, true)
+			}
+		} else {
+			v.options(ptr+"/options", m["options"], maxSelectOptions, true)
+		}
+	case "plain_text_input":
+		limit := maxInputValue
+		if ml, has := num(m, "max_length"); has {
+			if ml > maxInputValue {
+				v.addf(ptr+"/max_length", "must be at most %d", maxInputValue)
+			}
+			limit = min(limit, ml)
+		}
+		if ml, has := num(m, "min_length"); has && ml > maxInputValue {
+			v.addf(ptr+"/min_length", "must be at most %d", maxInputValue)
+		}
+		v.optString(ptr, m, "initial_value", limit)
+	}
+}
+
+func (v *validator) options(ptr string, val any, limit int, plainOnly bool) {
+	opts, _ := val.([]any)
+	if len(opts) == 0 {
+		v.addf(ptr, "must provide at least 1 item")
+	}
+	v.count(ptr, len(opts), limit)
+	for i, o := range opts {
+		p := fmt.Sprintf("%s/%d", ptr, i)
+		om, ok := o.(map[string]any)
+		if !ok {
+			v.addf(p, "must be an object")
+			continue
+		}
+		v.text(p+"/text", om["text"], textRule{max: maxOptionText, plainOnly: plainOnly})
+		v.text(p+"/description", om["description"], textRule{max: maxOptionText, plainOnly: plainOnly, optional: true})
+		if str(om, "value") == "" {
+			v.addf(p+"/value", "must be more than 0 characters")
+		}
+		v.optString(p, om, "value", maxOptionValue)
+	}
+}
+
+// str returns m[key] if it is a string.
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// num returns m[key] if it is a JSON number.
+func num(m map[string]any, key string) (int, bool) {
+	f, ok := m[key].(float64)
+	return int(f), ok
+}
+
+// walkElements calls fn for every interactive element in a blocks array:
+// input block elements (inInput), section accessories and actions elements.
+func walkElements(blocks json.RawMessage, fn func(blockID string, el map[string]any, inInput bool)) {
+	var list []map[string]any
+	if json.Unmarshal(blocks, &list) != nil {
+		return
+	}
+	for _, b := range list {
+		bid := str(b, "block_id")
+		switch str(b, "type") {
+		case "input":
+			if el, ok := b["element"].(map[string]any); ok {
+				fn(bid, el, true)
+			}
+		case "section":
+			if el, ok := b["accessory"].(map[string]any); ok {
+				fn(bid, el, false)
+			}
+		case "actions":
+			els, _ := b["elements"].([]any)
+			for _, e := range els {
+				if el, ok := e.(map[string]any); ok {
+					fn(bid, el, false)
+				}
+			}
+		}
+	}
+}
+
+// findOption returns the option object with the given value from an
+// element's options or option_groups.
+func findOption(el map[string]any, value string) (map[string]any, bool) {
+	lists := []any{el["options"]}
+	groups, _ := el["option_groups"].([]any)
+	for _, g := range groups {
+		if gm, ok := g.(map[string]any); ok {
+			lists = append(lists, gm["options"])
+		}
+	}
+	for _, l := range lists {
+		opts, _ := l.([]any)
+		for _, o := range opts {
+			if om, ok := o.(map[string]any); ok && str(om, "value") == value {
+				return om, true
+			}
+		}
+	}
+	return nil, false
+}

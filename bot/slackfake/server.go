@@ -1,0 +1,451 @@
+// Package slackfake is a fake Slack for end-to-end tests of Baton.
+//
+// It serves the Web API over real HTTP and Socket Mode over a real WebSocket,
+// so the bot under test runs its production slack-go clients unchanged:
+//
+//	fake := slackfake.New(t)
+//	api := slack.New(fake.BotToken(),
+//		slack.OptionAPIURL(fake.APIURL()),
+//		slack.OptionAppLevelToken(fake.AppToken()))
+//	client := socketmode.New(api)
+//
+// Tests then drive the bot the way a user would (SlashCommand, ClickButton,
+// SubmitView, ...) and inspect what it did through the recorded Calls and the
+// resulting Messages, Ephemerals and Views. The fake enforces the parts of
+// Slack's contract that bots most often get wrong in production and that a
+// mock would let slip: token types, single-use three-second trigger_ids,
+// Block Kit limits, rate limits and acknowledgement of envelopes.
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+)
+
+// Identifiers of the fake workspace and of the bot installed in it. They are
+// fixed so tests can assert on them without asking the fake.
+const (
+	TeamID    = "T0TEST"
+	TeamName  = "fake"
+	AppID     = "A0BATON"
+	BotID     = "B0BATON"
+	BotUserID = "UBATON"
+
+	// DefaultUserID is the user that drives the bot when a test leaves UserID empty.
+	DefaultUserID = "U0TESTER"
+	// DefaultChannelID is the channel used when a test leaves ChannelID empty.
+	DefaultChannelID = "C0GENERAL"
+
+	// verificationToken is the deprecated "token" field Slack still puts in
+	// every payload; bots must not rely on it, but slack-go decodes it.
+	verificationToken = "fake-verification-token"
+
+	// triggerLifetime is how long Slack honours a trigger_id.
+	triggerLifetime = 3 * time.Second
+
+	// defaultAckTimeout bounds how long the driving methods wait for an
+	// envelope to be acknowledged when the context has no deadline. Slack
+	// itself retries an envelope that is not acknowledged within 3 seconds.
+	defaultAckTimeout = 3 * time.Second
+)
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithBotToken sets the bot token (xoxb-) accepted by Web API methods.
+func WithBotToken(token string) Option { return func(s *Server) { s.botToken = token } }
+
+// WithAppToken sets the app-level token (xapp-) accepted by apps.connections.open.
+func WithAppToken(token string) Option { return func(s *Server) { s.appToken = token } }
+
+// WithPingInterval sets how often the fake sends WebSocket PING frames.
+// slack-go drops and reopens a connection that sees no ping for 30 s, so the
+// interval must stay well below that.
+func WithPingInterval(d time.Duration) Option { return func(s *Server) { s.pingInterval = d } }
+
+// WithClock replaces the clock used for trigger expiry and for Call.At, so a
+// test can make a trigger_id expire without sleeping. The function must be
+// safe for concurrent use.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
+
+// Call is one Web API request as the fake received it, with its answer.
+type Call struct {
+	// Method is the Web API method name, e.g. "chat.postMessage", or
+	// "response_url" for a POST to a response_url handed out in a payload.
+	Method string
+	// Params holds form fields, or the top-level fields of a JSON body with
+	// strings unquoted and other values as JSON text. The token is omitted.
+	Params map[string]string
+	// Body is the JSON body, or for form requests Params encoded as JSON.
+	Body json.RawMessage
+	// At is when the call arrived, by the fake's clock.
+	At time.Time
+	// Response is the body the fake answered with.
+	Response json.RawMessage
+}
+
+// Message is the current state of a message the bot posted.
+type Message struct {
+	Channel  string
+	TS       string
+	Text     string
+	Blocks   json.RawMessage
+	ThreadTS string
+	Metadata json.RawMessage
+	// Updated counts successful chat.update calls on this message.
+	Updated int
+}
+
+// Ephemeral is a message the bot showed to a single user with chat.postEphemeral.
+type Ephemeral struct {
+	Channel  string
+	User     string
+	TS       string
+	Text     string
+	Blocks   json.RawMessage
+	ThreadTS string
+}
+
+// View is the current state of a modal the bot opened.
+type View struct {
+	ID              string
+	ExternalID      string
+	Hash            string
+	UserID          string // the user whose trigger_id opened the view
+	Title           string
+	CallbackID      string
+	PrivateMetadata string
+	RootViewID      string
+	PreviousViewID  string
+	// Raw is the view object as the bot last sent it.
+	Raw    json.RawMessage
+	Blocks json.RawMessage
+	// Updated counts replacements through views.update or response_action=update.
+	Updated int
+	// Closed is set once the user submitted or closed the view, or the bot
+	// cleared it with response_action=clear.
+	Closed bool
+}
+
+// fault is an injected failure for the next calls of one method.
+type fault struct {
+	remaining  int
+	status     int
+	retryAfter time.Duration
+}
+
+// trigger is an issued trigger_id.
+type trigger struct {
+	issued time.Time
+	user   string
+	used   bool
+}
+
+// Server is a fake Slack. Create it with New; it is closed automatically when
+// the test ends. All methods are safe for concurrent use.
+type Server struct {
+	botToken, appToken string
+	pingInterval       time.Duration
+	clock              func() time.Time
+
+	hs *httptest.Server
+
+	mu       sync.Mutex
+	closed   bool
+	changed  chan struct{} // closed and replaced whenever state changes
+	seq      int64         // source of unique ids
+	tsSeq    int64         // source of message timestamps
+	calls    []Call
+	messages []*Message
+	ephs     []*Ephemeral
+	views    []*View
+	users    map[string]slack.User
+	triggers map[string]*trigger
+	tickets  map[string]bool
+	faults   map[string][]*fault
+
+	// Socket Mode state; see socket.go.
+	live      []*socketConn            // connections envelopes may go to
+	all       map[*socketConn]struct{} // every open connection, live or draining
+	rr        int                      // round-robin cursor over live
+	waiters   map[string][]chan Ack    // envelope id -> goroutines awaiting its ack
+	envelopes map[string]envelopeMeta  // envelope id -> bookkeeping for acks
+	acks      []Ack                    // every ack received, in order
+	wg        sync.WaitGroup           // socket goroutines, awaited by Close
+	closeOnce sync.Once
+}
+
+// New starts a fake Slack on 127.0.0.1 and stops it when the test ends.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := &Server{
+		botToken:     "xoxb-test-bot",
+		appToken:     "xapp-test-app",
+		pingInterval: 2 * time.Second,
+		clock:        time.Now,
+		changed:      make(chan struct{}),
+		users:        map[string]slack.User{},
+		triggers:     map[string]*trigger{},
+		tickets:      map[string]bool{},
+		faults:       map[string][]*fault{},
+		all:          map[*socketConn]struct{}{},
+		waiters:      map[string][]chan Ack{},
+		envelopes:    map[string]envelopeMeta{},
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/socket", s.serveSocket)
+	mux.HandleFunc("/response/", s.serveResponseURL)
+
+	// Bind explicitly to IPv4 loopback: the WebSocket URL handed out by
+	// apps.connections.open names 127.0.0.1 and must reach this listener.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("slackfake: listen: %v", err)
+	}
+	s.hs = httptest.NewUnstartedServer(mux)
+	s.hs.Listener = ln
+	s.hs.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// APIURL is the value for slack.OptionAPIURL. It ends in a slash because
+// slack-go appends the method name directly.
+func (s *Server) APIURL() string { return s.hs.URL + "/api/" }
+
+// BotToken is the bot token the fake accepts for Web API methods.
+func (s *Server) BotToken() string { return s.botToken }
+
+// AppToken is the app-level token the fake accepts for apps.connections.open.
+func (s *Server) AppToken() string { return s.appToken }
+
+// Close drops every connection and stops the server. It is idempotent and is
+// registered with t.Cleanup by New.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		conns := make([]*socketConn, 0, len(s.all))
+		for c := range s.all {
+			conns = append(conns, c)
+		}
+		s.live = nil
+		s.notifyLocked()
+		s.mu.Unlock()
+
+		for _, c := range conns {
+			c.close()
+		}
+		s.hs.Close()
+		s.wg.Wait()
+	})
+}
+
+// now reads the configured clock.
+func (s *Server) now() time.Time { return s.clock() }
+
+// notifyLocked wakes everything waiting for a state change. Callers hold s.mu.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// nextIDLocked returns a fresh number for building unique identifiers.
+func (s *Server) nextIDLocked() int64 {
+	s.seq++
+	return s.seq
+}
+
+// nextTSLocked returns a unique, increasing message timestamp in Slack's
+// "seconds.microseconds" format, starting at 1700000000.000100.
+func (s *Server) nextTSLocked() string {
+	s.tsSeq++
+	micros := s.tsSeq * 100
+	return fmt.Sprintf("%d.%06d", 1700000000+micros/1_000_000, micros%1_000_000)
+}
+
+// AddUser makes users.info return u for u.ID instead of a generated user.
+func (s *Server) AddUser(u slack.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = u
+}
+
+// RateLimit makes the next times calls to method fail with HTTP 429 and a
+// Retry-After header of retryAfter rounded up to whole seconds (at least 1),
+// which slack-go surfaces as *slack.RateLimitedError.
+func (s *Server) RateLimit(method string, times int, retryAfter time.Duration) {
+	s.addFault(method, &fault{remaining: times, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// FailNext makes the next times calls to method fail with the given HTTP
+// status (typically 500), which slack-go surfaces as slack.StatusCodeError.
+func (s *Server) FailNext(method string, times int, status int) {
+	s.addFault(method, &fault{remaining: times, status: status})
+}
+
+func (s *Server) addFault(method string, f *fault) {
+	if f.remaining <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[method] = append(s.faults[method], f)
+}
+
+// takeFault consumes one injected failure for method, if any is pending.
+func (s *Server) takeFault(method string) *fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.faults[method]
+	if len(q) == 0 {
+		return nil
+	}
+	f := *q[0]
+	q[0].remaining--
+	if q[0].remaining <= 0 {
+		s.faults[method] = q[1:]
+	}
+	return &f
+}
+
+// Calls returns a copy of the recorded calls to method, oldest first. An
+// empty method returns every call.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.callsLocked(method)
+}
+
+func (s *Server) callsLocked(method string) []Call {
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			c.Params = maps.Clone(c.Params)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// WaitFor blocks until a call to method satisfying pred (nil matches any) has
+// been recorded, and returns the first such call. It fails the test if none
+// arrives within timeout. Because the bot works asynchronously after acking
+// an envelope, tests use this instead of sleeping.
+func (s *Server) WaitFor(t testing.TB, method string, pred func(Call) bool, timeout time.Duration) Call {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		calls := s.callsLocked(method)
+		changed := s.changed
+		s.mu.Unlock()
+		for _, c := range calls {
+			if pred == nil || pred(c) {
+				return c
+			}
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			summary := make([]string, 0, len(calls))
+			for _, c := range calls {
+				summary = append(summary, string(c.Body))
+			}
+			require.FailNowf(t, "slackfake: no matching call",
+				"no %s call matched within %v; saw %d: %v", method, timeout, len(calls), summary)
+			return Call{}
+		}
+	}
+}
+
+// Messages returns the current state of the bot's messages in channel, in
+// posting order.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.Channel == channel {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+// Ephemerals returns the ephemeral messages shown to user in channel. An
+// empty user matches every user.
+func (s *Server) Ephemerals(channel, user string) []Ephemeral {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Ephemeral
+	for _, e := range s.ephs {
+		if e.Channel == channel && (user == "" || e.User == user) {
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+// Views returns every view opened so far, in opening order.
+func (s *Server) Views() []View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]View, 0, len(s.views))
+	for _, v := range s.views {
+		out = append(out, *v)
+	}
+	return out
+}
+
+// Acks returns every acknowledgement received over Socket Mode, in order,
+// including acks for envelopes nobody is waiting for any more.
+func (s *Server) Acks() []Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.acks)
+}
+
+func (s *Server) findMessageLocked(channel, ts string) *Message {
+	for _, m := range s.messages {
+		if m.TS == ts && (channel == "" || m.Channel == channel) {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) findEphemeralLocked(channel, ts string) *Ephemeral {
+	for _, e := range s.ephs {
+		if e.TS == ts && (channel == "" || e.Channel == channel) {
+			return e
+		}
+	}
+	return nil
+}
+
+func (s *Server) findViewLocked(id string) *View {
+	for _, v := range s.views {
+		if v.ID == id {
+			return v
+		}
+	}
+	return nil
+}

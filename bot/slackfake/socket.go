@@ -1,0 +1,378 @@
+package slackfake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Ack is a Socket Mode acknowledgement sent by the bot for an envelope.
+type Ack struct {
+	EnvelopeID string
+	// Payload is the optional response payload, e.g. a view_submission
+	// response_action; nil when the bot acked without one.
+	Payload json.RawMessage
+	// Latency is the wall-clock time between writing the envelope and
+	// receiving the ack. Slack retries envelopes not acked within 3 s.
+	Latency time.Duration
+	// TriggerID is the trigger_id the fake put in the envelope, if any.
+	TriggerID string
+}
+
+// envelopeMeta is what the fake remembers about an envelope it sent.
+type envelopeMeta struct {
+	sentAt    time.Time
+	triggerID string
+}
+
+// socketConn is one Socket Mode WebSocket connection.
+type socketConn struct {
+	ws        *websocket.Conn
+	wmu       sync.Mutex // gorilla allows one concurrent writer of data frames
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (c *socketConn) write(msg []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeLocked(msg)
+}
+
+// writeLocked writes a text frame; the caller holds c.wmu.
+func (c *socketConn) writeLocked(msg []byte) error {
+	if err := c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return err
+	}
+	return c.ws.WriteMessage(websocket.TextMessage, msg)
+}
+
+// close drops the TCP connection without a closing handshake, which is what
+// a client sees when Slack's edge goes away.
+func (c *socketConn) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		_ = c.ws.Close()
+	})
+}
+
+var upgrader = websocket.Upgrader{
+	// slack-go sends "Origin: https://api.slack.com", which the default
+	// same-origin check would reject.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// serveSocket accepts a Socket Mode connection for a single-use ticket from
+// apps.connections.open.
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
+	ticket := r.URL.Query().Get("ticket")
+	s.mu.Lock()
+	valid := s.tickets[ticket] && !s.closed
+	delete(s.tickets, ticket)
+	s.mu.Unlock()
+	if !valid {
+		http.Error(w, "invalid or used ticket", http.StatusUnauthorized)
+		return
+	}
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade already answered the client.
+	}
+	c := &socketConn{ws: ws, done: make(chan struct{})}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	s.all[c] = struct{}{}
+	numConns := len(s.live) + 1
+	s.wg.Add(2) // the reader below and the pinger
+	s.mu.Unlock()
+
+	defer s.wg.Done()
+	defer s.dropConn(c)
+
+	hello, _ := json.Marshal(map[string]any{
+		"type":            "hello",
+		"num_connections": numConns,
+		"debug_info":      map[string]any{"host": "fake", "approximate_connection_time": 3600},
+		"connection_info": map[string]any{"app_id": AppID},
+	})
+	// The connection becomes live while its write lock is held for the
+	// hello, so nothing (envelope or disconnect) can precede the hello on the
+	// wire, yet by the time the client sees the hello the fake routes to it.
+	c.wmu.Lock()
+	s.mu.Lock()
+	if _, open := s.all[c]; open && !s.closed {
+		s.live = append(s.live, c)
+		s.notifyLocked()
+	}
+	s.mu.Unlock()
+	err = c.writeLocked(hello)
+	c.wmu.Unlock()
+	if err != nil {
+		s.wg.Done() // the pinger never starts
+		return
+	}
+	go s.ping(c)
+
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		s.receive(data)
+	}
+}
+
+// ping sends WebSocket PINGs, the first one immediately: slack-go treats a
+// connection without a ping for 30 s as dead and reconnects.
+func (s *Server) ping(c *socketConn) {
+	defer s.wg.Done()
+	t := time.NewTicker(s.pingInterval)
+	defer t.Stop()
+	for {
+		// WriteControl may be called concurrently with other writes.
+		if err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(5*time.Second)); err != nil {
+			c.close()
+			return
+		}
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// dropConn closes c and forgets it.
+func (s *Server) dropConn(c *socketConn) {
+	c.close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.all, c)
+	s.removeLiveLocked(c)
+	s.notifyLocked()
+}
+
+func (s *Server) removeLiveLocked(c *socketConn) {
+	for i, l := range s.live {
+		if l == c {
+			s.live = append(s.live[:i:i], s.live[i+1:]...)
+			return
+		}
+	}
+}
+
+// receive handles a frame from the bot. The only thing a Socket Mode client
+// sends is an ack: {"envelope_id": "...", "payload": {...}}.
+func (s *Server) receive(data []byte) {
+	var msg struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(data, &msg) != nil || msg.EnvelopeID == "" {
+		return
+	}
+	if string(msg.Payload) == "null" {
+		msg.Payload = nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	meta := s.envelopes[msg.EnvelopeID]
+	ack := Ack{EnvelopeID: msg.EnvelopeID, Payload: msg.Payload, TriggerID: meta.triggerID}
+	if !meta.sentAt.IsZero() {
+		ack.Latency = time.Since(meta.sentAt)
+	}
+	s.acks = append(s.acks, ack)
+	if q := s.waiters[msg.EnvelopeID]; len(q) > 0 {
+		q[0] <- ack // buffered; each waiter receives at most one ack
+		if len(q) == 1 {
+			delete(s.waiters, msg.EnvelopeID)
+		} else {
+			s.waiters[msg.EnvelopeID] = q[1:]
+		}
+	}
+	s.notifyLocked()
+}
+
+// withAckTimeout applies the default ack timeout when ctx has no deadline.
+func withAckTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, has := ctx.Deadline(); has {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, defaultAckTimeout)
+}
+
+// nextConn waits for a live connection and picks one round robin, like Slack
+// spreads envelopes over an app's connections.
+func (s *Server) nextConn(ctx context.Context) (*socketConn, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, errors.New("slackfake: server closed")
+		}
+		if n := len(s.live); n > 0 {
+			c := s.live[s.rr%n]
+			s.rr++
+			s.mu.Unlock()
+			return c, nil
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("slackfake: no live Socket Mode connection: %w", ctx.Err())
+		}
+	}
+}
+
+// deliver writes an envelope to one live connection and, if it has an
+// envelope_id, waits for its ack.
+func (s *Server) deliver(ctx context.Context, envelopeID, triggerID string, msg []byte) (Ack, error) {
+	ctx, cancel := withAckTimeout(ctx)
+	defer cancel()
+
+	var ch chan Ack
+	if envelopeID != "" {
+		ch = make(chan Ack, 1)
+		s.mu.Lock()
+		s.waiters[envelopeID] = append(s.waiters[envelopeID], ch)
+		s.mu.Unlock()
+		defer s.forgetWaiter(envelopeID, ch)
+	}
+
+	for {
+		c, err := s.nextConn(ctx)
+		if err != nil {
+			return Ack{EnvelopeID: envelopeID, TriggerID: triggerID}, err
+		}
+		if envelopeID != "" {
+			s.mu.Lock()
+			s.envelopes[envelopeID] = envelopeMeta{sentAt: time.Now(), triggerID: triggerID}
+			s.mu.Unlock()
+		}
+		if err := c.write(msg); err != nil {
+			s.dropConn(c) // try another connection, as Slack would
+			continue
+		}
+		break
+	}
+	if ch == nil {
+		return Ack{}, nil
+	}
+	select {
+	case ack := <-ch:
+		return ack, nil
+	case <-ctx.Done():
+		return Ack{EnvelopeID: envelopeID, TriggerID: triggerID},
+			fmt.Errorf("slackfake: envelope %s not acknowledged: %w", envelopeID, ctx.Err())
+	}
+}
+
+func (s *Server) forgetWaiter(envelopeID string, ch chan Ack) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.waiters[envelopeID]
+	for i, w := range q {
+		if w == ch {
+			q = append(q[:i:i], q[i+1:]...)
+			break
+		}
+	}
+	if len(q) == 0 {
+		delete(s.waiters, envelopeID)
+	} else {
+		s.waiters[envelopeID] = q
+	}
+}
+
+// SendEnvelope writes a raw envelope to a live connection and waits for its
+// ack. Use it for event types the fake has no helper for, or to redeliver an
+// envelope with the same envelope_id and a "retry_attempt"/"retry_reason", as
+// Slack does when an ack is late. An envelope without envelope_id (such as a
+// hand-made "hello") is sent without waiting. Without a ctx deadline it
+// waits at most 3 s.
+func (s *Server) SendEnvelope(ctx context.Context, raw json.RawMessage) (Ack, error) {
+	var env struct {
+		EnvelopeID string `json:"envelope_id"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return Ack{}, fmt.Errorf("slackfake: envelope is not a JSON object: %w", err)
+	}
+	return s.deliver(ctx, env.EnvelopeID, "", raw)
+}
+
+// Disconnect sends {"type":"disconnect","reason":reason} on every live
+// connection, as Slack does before rotating them (reason "refresh_requested",
+// "warning", ...). The connections stop receiving envelopes at once; slack-go
+// then closes them and opens new ones.
+func (s *Server) Disconnect(reason string) {
+	msg, _ := json.Marshal(map[string]any{
+		"type":       "disconnect",
+		"reason":     reason,
+		"debug_info": map[string]any{"host": "fake"},
+	})
+	s.mu.Lock()
+	conns := s.live
+	s.live = nil
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, c := range conns {
+		if err := c.write(msg); err != nil {
+			s.dropConn(c)
+		}
+	}
+}
+
+// DropConnections closes every socket abruptly, without a disconnect
+// message or closing handshake, like a network failure.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := make([]*socketConn, 0, len(s.all))
+	for c := range s.all {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		s.dropConn(c)
+	}
+}
+
+// Connected is the number of live Socket Mode connections.
+func (s *Server) Connected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.live)
+}
+
+// WaitConnected blocks until at least n connections are live, e.g. after
+// starting the bot or after Disconnect. Without a ctx deadline it waits at
+// most 3 s.
+func (s *Server) WaitConnected(ctx context.Context, n int) error {
+	ctx, cancel := withAckTimeout(ctx)
+	defer cancel()
+	for {
+		s.mu.Lock()
+		live, changed := len(s.live), s.changed
+		s.mu.Unlock()
+		if live >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("slackfake: %d of %d connections live: %w", live, n, ctx.Err())
+		}
+	}
+}
