@@ -328,7 +328,9 @@ func TestHotHandoffEndToEnd(t *testing.T) {
 	for _, want := range []string{"+14155550100", "dana@acme.example", "Uses Salesforce", "<@U0SDR>"} {
 		require.Contains(t, brief, want)
 	}
-	a.eventually(func() bool { return strings.Contains(a.dmText("U0SDR"), fmt.Sprintf("<@%s> claimed *Acme Corp*", owner)) }, "the passer is told who claimed")
+	a.eventually(func() bool {
+		return strings.Contains(a.dmText("U0SDR"), fmt.Sprintf("<@%s> claimed *Acme Corp*", owner))
+	}, "the passer is told who claimed")
 	require.Contains(t, a.dmText("U0SDR"), "you won't have to repeat yourself")
 
 	// 6. Everything is in the event log, once.
