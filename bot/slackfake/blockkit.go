@@ -17,6 +17,8 @@ const (
 	// KindModal validates a whole modal view object (title, submit,
 	// private_metadata, ... and its blocks).
 	KindModal Kind = "modal"
+	// KindHome validates an App Home tab view object (views.publish).
+	KindHome Kind = "home"
 )
 
 // Limits documented in Slack's Block Kit reference. Slack rejects payloads
@@ -85,6 +87,12 @@ func ValidateBlocks(kind Kind, raw json.RawMessage) error {
 			return &ValidationError{Errors: []string{"must be an object [json-pointer:/view]"}}
 		}
 		v.modal("/view", view)
+	case KindHome:
+		var view map[string]any
+		if err := json.Unmarshal(raw, &view); err != nil || view == nil {
+			return &ValidationError{Errors: []string{"must be an object [json-pointer:/view]"}}
+		}
+		v.home("/view", view)
 	default:
 		return fmt.Errorf("slackfake: unknown Block Kit kind %q", kind)
 	}
@@ -180,6 +188,20 @@ func (v *validator) modal(ptr string, view map[string]any) {
 	if v.hasInput && view["submit"] == nil {
 		v.addf(ptr+"/submit", "must provide submit when an input block is present")
 	}
+}
+
+func (v *validator) home(ptr string, view map[string]any) {
+	if typ := str(view, "type"); typ != "home" {
+		v.addf(ptr+"/type", "must be home")
+	}
+	v.optString(ptr, view, "private_metadata", maxPrivateMeta)
+	v.optString(ptr, view, "callback_id", maxID)
+	v.optString(ptr, view, "external_id", maxID)
+	blocks, ok := view["blocks"].([]any)
+	if !ok {
+		v.addf(ptr+"/blocks", "must provide an array")
+	}
+	v.blocks(ptr+"/blocks", blocks, maxModalBlocks)
 }
 
 func (v *validator) blocks(ptr string, blocks []any, limit int) {

@@ -199,3 +199,14 @@ func TestValidateBlocksCountsCharactersNotBytes(t *testing.T) {
 	// 150 three-byte runes are 450 bytes but still a valid header.
 	require.NoError(t, ValidateBlocks(KindMessage, message(map[string]any{"type": "header", "text": plain(strings.Repeat("€", 150))})))
 }
+
+func TestValidateHomeView(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, ValidateBlocks(KindHome, json.RawMessage(`{"type":"home","blocks":[{"type":"section","text":{"type":"mrkdwn","text":"hi"}}]}`)))
+	require.Error(t, ValidateBlocks(KindHome, json.RawMessage(`{"type":"modal","blocks":[]}`)))
+	var blocks []string
+	for range 101 {
+		blocks = append(blocks, `{"type":"divider"}`)
+	}
+	require.Error(t, ValidateBlocks(KindHome, json.RawMessage(`{"type":"home","blocks":[`+strings.Join(blocks, ",")+`]}`)))
+}

@@ -161,7 +161,9 @@ type Server struct {
 
 	hs *httptest.Server
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// homes holds each user's published App Home view, by user ID.
+	homes    map[string]json.RawMessage
 	closed   bool
 	changed  chan struct{} // closed and replaced whenever state changes
 	seq      int64         // source of unique ids

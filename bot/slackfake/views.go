@@ -258,3 +258,30 @@ func (s *Server) applyResponseAction(v *View, payload json.RawMessage) error {
 	}
 	return nil
 }
+
+// viewsPublish sets a user's App Home tab.
+func (s *Server) viewsPublish(req apiRequest) reply {
+	user := req.params["user_id"]
+	raw := strings.TrimSpace(req.params["view"])
+	if user == "" || raw == "" || !json.Valid([]byte(raw)) || raw[0] != '{' {
+		return fail("invalid_arguments")
+	}
+	if err := ValidateBlocks(KindHome, json.RawMessage(raw)); err != nil {
+		return invalidBlocks(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.homes == nil {
+		s.homes = map[string]json.RawMessage{}
+	}
+	s.homes[user] = json.RawMessage(raw)
+	s.notifyLocked()
+	return success(reply{"view": json.RawMessage(raw)})
+}
+
+// HomeView is the App Home tab last published for user, or nil.
+func (s *Server) HomeView(user string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.homes[user]
+}

@@ -54,6 +54,7 @@ var apiMethods = map[string]apiMethod{
 	"views.open":            {botToken, (*Server).viewsOpen},
 	"views.update":          {botToken, (*Server).viewsUpdate},
 	"views.push":            {botToken, (*Server).viewsPush},
+	"views.publish":         {botToken, (*Server).viewsPublish},
 }
 
 // apiRequest is a decoded Web API request.

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/batonhq/baton/store/storetest"
 )
@@ -66,4 +69,61 @@ func TestMigrateCommand(t *testing.T) {
 	out, err := runMain(t, map[string]string{"BATON_CONFIG": writeConfig(t, testConfig), "DATABASE_URL": url}, "migrate")
 	require.NoError(t, err)
 	require.Contains(t, out, "migrations applied")
+}
+
+// TestLocalPostgresWhenDatabaseURLUnset runs migrate with DATABASE_URL unset:
+// Baton starts its own PostgreSQL under local_postgres.dir, reuses it on the
+// next start, and stops it when done.
+func TestLocalPostgresWhenDatabaseURLUnset(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// The server runs as the postgres user when the tests run as root: it
+	// must be able to reach its data directory.
+	require.NoError(t, os.Chmod(dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
+	data := filepath.Join(dir, "pg")
+	cfg := writeConfig(t, testConfig+"local_postgres:\n  dir: "+data+"\n")
+	for range 2 {
+		out, err := runMain(t, map[string]string{"BATON_CONFIG": cfg}, "migrate")
+		require.NoError(t, err, out)
+		require.Contains(t, out, "migrations applied")
+		require.FileExists(t, filepath.Join(data, "PG_VERSION"))
+		require.NoFileExists(t, filepath.Join(data, "postmaster.pid"), "stopped with the command")
+	}
+}
+
+// TestSlackManifest keeps the manifest in line with the code: Socket Mode,
+// interactivity, /handoff, the App Home, and exactly the scopes Baton uses.
+func TestSlackManifest(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../manifests/slack-app.yaml")
+	require.NoError(t, err)
+	var m struct {
+		Features struct {
+			AppHome struct {
+				HomeTabEnabled bool `yaml:"home_tab_enabled"`
+			} `yaml:"app_home"`
+			SlashCommands []struct{ Command string } `yaml:"slash_commands"`
+		}
+		OAuthConfig struct {
+			Scopes struct{ Bot []string } `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+		Settings struct {
+			Interactivity struct {
+				IsEnabled bool `yaml:"is_enabled"`
+			}
+			SocketModeEnabled  bool `yaml:"socket_mode_enabled"`
+			EventSubscriptions struct {
+				BotEvents []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
+		}
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &m))
+	require.True(t, m.Settings.SocketModeEnabled)
+	require.True(t, m.Settings.Interactivity.IsEnabled)
+	require.True(t, m.Features.AppHome.HomeTabEnabled)
+	require.Len(t, m.Features.SlashCommands, 1)
+	require.Equal(t, "/handoff", m.Features.SlashCommands[0].Command)
+	require.ElementsMatch(t, []string{"commands", "chat:write", "im:write"}, m.OAuthConfig.Scopes.Bot)
+	require.Equal(t, []string{"app_home_opened"}, m.Settings.EventSubscriptions.BotEvents)
 }
