@@ -17,10 +17,14 @@ import (
 // cancelled, while the outbox worker delivers notices. It returns when both
 // have stopped and every handler in flight has finished.
 func (b *Bot) Run(ctx context.Context, smc *socketmode.Client) error {
+	// The worker stops with the socket, whichever ends first: a socket that
+	// fails for good (a revoked token) must not leave Run waiting on it.
+	outboxCtx, stopOutbox := context.WithCancel(ctx)
+	defer stopOutbox()
 	outboxDone := make(chan struct{})
 	go func() {
 		defer close(outboxDone)
-		b.deliverLoop(ctx)
+		b.deliverLoop(outboxCtx)
 	}()
 
 	runErr := make(chan error, 1)
@@ -38,9 +42,14 @@ loop:
 	}
 	b.online.Store(false)
 	b.work.Wait()
+	stopOutbox()
 	<-outboxDone
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		return nil
+	}
+	var apiErr slack.SlackErrorResponse
+	if errors.As(err, &apiErr) {
+		return fmt.Errorf("SLACK_APP_TOKEN rejected by Slack (apps.connections.open): %w", err)
 	}
 	return fmt.Errorf("socket mode: %w", err)
 }

@@ -143,7 +143,11 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	auth, err := api.AuthTestContext(authCtx)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("SLACK_BOT_TOKEN rejected by Slack (auth.test at %s): %w", env.APIURL, err)
+		var apiErr slack.SlackErrorResponse
+		if errors.As(err, &apiErr) {
+			return fmt.Errorf("SLACK_BOT_TOKEN rejected by Slack (auth.test): %w", err)
+		}
+		return fmt.Errorf("cannot reach Slack at SLACK_API_URL %s: %w", env.APIURL, err)
 	}
 	log.Info().Str("team", auth.Team).Str("bot_user", auth.UserID).Msg("authenticated with Slack")
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/store/storetest"
 )
 
@@ -126,4 +127,31 @@ func TestSlackManifest(t *testing.T) {
 	require.Equal(t, "/handoff", m.Features.SlashCommands[0].Command)
 	require.ElementsMatch(t, []string{"commands", "chat:write", "im:write"}, m.OAuthConfig.Scopes.Bot)
 	require.Equal(t, []string{"app_home_opened"}, m.Settings.EventSubscriptions.BotEvents)
+}
+
+func TestBadBotTokenIsNamed(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	_, err := runMain(t, map[string]string{
+		"BATON_CONFIG": writeConfig(t, testConfig), "SLACK_BOT_TOKEN": "xoxb-wrong", "SLACK_APP_TOKEN": fake.AppToken(), "SLACK_API_URL": fake.APIURL(),
+	}, "run")
+	require.ErrorContains(t, err, "SLACK_BOT_TOKEN rejected by Slack")
+	require.NotContains(t, err.Error(), "xoxb-wrong")
+
+	_, err = runMain(t, map[string]string{
+		"BATON_CONFIG": writeConfig(t, testConfig), "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:1/api/",
+	}, "run")
+	require.ErrorContains(t, err, "cannot reach Slack at SLACK_API_URL")
+}
+
+func TestBadAppTokenIsNamed(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	url, _ := storetest.NewDatabase(t)
+	_, err := runMain(t, map[string]string{
+		"BATON_CONFIG": writeConfig(t, testConfig), "SLACK_BOT_TOKEN": fake.BotToken(), "SLACK_APP_TOKEN": "xapp-wrong",
+		"SLACK_API_URL": fake.APIURL(), "DATABASE_URL": url, "BATON_HTTP_ADDR": "127.0.0.1:0",
+	}, "run")
+	require.ErrorContains(t, err, "SLACK_APP_TOKEN rejected by Slack")
+	require.NotContains(t, err.Error(), "xapp-wrong")
 }
