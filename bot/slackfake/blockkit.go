@@ -92,7 +92,7 @@ func ValidateBlocks(kind Kind, raw json.RawMessage) error {
 		if err := json.Unmarshal(raw, &view); err != nil || view == nil {
 			return &ValidationError{Errors: []string{"must be an object [json-pointer:/view]"}}
 		}
-		v.home("/view", view)
+		v.view("/view", view, "home")
 	default:
 		return fmt.Errorf("slackfake: unknown Block Kit kind %q", kind)
 	}
@@ -170,38 +170,30 @@ func (v *validator) text(ptr string, val any, r textRule) {
 	v.maxLen(ptr+"/text", t, r.max)
 }
 
-func (v *validator) modal(ptr string, view map[string]any) {
-	if typ := str(view, "type"); typ != "modal" {
-		v.addf(ptr+"/type", "must be modal")
+// view checks what modals and Home tabs share: the type, the ids, and at
+// most 100 blocks.
+func (v *validator) view(ptr string, view map[string]any, typ string) {
+	if str(view, "type") != typ {
+		v.addf(ptr+"/type", "must be %s", typ)
 	}
+	v.optString(ptr, view, "private_metadata", maxPrivateMeta)
+	v.optString(ptr, view, "callback_id", maxID)
+	v.optString(ptr, view, "external_id", maxID)
+	blocks, ok := view["blocks"].([]any)
+	if !ok {
+		v.addf(ptr+"/blocks", "must provide an array")
+	}
+	v.blocks(ptr+"/blocks", blocks, maxModalBlocks)
+}
+
+func (v *validator) modal(ptr string, view map[string]any) {
+	v.view(ptr, view, "modal")
 	v.text(ptr+"/title", view["title"], textRule{max: maxModalTitle, plainOnly: true})
 	v.text(ptr+"/submit", view["submit"], textRule{max: maxModalTitle, plainOnly: true, optional: true})
 	v.text(ptr+"/close", view["close"], textRule{max: maxModalTitle, plainOnly: true, optional: true})
-	v.optString(ptr, view, "private_metadata", maxPrivateMeta)
-	v.optString(ptr, view, "callback_id", maxID)
-	v.optString(ptr, view, "external_id", maxID)
-	blocks, ok := view["blocks"].([]any)
-	if !ok {
-		v.addf(ptr+"/blocks", "must provide an array")
-	}
-	v.blocks(ptr+"/blocks", blocks, maxModalBlocks)
 	if v.hasInput && view["submit"] == nil {
 		v.addf(ptr+"/submit", "must provide submit when an input block is present")
 	}
-}
-
-func (v *validator) home(ptr string, view map[string]any) {
-	if typ := str(view, "type"); typ != "home" {
-		v.addf(ptr+"/type", "must be home")
-	}
-	v.optString(ptr, view, "private_metadata", maxPrivateMeta)
-	v.optString(ptr, view, "callback_id", maxID)
-	v.optString(ptr, view, "external_id", maxID)
-	blocks, ok := view["blocks"].([]any)
-	if !ok {
-		v.addf(ptr+"/blocks", "must provide an array")
-	}
-	v.blocks(ptr+"/blocks", blocks, maxModalBlocks)
 }
 
 func (v *validator) blocks(ptr string, blocks []any, limit int) {

@@ -26,20 +26,14 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
-const testConfig = `timezone: UTC
-pools:
-  - name: closers
-    channel: C0HANDOFF
-    members: [U0AE1, U0AE2, U0AE3]
-    managers: [U0MGR]
-sla:
-  claim_window: 60s
-  first_touch: 48h
-  outcome_due: 24h
-digest:
-  channel: C0HANDOFF
-  schedule: "0 9 * * 1-5"
-`
+// testConfig is the minimal configuration of the foundation issue.
+var testConfig = func() string {
+	data, err := os.ReadFile("config/testdata/minimal.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
 
 // syncBuffer collects the log of a running Main for inspection.
 type syncBuffer struct {

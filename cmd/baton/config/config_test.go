@@ -11,21 +11,15 @@ import (
 	"github.com/batonhq/baton/cmd/baton/config"
 )
 
-// minimal is the configuration the foundation issue says must be accepted as it is.
-const minimal = `timezone: UTC
-pools:
-  - name: closers
-    channel: C0HANDOFF
-    members: [U0AE1, U0AE2, U0AE3]
-    managers: [U0MGR]
-sla:
-  claim_window: 60s
-  first_touch: 48h
-  outcome_due: 24h
-digest:
-  channel: C0HANDOFF
-  schedule: "0 9 * * 1-5"
-`
+// minimal is the configuration the foundation issue says must be accepted
+// as it is; the end-to-end tests run with it too.
+var minimal = func() string {
+	data, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
 
 func TestParseMinimal(t *testing.T) {
 	t.Parallel()
