@@ -31,6 +31,7 @@ type Outbox interface {
 	LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error)
 	MarkDelivered(ctx context.Context, id int64, now time.Time) error
 	MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
+	MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error
 }
 
 // Store is everything the bot needs from persistence.

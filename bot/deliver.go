@@ -25,7 +25,23 @@ const (
 	// problem (the app not invited to the channel) goes out minutes after
 	// the fix, not hours.
 	maxRetryDelay = 5 * time.Minute
+	// maxAttempts bounds the retries (about two hours with the backoff), so
+	// one undeliverable notice cannot hold back its ordering key forever.
+	maxAttempts = 15
 )
+
+// permanentSlackErrors are answers that no retry can change: the notice is
+// abandoned at once rather than blocking the notices behind it.
+var permanentSlackErrors = map[string]bool{
+	"invalid_blocks": true, "invalid_blocks_format": true, "msg_too_long": true, "no_text": true,
+	"channel_not_found": true, "is_archived": true, "message_not_found": true, "cant_update_message": true,
+	"user_not_found": true, "user_disabled": true, "cannot_dm_bot": true, "invalid_arguments": true,
+}
+
+func isPermanent(err error) bool {
+	var apiErr slack.SlackErrorResponse
+	return errors.As(err, &apiErr) && permanentSlackErrors[apiErr.Err]
+}
 
 // deliverLoop delivers due notices until ctx is cancelled: at once when woken
 // by this process's own state changes, and every OutboxPoll for the rest
@@ -38,7 +54,7 @@ func (b *Bot) deliverLoop(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("outbox pass failed")
 		}
-		if n == outboxBatch {
+		if n == outboxBatch && ctx.Err() == nil {
 			continue // more may be due
 		}
 		select {
@@ -80,6 +96,13 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 		if err := b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()); err != nil {
 			// The lease lapses and the notice goes again: at least once.
 			log.Error().Err(err).Msg("notice delivered but not marked")
+		}
+		return
+	}
+	if isPermanent(err) || n.Attempts >= maxAttempts {
+		log.Error().Err(err).Msg("notice abandoned: Slack will not take it")
+		if err := b.cfg.Store.MarkAbandoned(ctx, n, err, b.now()); err != nil {
+			log.Error().Err(err).Msg("could not record the abandoned notice; the lease will lapse")
 		}
 		return
 	}
@@ -130,7 +153,15 @@ func (b *Bot) syncChannelMessage(ctx context.Context, h routing.Handoff) error {
 		if err != nil {
 			return fmt.Errorf("post handoff %d in %s: %w", h.ID, h.Channel, err)
 		}
-		return b.cfg.Store.SetMessageTS(ctx, h.ID, ts, b.now())
+		// The post is out: losing its ts now would post it again on retry,
+		// so try hard to keep it before reporting failure.
+		for try := 0; ; try++ {
+			err = b.cfg.Store.SetMessageTS(ctx, h.ID, ts, b.now())
+			if err == nil || try == 4 || ctx.Err() != nil {
+				return err
+			}
+			time.Sleep(time.Duration(100<<try) * time.Millisecond)
+		}
 	}
 	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, h.Channel, h.MessageTS, msg.Options()...); err != nil {
 		return fmt.Errorf("update handoff %d message %s: %w", h.ID, h.MessageTS, err)

@@ -103,7 +103,12 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 		tell(render.HandoffGone)
 		return
 	}
-	pool, _ := b.cfg.Policy.Pool(h.Pool)
+	pool, ok := b.cfg.Policy.Pool(h.Pool)
+	if !ok {
+		log.Error().Str("pool", h.Pool).Msg("claim on a handoff whose pool is no longer configured")
+		tell(render.PoolGone(h.Pool))
+		return
+	}
 	if refusal := routing.CheckClaim(h, pool, click.UserID); refusal != nil {
 		log.Info().Str("reason", string(refusal.Code)).Msg("claim refused")
 		tell(render.ClaimRefused(refusal, pool))

@@ -90,10 +90,15 @@ func parseClaim(cb *slack.InteractionCallback, action *slack.BlockAction) (Claim
 	return click, nil
 }
 
+// slackEntities undoes the escaping Slack applies to slash command text
+// (&, <, > arrive as entities), so "/handoff Acme & Co" prefills "Acme & Co"
+// and not "Acme &amp; Co", which would be escaped again on output.
+var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
 // parseCommandText splits "/handoff" text into a subcommand and its
 // argument. Anything that is not a known subcommand is a company name.
 func parseCommandText(text string) (sub, arg string) {
-	text = strings.TrimSpace(text)
+	text = strings.TrimSpace(slackEntities.Replace(text))
 	first, rest, _ := strings.Cut(text, " ")
 	switch strings.ToLower(first) {
 	case "help", "?":

@@ -67,6 +67,7 @@ func TestParseCommandText(t *testing.T) {
 		{"help", "help", ""},
 		{"HELP me", "help", "me"},
 		{"Helpful Things Inc", "", "Helpful Things Inc"},
+		{"Acme &amp; Co &lt;EU&gt;", "", "Acme & Co <EU>"},
 	} {
 		sub, arg := parseCommandText(tt.text)
 		require.Equal(t, tt.sub, sub, tt.text)
@@ -94,7 +95,7 @@ func FuzzParseInteraction(f *testing.F) {
 		}
 		for _, action := range cb.ActionCallback.BlockActions {
 			if action == nil {
-				continue
+				continue // the dispatcher skips nil actions before parsing
 			}
 			if click, err := parseClaim(&cb, action); err == nil {
 				require.Positive(t, click.HandoffID)

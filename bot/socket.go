@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -114,7 +115,7 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 	case slack.InteractionTypeBlockActions:
 		b.ack(smc, req, nil)
 		for _, action := range cb.ActionCallback.BlockActions {
-			if action.ActionID == render.ActionClaim {
+			if action != nil && action.ActionID == render.ActionClaim {
 				b.spawn(func() { b.claim(ctx, cb, action) })
 			}
 		}
@@ -135,11 +136,18 @@ func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) 
 	}
 }
 
-// spawn runs f as tracked work, so shutdown waits for it.
+// spawn runs f as tracked work, so shutdown waits for it. A panic in one
+// handler is logged and contained: one bad payload must not take down the
+// bot for everyone.
 func (b *Bot) spawn(f func()) {
 	b.work.Add(1)
 	go func() {
 		defer b.work.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("handler panicked")
+			}
+		}()
 		f()
 	}()
 }

@@ -10,6 +10,8 @@ const (
 	EventCreated EventKind = "handoff.created"
 	EventClaimed EventKind = "handoff.claimed"
 	EventPosted  EventKind = "handoff.posted"
+	// EventNoticeAbandoned records a Slack message Baton gave up delivering.
+	EventNoticeAbandoned EventKind = "notice.abandoned"
 )
 
 // Event is one entry of the event log: who did what to which handoff, when.

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,7 +38,7 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 		WITH head AS (
 			SELECT DISTINCT ON (ordering_key) id, deliver_after, leased_until
 			FROM outbox
-			WHERE delivered_at IS NULL
+			WHERE delivered_at IS NULL AND abandoned_at IS NULL
 			ORDER BY ordering_key, id
 		), due AS (
 			SELECT id FROM head
@@ -49,7 +51,7 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 		UPDATE outbox o SET leased_until = $2, attempts = o.attempts + 1
 		FROM due
 		WHERE o.id = due.id
-		  AND o.delivered_at IS NULL
+		  AND o.delivered_at IS NULL AND o.abandoned_at IS NULL
 		  AND (o.leased_until IS NULL OR o.leased_until <= $1)
 		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient`,
 		now, now.Add(lease), limit)
@@ -64,6 +66,8 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("lease notices: %w", err)
 	}
+	// UPDATE … RETURNING has no order; oldest first is the fair one.
+	slices.SortFunc(notices, func(a, b routing.PendingNotice) int { return cmp.Compare(a.ID, b.ID) })
 	return notices, nil
 }
 
@@ -78,21 +82,48 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64, now time.Time) erro
 // MarkFailed records a failed delivery and when to try again. The notice keeps
 // its place at the head of its ordering key, so later notices wait for it.
 func (s *Store) MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error {
-	msg := cause.Error()
-	if len(msg) > 1000 {
-		msg = msg[:1000]
-	}
+	msg := truncateError(cause)
 	if _, err := s.pool.Exec(ctx, `UPDATE outbox SET deliver_after = $2, leased_until = NULL, last_error = $3 WHERE id = $1`, id, retryAt, msg); err != nil {
 		return fmt.Errorf("mark notice %d failed: %w", id, err)
 	}
 	return nil
 }
 
+// MarkAbandoned gives up on a notice that cannot be delivered (Slack
+// refused it for good, or it kept failing), so it stops holding back the
+// notices behind it, and records in the event log what was not said and why.
+func (s *Store) MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error {
+	msg := truncateError(cause)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET abandoned_at = $2, leased_until = NULL, last_error = $3 WHERE id = $1`, n.ID, now, msg); err != nil {
+			return err
+		}
+		if n.HandoffID == 0 {
+			return nil
+		}
+		return appendEvent(ctx, tx, n.HandoffID, now, "baton", routing.EventNoticeAbandoned, map[string]any{
+			"notice": string(n.Kind), "recipient": n.Recipient, "attempts": n.Attempts, "error": msg,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("abandon notice %d: %w", n.ID, err)
+	}
+	return nil
+}
+
+func truncateError(err error) string {
+	msg := err.Error()
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	return msg
+}
+
 // PendingCount is how many notices wait for delivery; it backs readiness
 // diagnostics and tests that wait for the outbox to drain.
 func (s *Store) PendingCount(ctx context.Context) (int, error) {
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND abandoned_at IS NULL`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count pending notices: %w", err)
 	}
 	return n, nil

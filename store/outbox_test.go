@@ -117,3 +117,36 @@ func ids(ns []routing.PendingNotice) []int64 {
 	}
 	return out
 }
+
+// TestAbandonReleasesTheKey gives up on a notice: the next one of its key is
+// handed out, and the event log says what was not delivered.
+func TestAbandonReleasesTheKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	_, _, err = b.store.Claim(b.ctx, h.ID, "U1", b.now)
+	require.NoError(t, err)
+	leased, err := b.store.LeaseNotices(b.ctx, b.now, time.Minute, 10)
+	require.NoError(t, err)
+	var post routing.PendingNotice
+	for _, n := range leased {
+		if n.Kind == routing.NoticeChannelMessage {
+			post = n
+		}
+	}
+	require.NotZero(t, post.ID)
+	require.NoError(t, b.store.MarkAbandoned(b.ctx, post, errors.New("channel_not_found"), b.now))
+
+	next, err := b.store.LeaseNotices(b.ctx, b.now.Add(2*time.Minute), time.Minute, 10)
+	require.NoError(t, err)
+	require.Contains(t, noticeKinds(next), routing.NoticeChannelMessage, "the update behind it is no longer blocked")
+	require.NotContains(t, ids(next), post.ID, "an abandoned notice is never handed out again")
+
+	events, err := b.store.Events(b.ctx, h.ID)
+	require.NoError(t, err)
+	last := events[len(events)-1]
+	require.Equal(t, routing.EventNoticeAbandoned, last.Kind)
+	require.Equal(t, "channel_not_found", last.Detail["error"])
+	require.Equal(t, string(routing.NoticeChannelMessage), last.Detail["notice"])
+}

@@ -177,6 +177,8 @@ func TestEventsAreAppendOnly(t *testing.T) {
 	require.ErrorContains(t, err, "append-only")
 	_, err = b.db.Exec(b.ctx, `DELETE FROM events WHERE handoff_id = $1`, h.ID)
 	require.ErrorContains(t, err, "append-only")
+	_, err = b.db.Exec(b.ctx, `TRUNCATE events CASCADE`)
+	require.ErrorContains(t, err, "append-only")
 }
 
 func TestSetMessageTSOnce(t *testing.T) {

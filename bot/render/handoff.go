@@ -177,6 +177,12 @@ func ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool) string {
 	return "You can't claim this lead."
 }
 
+// PoolGone explains a click on a handoff whose pool was renamed or removed
+// from the configuration: nobody can be checked against it.
+func PoolGone(pool string) string {
+	return fmt.Sprintf("This lead belongs to the *%s* pool, which is no longer in Baton's configuration, so nobody can claim it here. Ask a manager to restore the pool or reassign the lead.", userText(pool, 100))
+}
+
 // Texts for failures people must understand without reading a log.
 const (
 	HandoffGone     = "I can't find that handoff any more, so nothing was claimed."

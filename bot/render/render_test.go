@@ -103,16 +103,21 @@ func TestUserTextIsEscaped(t *testing.T) {
 	h.Lead.Company = "<!everyone> & <@U0BOSS>"
 	h.Lead.ContactName = "<https://evil.example|click>"
 	h.Lead.Notes = "<!here> call me"
+	h.Lead.Email = "<mailto:x@evil.example|boss>"
+	owned := h
+	owned.State, owned.OwnerID, owned.ClaimedAt = routing.StateClaimed, "U0AE1", created.Add(time.Second)
 	for name, m := range map[string]render.Message{
-		"channel": clock.ChannelMessage(h), "sent": clock.PasserSent(h),
-		"brief": clock.OwnerBrief(claimed(time.Second)), "claimed": clock.PasserClaimed(h),
+		"channel": clock.ChannelMessage(h), "sent": clock.PasserSent(h), "claimed channel": clock.ChannelMessage(owned),
+		"brief": clock.OwnerBrief(owned), "passer claimed": clock.PasserClaimed(owned),
 	} {
 		all := m.Text + blocksJSON(t, m.Blocks)
 		require.NotContains(t, all, "<!everyone>", name)
 		require.NotContains(t, all, "<!here>", name)
 		require.NotContains(t, all, "<@U0BOSS>", name)
 		require.NotContains(t, all, "<https://evil", name)
+		require.NotContains(t, all, "<mailto:", name)
 	}
+	require.Contains(t, blocksJSON(t, clock.OwnerBrief(owned).Blocks), "&lt;!here&gt; call me", "the brief carries the notes, escaped")
 	m := clock.ChannelMessage(h)
 	require.Contains(t, m.Text, "&lt;!everyone&gt; &amp; &lt;@U0BOSS&gt;")
 }

@@ -358,6 +358,17 @@ func TestUserTextReachesSlackEscaped(t *testing.T) {
 		require.NotContains(t, blocks, "<@U0BOSS>")
 	}
 	require.Equal(t, "<!everyone> & <@U0BOSS> Inc", h.Lead.Company, "stored as given")
+
+	// The claim's update and DMs carry the same text: escaped too.
+	a.click("U0AE1", h, "")
+	a.eventually(func() bool {
+		return strings.Contains(a.dmText("U0SDR"), "claimed") && strings.Contains(a.dmText("U0AE1"), "You own")
+	}, "claimed")
+	require.Contains(t, a.dmText("U0AE1"), "&lt;!everyone&gt;")
+	for _, text := range []string{a.dmText("U0AE1"), a.dmText("U0SDR"), a.channelMessages()[0].Text + string(a.channelMessages()[0].Blocks)} {
+		require.NotContains(t, text, "<!everyone>")
+		require.NotContains(t, text, "<@U0BOSS>")
+	}
 }
 
 func TestDoubleSubmitCreatesOneHandoff(t *testing.T) {

@@ -49,6 +49,10 @@ CREATE TRIGGER events_append_only
     BEFORE UPDATE OR DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION events_append_only();
 
+CREATE TRIGGER events_no_truncate
+    BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+
 -- Slack side effects, written in the same transaction as the state change they
 -- announce and delivered by a worker, so a crash between commit and post still posts.
 CREATE TABLE outbox (
@@ -63,7 +67,11 @@ CREATE TABLE outbox (
     leased_until   timestamptz,
     attempts       integer     NOT NULL DEFAULT 0,
     last_error     text        NOT NULL DEFAULT '',
-    delivered_at   timestamptz
+    delivered_at   timestamptz,
+    -- Set when a delivery failed for good (Slack refused it, or it kept
+    -- failing): the notice stops blocking its ordering key, and an event
+    -- records what was not delivered and why.
+    abandoned_at   timestamptz
 );
 
-CREATE INDEX outbox_pending ON outbox (ordering_key, id) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_pending ON outbox (ordering_key, id) WHERE delivered_at IS NULL AND abandoned_at IS NULL;

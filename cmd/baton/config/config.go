@@ -48,10 +48,12 @@ type pool struct {
 	Managers []string `yaml:"managers"`
 }
 
+// sla's fields are pointers so that a key set to 0s is told apart from a
+// key left out: the first is an error, the second takes the default.
 type sla struct {
-	ClaimWindow time.Duration `yaml:"claim_window"`
-	FirstTouch  time.Duration `yaml:"first_touch"`
-	OutcomeDue  time.Duration `yaml:"outcome_due"`
+	ClaimWindow *time.Duration `yaml:"claim_window"`
+	FirstTouch  *time.Duration `yaml:"first_touch"`
+	OutcomeDue  *time.Duration `yaml:"outcome_due"`
 }
 
 type digest struct {
@@ -134,20 +136,20 @@ func (f file) validate() (Config, error) {
 
 	for _, c := range []struct {
 		key string
-		d   time.Duration
-	}{{"sla.claim_window", f.SLA.ClaimWindow}, {"sla.first_touch", f.SLA.FirstTouch}, {"sla.outcome_due", f.SLA.OutcomeDue}} {
-		if c.d < 0 {
-			return cfg, fmt.Errorf("%s: must be positive, got %s", c.key, c.d)
+		set *time.Duration
+		dst *time.Duration
+	}{{"sla.claim_window", f.SLA.ClaimWindow, &sla.ClaimWindow}, {"sla.first_touch", f.SLA.FirstTouch, &sla.FirstTouch}, {"sla.outcome_due", f.SLA.OutcomeDue, &sla.OutcomeDue}} {
+		if c.set == nil {
+			continue // the default
 		}
-	}
-	if f.SLA.ClaimWindow > 0 {
-		sla.ClaimWindow = f.SLA.ClaimWindow
+		if *c.set <= 0 {
+			return cfg, fmt.Errorf("%s: must be positive, got %s", c.key, *c.set)
+		}
+		*c.dst = *c.set
 	}
 	if sla.ClaimWindow < time.Second {
 		return cfg, fmt.Errorf("sla.claim_window: at least 1s, got %s", sla.ClaimWindow)
 	}
-	sla.FirstTouch = cmp.Or(f.SLA.FirstTouch, sla.FirstTouch)
-	sla.OutcomeDue = cmp.Or(f.SLA.OutcomeDue, sla.OutcomeDue)
 
 	dg := routing.Digest{Channel: cmp.Or(f.Digest.Channel, pools[0].Channel), Schedule: cmp.Or(f.Digest.Schedule, DefaultDigestSchedule)}
 	if !isChannelID(dg.Channel) {

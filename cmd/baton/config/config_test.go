@@ -63,6 +63,8 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"bad duration", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: soon\n", "sla.claim_window: want a Go duration"},
 		{"bare number duration", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  first_touch: 48\n", "sla.first_touch: want a Go duration"},
 		{"negative duration", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  outcome_due: -1h\n", "sla.outcome_due: must be positive"},
+		{"zero window", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: 0s\n", "sla.claim_window: must be positive"},
+		{"zero touch", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  first_touch: 0h\n", "sla.first_touch: must be positive"},
 		{"tiny window", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: 10ms\n", "sla.claim_window: at least 1s"},
 		{"no pools", "timezone: UTC\n", "pools: at least one pool"},
 		{"pool without channel", "pools:\n  - {name: a, members: [U1]}\n", "pools[0].channel"},

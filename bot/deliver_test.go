@@ -1,0 +1,31 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRetryDelay(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, time.Second, retryDelay(1, errors.New("timeout")))
+	require.Equal(t, 2*time.Second, retryDelay(2, errors.New("timeout")))
+	require.Equal(t, 16*time.Second, retryDelay(5, errors.New("timeout")))
+	require.Equal(t, maxRetryDelay, retryDelay(14, errors.New("timeout")), "capped")
+	require.Equal(t, 7*time.Second, retryDelay(1, fmt.Errorf("post: %w", &slack.RateLimitedError{RetryAfter: 7 * time.Second})), "Retry-After wins")
+	require.Equal(t, time.Second, retryDelay(9, &slack.RateLimitedError{}), "never zero")
+}
+
+func TestIsPermanent(t *testing.T) {
+	t.Parallel()
+	require.True(t, isPermanent(fmt.Errorf("post: %w", slack.SlackErrorResponse{Err: "channel_not_found"})))
+	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "invalid_blocks"}))
+	require.False(t, isPermanent(slack.SlackErrorResponse{Err: "not_in_channel"}), "fixed by inviting the app: keep trying")
+	require.False(t, isPermanent(&slack.RateLimitedError{RetryAfter: time.Second}))
+	require.False(t, isPermanent(slack.StatusCodeError{Code: 500, Status: "500"}))
+	require.False(t, isPermanent(errors.New("connection reset")))
+}
