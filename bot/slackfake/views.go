@@ -99,7 +99,13 @@ func (s *Server) externalIDTakenLocked(raw json.RawMessage, except *View) bool {
 	return false
 }
 
-func (s *Server) viewsOpen(req apiRequest) reply {
+func (s *Server) viewsOpen(req apiRequest) reply { return s.openView(req, false) }
+
+func (s *Server) viewsPush(req apiRequest) reply { return s.openView(req, true) }
+
+// openView spends a trigger_id on a new view: a root modal for views.open,
+// or one stacked on the user's latest open view for views.push.
+func (s *Server) openView(req apiRequest, push bool) reply {
 	raw, errResp := checkView(req)
 	if errResp != nil {
 		return errResp
@@ -110,25 +116,13 @@ func (s *Server) viewsOpen(req apiRequest) reply {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.externalIDTakenLocked(raw, nil) {
+	var prev *View
+	if push {
+		prev = s.latestOpenViewLocked(user)
+	} else if s.externalIDTakenLocked(raw, nil) {
 		return fail("duplicate_external_id")
 	}
-	v := s.newViewLocked(raw, user, nil)
-	return success(reply{"view": s.renderViewLocked(v, nil)})
-}
-
-func (s *Server) viewsPush(req apiRequest) reply {
-	raw, errResp := checkView(req)
-	if errResp != nil {
-		return errResp
-	}
-	user, code := s.exchangeTrigger(req.params["trigger_id"])
-	if code != "" {
-		return fail(code)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v := s.newViewLocked(raw, user, s.latestOpenViewLocked(user))
+	v := s.newViewLocked(raw, user, prev)
 	return success(reply{"view": s.renderViewLocked(v, nil)})
 }
 
