@@ -15,12 +15,9 @@ const (
 	MaxSectionText  = 3000
 	MaxFieldText    = 2000
 	MaxMessageText  = 40000
-	MaxModalTitle   = 24
-	MaxButtonText   = 75
 	MaxHeaderText   = 150
 	MaxContextText  = 2000
 	MaxMessageBlock = 50
-	MaxModalBlocks  = 100
 )
 
 // Escape makes user-supplied text safe for mrkdwn and message text: Slack

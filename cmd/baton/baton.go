@@ -118,12 +118,12 @@ func (m *Main) migrate(ctx context.Context, env Env) error {
 		return err
 	}
 	log := m.logger(env)
-	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	// openDatabase migrates; all that is left is to close.
+	_, closeDB, err := m.openDatabase(ctx, env, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
-	pool.Close()
+	closeDB()
 	fmt.Fprintln(m.Stdout, "migrations applied")
 	return nil
 }
