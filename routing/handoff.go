@@ -6,10 +6,12 @@ import "time"
 type State string
 
 // The states of a handoff. A handoff starts open; exactly one claim moves it
-// to claimed.
+// to claimed. One that nobody claimed live is scheduled: it gets an owner by
+// fair rotation and a callback time, so it is never left without an owner.
 const (
 	StateOpen      State = "open"
 	StateClaimed   State = "claimed"
+	StateScheduled State = "scheduled"
 	StateCancelled State = "cancelled"
 )
 
@@ -36,6 +38,8 @@ type NewHandoff struct {
 	Lead          Lead
 	CreatedAt     time.Time
 	ClaimDeadline time.Time
+	// Escalation is the pool's ladder, frozen for this handoff.
+	Escalation Escalation
 }
 
 // Handoff is one lead passed from a passer to a receiver: the central record.
@@ -49,8 +53,36 @@ type Handoff struct {
 	Lead          Lead
 	CreatedAt     time.Time
 	ClaimDeadline time.Time
-	OwnerID       string
-	ClaimedAt     time.Time
+	// OwnerID holds the lead once claimed or scheduled; ClaimedAt is when
+	// they got it (the click, or the assignment of a scheduled lead).
+	OwnerID   string
+	ClaimedAt time.Time
+
+	// Escalation is the ladder frozen at creation; Rung counts the rungs
+	// fired so far and NextStepAt is when the next one is due (zero when
+	// none is: claimed, scheduled, cancelled or the ladder is done).
+	Escalation Escalation
+	Rung       int
+	NextStepAt time.Time
+	// FallbackOpen is set once the fallback pool was offered the lead;
+	// FallbackTS is its message in the fallback pool's channel.
+	FallbackOpen bool
+	FallbackTS   string
+	// MissedAt is when the live transfer was given up; zero if it never was.
+	MissedAt time.Time
+	// ScheduledFor is the callback time the passer picked for a scheduled
+	// lead; zero until they pick one.
+	ScheduledFor time.Time
+	// AcceptedAt is when the owner of a scheduled lead accepted it.
+	AcceptedAt time.Time
+	// DeclinedBy lists the members who handed the scheduled lead back, so
+	// the rotation does not offer it to them again.
+	DeclinedBy []string
+	// CancelledBy, CancelReason and CancelledAt say who stopped the
+	// handoff, why and when.
+	CancelledBy  string
+	CancelReason string
+	CancelledAt  time.Time
 }
 
 // TimeToClaim is how long the lead waited for its owner; zero while unclaimed.
@@ -66,15 +98,27 @@ func (h Handoff) ClaimedLate() bool {
 	return h.State == StateClaimed && h.ClaimedAt.After(h.ClaimDeadline)
 }
 
-// Open creates the request for a new handoff of lead into pool, submitted now,
-// with the pool's claim deadline.
-func Open(submissionKey, passerID string, lead Lead, pool Pool, sla SLA, now time.Time) NewHandoff {
+// Escalated reports whether at least one rung of the ladder has fired.
+func (h Handoff) Escalated() bool { return h.Rung > 0 }
+
+// LastRung is the rung that fired most recently; ok is false before any.
+func (h Handoff) LastRung() (r Rung, ok bool) {
+	if h.Rung <= 0 || h.Rung > len(h.Escalation.Rungs) {
+		return Rung{}, false
+	}
+	return h.Escalation.Rungs[h.Rung-1], true
+}
+
+// Open creates the request for a new handoff of lead into pool, submitted
+// now, with the claim deadline and the pool's ladder frozen onto it.
+func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, now time.Time) NewHandoff {
 	return NewHandoff{
 		SubmissionKey: submissionKey,
 		PasserID:      passerID,
 		Pool:          pool,
 		Lead:          lead,
 		CreatedAt:     now,
-		ClaimDeadline: now.Add(sla.ClaimWindow),
+		ClaimDeadline: now.Add(p.SLA.ClaimWindow),
+		Escalation:    p.Escalation(pool),
 	}
 }

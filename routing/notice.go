@@ -19,6 +19,27 @@ const (
 	NoticeOwnerBrief NoticeKind = "owner_brief"
 	// NoticePasserClaimed tells the passer who is coming.
 	NoticePasserClaimed NoticeKind = "passer_claimed"
+	// NoticeReping replies in the handoff's thread with <!here>.
+	NoticeReping NoticeKind = "reping"
+	// NoticeMemberNudge DMs a pool member that a lead is waiting.
+	NoticeMemberNudge NoticeKind = "member_nudge"
+	// NoticeManagerAlert DMs a pool manager that nobody has claimed.
+	NoticeManagerAlert NoticeKind = "manager_alert"
+	// NoticeFallbackMessage posts, then keeps up to date, the handoff's
+	// message in the fallback pool's channel.
+	NoticeFallbackMessage NoticeKind = "fallback_message"
+	// NoticeOwnerAssigned gives the brief to an owner chosen by rotation,
+	// with Accept and Hand back.
+	NoticeOwnerAssigned NoticeKind = "owner_assigned"
+	// NoticePasserMissed tells the passer nobody took the lead live, who
+	// owns it now, and asks for a callback time.
+	NoticePasserMissed NoticeKind = "passer_missed"
+	// NoticeOwnerCallback tells the owner the callback time.
+	NoticeOwnerCallback NoticeKind = "owner_callback"
+	// NoticePasserScheduled tells the passer who will call back, and when.
+	NoticePasserScheduled NoticeKind = "passer_scheduled"
+	// NoticeOwnerCancelled tells an owner their lead was cancelled.
+	NoticeOwnerCancelled NoticeKind = "owner_cancelled"
 )
 
 // Notice is one message to deliver about a handoff.
@@ -34,8 +55,12 @@ type Notice struct {
 // update can never overtake the post it updates, and a person's DMs arrive in
 // the order they were written.
 func (n Notice) OrderingKey() string {
-	if n.Kind == NoticeChannelMessage {
+	switch n.Kind {
+	case NoticeChannelMessage, NoticeReping:
+		// A thread reply needs the post it replies to.
 		return "message:" + strconv.FormatInt(n.HandoffID, 10)
+	case NoticeFallbackMessage:
+		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
 	}
 	return "dm:" + n.Recipient
 }
@@ -50,11 +75,9 @@ func NoticesOnOpen(h Handoff) []Notice {
 
 // NoticesOnClaim are the notices for a handoff that was just claimed.
 func NoticesOnClaim(h Handoff) []Notice {
-	return []Notice{
-		{Kind: NoticeChannelMessage, HandoffID: h.ID, Recipient: h.Channel},
-		{Kind: NoticeOwnerBrief, HandoffID: h.ID, Recipient: h.OwnerID},
-		{Kind: NoticePasserClaimed, HandoffID: h.ID, Recipient: h.PasserID},
-	}
+	return append(statusNotices(h),
+		Notice{Kind: NoticeOwnerBrief, HandoffID: h.ID, Recipient: h.OwnerID},
+		Notice{Kind: NoticePasserClaimed, HandoffID: h.ID, Recipient: h.PasserID})
 }
 
 // PendingNotice is a notice taken from the outbox for delivery.

@@ -12,6 +12,10 @@ type Pool struct {
 	Channel  string
 	Members  []string
 	Managers []string
+	// Ladder is what happens when nobody claims in the window; Fallback
+	// names the pool its fallback action offers the lead to ("" for none).
+	Ladder   Ladder
+	Fallback string
 }
 
 // IsMember reports whether user is one of the pool's receivers.
@@ -61,6 +65,37 @@ func (p Policy) Pool(name string) (Pool, bool) {
 		}
 	}
 	return Pool{}, false
+}
+
+// Escalation freezes pool's ladder for a new handoff, resolving its
+// fallback pool to the channel it posts in. A pool without its own ladder
+// runs the default one.
+func (p Policy) Escalation(pool Pool) Escalation {
+	ladder := pool.Ladder
+	if len(ladder) == 0 {
+		ladder = DefaultLadder()
+	}
+	e := Escalation{Rungs: ladder.Rungs()}
+	if fb, ok := p.Pool(pool.Fallback); ok && pool.Fallback != pool.Name {
+		e.Fallback, e.FallbackChannel = fb.Name, fb.Channel
+	}
+	return e
+}
+
+// ClaimingPool is the pool whose rules apply to user clicking Claim on h:
+// the handoff's own pool, or its fallback pool once the ladder opened it to
+// that pool and user is one of its members.
+func (p Policy) ClaimingPool(h Handoff, user string) (Pool, bool) {
+	pool, ok := p.Pool(h.Pool)
+	if ok && pool.IsMember(user) {
+		return pool, true
+	}
+	if h.FallbackOpen && h.Escalation.Fallback != "" {
+		if fb, found := p.Pool(h.Escalation.Fallback); found && fb.IsMember(user) {
+			return fb, true
+		}
+	}
+	return pool, ok
 }
 
 // Route picks the pool a lead goes to. Until routing rules exist, every lead

@@ -1,0 +1,290 @@
+package routing
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The events of the escalation ladder and what follows it.
+const (
+	EventEscalated       EventKind = "handoff.escalated"
+	EventMissed          EventKind = "handoff.missed"
+	EventCancelled       EventKind = "handoff.cancelled"
+	EventScheduled       EventKind = "handoff.callback_scheduled"
+	EventAccepted        EventKind = "handoff.accepted"
+	EventHandedBack      EventKind = "handoff.handed_back"
+)
+
+// actorBaton is the actor of the events Baton causes by itself.
+const actorBaton = "baton"
+
+// Change is a decided state change of a handoff: the handoff as it becomes,
+// the event that records it and the notices it causes. The store writes all
+// three in one transaction; routing only decides.
+type Change struct {
+	Handoff Handoff
+	Event   Event
+	Notices []Notice
+}
+
+// MemberLoad is what fair rotation needs to know about a member: how many
+// leads they were given in the current fairness period and when they last
+// got one. The store derives it from the handoffs table, so a lead handed
+// back is credited back by construction: it is no longer theirs.
+type MemberLoad struct {
+	User         string
+	Assigned     int
+	LastAssigned time.Time
+}
+
+// PickOwner chooses who gets a lead by fair rotation rather than by a click:
+// the member with the fewest leads this period, ties to whoever waited
+// longest, then the configured order. Members in exclude (those who handed
+// the lead back) are passed over; when that leaves nobody, the pool's first
+// manager who is not excluded takes it, and failing that the least loaded
+// member at all, because a lead must never be left without an owner.
+func PickOwner(pool Pool, loads []MemberLoad, exclude []string) (string, bool) {
+	byUser := make(map[string]MemberLoad, len(loads))
+	for _, l := range loads {
+		byUser[l.User] = l
+	}
+	best := func(candidates []string) (string, bool) {
+		var pick string
+		found := false
+		for _, u := range candidates {
+			if !found || fairer(byUser[u], byUser[pick]) {
+				pick, found = u, true
+			}
+		}
+		return pick, found
+	}
+	var open []string
+	for _, m := range pool.Members {
+		if !slices.Contains(exclude, m) {
+			open = append(open, m)
+		}
+	}
+	if u, ok := best(open); ok {
+		return u, true
+	}
+	for _, m := range pool.Managers {
+		if !slices.Contains(exclude, m) {
+			return m, true
+		}
+	}
+	return best(pool.Members)
+}
+
+// fairer reports whether a should get the next lead before b; on a full tie
+// it is false, so the earlier member in the configured order keeps it.
+func fairer(a, b MemberLoad) bool {
+	if a.Assigned != b.Assigned {
+		return a.Assigned < b.Assigned
+	}
+	// Never assigned waits longest of all.
+	if a.LastAssigned.IsZero() != b.LastAssigned.IsZero() {
+		return a.LastAssigned.IsZero()
+	}
+	return a.LastAssigned.Before(b.LastAssigned)
+}
+
+// Escalate fires the next rung of h's ladder at now. pool is the handoff's
+// pool as configured now (its members are who is nudged and who may own the
+// lead); loads feed the rotation when the rung ends the live transfer.
+func Escalate(h Handoff, pool Pool, loads []MemberLoad, now time.Time) (Change, error) {
+	if h.State != StateOpen {
+		return Change{}, fmt.Errorf("escalate handoff %d: it is %s, not open", h.ID, h.State)
+	}
+	if h.Rung >= len(h.Escalation.Rungs) {
+		return Change{}, fmt.Errorf("escalate handoff %d: its ladder is done", h.ID)
+	}
+	rung := h.Escalation.Rungs[h.Rung]
+	next := h
+	next.Rung++
+	next.NextStepAt, _ = h.Escalation.NextRungAt(h.ClaimDeadline, next.Rung)
+
+	detail := map[string]any{"step": rung.Step, "steps": rung.Steps, "repeat": rung.Repeat, "do": rung.Do, "waited_seconds": now.Sub(h.CreatedAt).Seconds()}
+	var notices []Notice
+	for _, a := range rung.Do {
+		switch a {
+		case ActionReping:
+			notices = append(notices, Notice{Kind: NoticeReping, HandoffID: h.ID, Recipient: h.Channel})
+		case ActionNudgeMembers:
+			for _, m := range pool.Members {
+				notices = append(notices, Notice{Kind: NoticeMemberNudge, HandoffID: h.ID, Recipient: m})
+			}
+		case ActionAlertManagers:
+			for _, m := range pool.Managers {
+				notices = append(notices, Notice{Kind: NoticeManagerAlert, HandoffID: h.ID, Recipient: m})
+			}
+		case ActionFallback:
+			if h.Escalation.Fallback != "" {
+				next.FallbackOpen = true
+				detail["fallback"] = h.Escalation.Fallback
+			}
+		case ActionMissed:
+			owner, ok := PickOwner(pool, loads, nil)
+			if !ok {
+				// The pool was emptied or removed since: the passer, who
+				// knows the prospect, keeps the lead rather than nobody.
+				owner = h.PasserID
+			}
+			next.State, next.OwnerID, next.ClaimedAt, next.MissedAt = StateScheduled, owner, now, now
+			next.NextStepAt = time.Time{}
+			detail["owner"] = owner
+			notices = append(notices,
+				Notice{Kind: NoticeOwnerAssigned, HandoffID: h.ID, Recipient: owner},
+				Notice{Kind: NoticePasserMissed, HandoffID: h.ID, Recipient: h.PasserID})
+		}
+	}
+	// The channel message shows where the handoff stands after every rung.
+	notices = append(notices, statusNotices(next)...)
+	kind := EventEscalated
+	if next.State == StateScheduled {
+		kind = EventMissed
+	}
+	return Change{
+		Handoff: next,
+		Event:   Event{HandoffID: h.ID, At: now, Actor: actorBaton, Kind: kind, Detail: detail},
+		Notices: notices,
+	}, nil
+}
+
+// statusNotices bring every channel message of h up to date: its own
+// channel's and, once offered, the fallback pool's.
+func statusNotices(h Handoff) []Notice {
+	out := []Notice{{Kind: NoticeChannelMessage, HandoffID: h.ID, Recipient: h.Channel}}
+	if h.FallbackOpen {
+		out = append(out, Notice{Kind: NoticeFallbackMessage, HandoffID: h.ID, Recipient: h.Escalation.FallbackChannel})
+	}
+	return out
+}
+
+// Reasons an action other than a claim is refused. The claim's own codes
+// (RefusedNotInPool and the rest) are in claim.go.
+const (
+	RefusedNotPasser RefusalCode = "not_passer"
+	RefusedNotOwner  RefusalCode = "not_owner"
+	RefusedState     RefusalCode = "wrong_state"
+	RefusedBadTime   RefusalCode = "bad_time"
+	RefusedNoReason  RefusalCode = "no_reason"
+)
+
+// Refusal is the typed error for an action someone may not take on a
+// handoff, or not now. State is the handoff's state, so the person can be
+// told what happened instead.
+type Refusal struct {
+	Code  RefusalCode
+	State State
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("refused: %s (handoff %s)", r.Code, r.State) }
+
+// MaxCallbackAhead bounds how far ahead a callback may be scheduled: a hot
+// lead called back next quarter is not a handoff any more.
+const MaxCallbackAhead = 60 * 24 * time.Hour
+
+// Cancel stops a handoff at the passer's request ("prospect dropped off"):
+// the ladder stops and the messages say why. The passer and the pool's
+// managers may cancel, while the handoff is open or scheduled.
+func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, error) {
+	if user != h.PasserID && !pool.IsManager(user) {
+		return Change{}, &Refusal{Code: RefusedNotPasser, State: h.State}
+	}
+	if h.State != StateOpen && h.State != StateScheduled {
+		return Change{}, &Refusal{Code: RefusedState, State: h.State}
+	}
+	if reason == "" {
+		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
+	}
+	next := h
+	next.State, next.NextStepAt = StateCancelled, time.Time{}
+	next.CancelledBy, next.CancelReason, next.CancelledAt = user, reason, now
+	notices := statusNotices(next)
+	if h.OwnerID != "" && h.OwnerID != user {
+		notices = append(notices, Notice{Kind: NoticeOwnerCancelled, HandoffID: h.ID, Recipient: h.OwnerID})
+	}
+	return Change{
+		Handoff: next,
+		Event:   Event{HandoffID: h.ID, At: now, Actor: user, Kind: EventCancelled, Detail: map[string]any{"reason": reason, "was": string(h.State)}},
+		Notices: notices,
+	}, nil
+}
+
+// ScheduleCallback records the time the passer (or a manager) agreed with
+// the prospect for a scheduled lead, and tells the owner and the passer.
+func ScheduleCallback(h Handoff, pool Pool, user string, at, now time.Time) (Change, error) {
+	if user != h.PasserID && !pool.IsManager(user) {
+		return Change{}, &Refusal{Code: RefusedNotPasser, State: h.State}
+	}
+	if h.State != StateScheduled {
+		return Change{}, &Refusal{Code: RefusedState, State: h.State}
+	}
+	if !at.After(now) || at.Sub(now) > MaxCallbackAhead {
+		return Change{}, &Refusal{Code: RefusedBadTime, State: h.State}
+	}
+	next := h
+	next.ScheduledFor = at
+	return Change{
+		Handoff: next,
+		Event:   Event{HandoffID: h.ID, At: now, Actor: user, Kind: EventScheduled, Detail: map[string]any{"at": at.UTC().Format(time.RFC3339), "owner": h.OwnerID}},
+		Notices: append(statusNotices(next),
+			Notice{Kind: NoticeOwnerCallback, HandoffID: h.ID, Recipient: h.OwnerID},
+			Notice{Kind: NoticePasserScheduled, HandoffID: h.ID, Recipient: h.PasserID}),
+	}, nil
+}
+
+// Accept records that the owner of a scheduled lead takes it on.
+// Accepting twice changes nothing and is not an error.
+func Accept(h Handoff, user string, now time.Time) (Change, bool, error) {
+	if h.State != StateScheduled {
+		return Change{}, false, &Refusal{Code: RefusedState, State: h.State}
+	}
+	if user != h.OwnerID {
+		return Change{}, false, &Refusal{Code: RefusedNotOwner, State: h.State}
+	}
+	if !h.AcceptedAt.IsZero() {
+		return Change{Handoff: h}, false, nil
+	}
+	next := h
+	next.AcceptedAt = now
+	return Change{
+		Handoff: next,
+		Event:   Event{HandoffID: h.ID, At: now, Actor: user, Kind: EventAccepted, Detail: map[string]any{}},
+		Notices: statusNotices(next),
+	}, true, nil
+}
+
+// HandBack lets the owner of a scheduled lead pass it on, with a reason:
+// the next member by fair rotation gets it at once, and nobody who handed
+// it back is offered it again.
+func HandBack(h Handoff, pool Pool, loads []MemberLoad, user, reason string, now time.Time) (Change, error) {
+	if h.State != StateScheduled {
+		return Change{}, &Refusal{Code: RefusedState, State: h.State}
+	}
+	if user != h.OwnerID {
+		return Change{}, &Refusal{Code: RefusedNotOwner, State: h.State}
+	}
+	if reason == "" {
+		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
+	}
+	declined := append(slices.Clone(h.DeclinedBy), user)
+	owner, ok := PickOwner(pool, loads, declined)
+	if !ok || slices.Contains(declined, owner) {
+		// Everyone said no and there is no manager: it goes back to the
+		// passer, who still has the prospect's trust.
+		owner = cmp.Or(h.PasserID, user)
+	}
+	next := h
+	next.OwnerID, next.ClaimedAt, next.AcceptedAt, next.DeclinedBy = owner, now, time.Time{}, declined
+	notices := append(statusNotices(next),
+		Notice{Kind: NoticeOwnerAssigned, HandoffID: h.ID, Recipient: owner},
+		Notice{Kind: NoticePasserScheduled, HandoffID: h.ID, Recipient: h.PasserID})
+	return Change{
+		Handoff: next,
+		Event:   Event{HandoffID: h.ID, At: now, Actor: user, Kind: EventHandedBack, Detail: map[string]any{"reason": reason, "to": owner}},
+		Notices: notices,
+	}, nil
+}
