@@ -24,6 +24,16 @@ type Handoffs interface {
 	Claim(ctx context.Context, id int64, user string, now time.Time) (routing.Handoff, bool, error)
 	Handoff(ctx context.Context, id int64) (routing.Handoff, error)
 	SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error
+	SetFallbackTS(ctx context.Context, id int64, ts string, now time.Time) error
+	// Apply locks a handoff, decides a change from its current state and
+	// stores it with its event and notices, in one transaction.
+	Apply(ctx context.Context, id int64, decide routing.Decide) (routing.Change, error)
+}
+
+// Ladder is what the escalation sweeper needs from the store.
+type Ladder interface {
+	EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.Decide) ([]routing.Change, error)
+	NextEscalationAt(ctx context.Context) (time.Time, bool, error)
 }
 
 // Outbox is what the delivery worker needs from the store.
@@ -37,6 +47,7 @@ type Outbox interface {
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
+	Ladder
 	Outbox
 }
 
@@ -57,14 +68,22 @@ type Config struct {
 	// OutboxPoll is how often the delivery worker looks for due notices that
 	// no in-process wake-up announced (another replica's, retries). Default 250 ms.
 	OutboxPoll time.Duration
+	// SweepInterval is the longest the escalation sweeper sleeps: it wakes
+	// earlier for the next deadline it knows of (its fast path), and this
+	// bounds how late a step fires when it did not know (after a restart,
+	// or a handoff created by another replica). Default 5 s.
+	SweepInterval time.Duration
 }
 
 // Bot handles Slack interactions and delivers the outbox.
 type Bot struct {
-	cfg    Config
-	clock  render.Clock
-	log    zerolog.Logger
-	wake   chan struct{}
+	cfg   Config
+	clock render.Clock
+	log   zerolog.Logger
+	wake  chan struct{}
+	// rewind tells the escalation sweeper a new deadline may be earlier
+	// than the one it sleeps until.
+	rewind chan struct{}
 	dms    sync.Map // user ID → DM channel ID, so a DM costs one call, not two
 	online atomic.Bool
 	work   sync.WaitGroup // handlers in flight, waited for on shutdown
@@ -77,11 +96,13 @@ func New(cfg Config) *Bot {
 	}
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 250*time.Millisecond)
+	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, 5*time.Second)
 	return &Bot{
-		cfg:   cfg,
-		clock: render.Clock{Location: cfg.Policy.Location},
-		log:   cfg.Log,
-		wake:  make(chan struct{}, 1),
+		cfg:    cfg,
+		clock:  render.Clock{Location: cfg.Policy.Location},
+		log:    cfg.Log,
+		wake:   make(chan struct{}, 1),
+		rewind: make(chan struct{}, 1),
 	}
 }
 

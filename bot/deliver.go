@@ -139,6 +139,27 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 		return b.dm(ctx, n.Recipient, b.clock.OwnerBrief(h))
 	case routing.NoticePasserClaimed:
 		return b.dm(ctx, n.Recipient, b.clock.PasserClaimed(h))
+	case routing.NoticeFallbackMessage:
+		return b.syncFallbackMessage(ctx, h)
+	case routing.NoticeReping:
+		return b.reping(ctx, h)
+	case routing.NoticeMemberNudge:
+		return b.dm(ctx, n.Recipient, b.clock.MemberNudge(h, b.permalink(ctx, h)))
+	case routing.NoticeManagerAlert:
+		return b.dm(ctx, n.Recipient, b.clock.ManagerAlert(h, b.permalink(ctx, h)))
+	case routing.NoticeOwnerAssigned:
+		if h.OwnerID != n.Recipient {
+			return nil // handed on since: the brief goes to whoever owns it now
+		}
+		return b.dm(ctx, n.Recipient, b.clock.OwnerAssigned(h))
+	case routing.NoticePasserMissed:
+		return b.dm(ctx, n.Recipient, b.clock.PasserMissed(h))
+	case routing.NoticeOwnerCallback:
+		return b.dm(ctx, n.Recipient, b.clock.OwnerCallback(h))
+	case routing.NoticePasserScheduled:
+		return b.dm(ctx, n.Recipient, b.clock.PasserScheduled(h))
+	case routing.NoticeOwnerCancelled:
+		return b.dm(ctx, n.Recipient, b.clock.OwnerCancelled(h))
 	}
 	return fmt.Errorf("unknown notice kind %q", n.Kind)
 }
@@ -147,26 +168,69 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 // it afterwards, always from the current state, so delivering twice or late
 // shows the truth rather than a stale step.
 func (b *Bot) syncChannelMessage(ctx context.Context, h routing.Handoff) error {
-	msg := b.clock.ChannelMessage(h)
-	if h.MessageTS == "" {
-		_, ts, err := b.cfg.API.PostMessageContext(ctx, h.Channel, msg.Options()...)
+	return b.syncMessage(ctx, h, h.Channel, h.MessageTS, b.clock.ChannelMessage(h), b.cfg.Store.SetMessageTS)
+}
+
+// syncFallbackMessage does the same for the message in the fallback pool's
+// channel.
+func (b *Bot) syncFallbackMessage(ctx context.Context, h routing.Handoff) error {
+	return b.syncMessage(ctx, h, h.Escalation.FallbackChannel, h.FallbackTS, b.clock.FallbackMessage(h), b.cfg.Store.SetFallbackTS)
+}
+
+func (b *Bot) syncMessage(ctx context.Context, h routing.Handoff, channel, ts string, msg render.Message,
+	keep func(ctx context.Context, id int64, ts string, now time.Time) error) error {
+	if ts == "" {
+		_, ts, err := b.cfg.API.PostMessageContext(ctx, channel, msg.Options()...)
 		if err != nil {
-			return fmt.Errorf("post handoff %d in %s: %w", h.ID, h.Channel, err)
+			return fmt.Errorf("post handoff %d in %s: %w", h.ID, channel, err)
 		}
 		// The post is out: losing its ts now would post it again on retry,
 		// so try hard to keep it before reporting failure.
 		for try := 0; ; try++ {
-			err = b.cfg.Store.SetMessageTS(ctx, h.ID, ts, b.now())
+			err = keep(ctx, h.ID, ts, b.now())
 			if err == nil || try == 4 || ctx.Err() != nil {
 				return err
 			}
 			time.Sleep(time.Duration(100<<try) * time.Millisecond)
 		}
 	}
-	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, h.Channel, h.MessageTS, msg.Options()...); err != nil {
-		return fmt.Errorf("update handoff %d message %s: %w", h.ID, h.MessageTS, err)
+	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...); err != nil {
+		return fmt.Errorf("update handoff %d message %s in %s: %w", h.ID, ts, channel, err)
 	}
 	return nil
+}
+
+// errNotPosted holds a thread reply back until its parent is posted; the
+// ordering key normally guarantees that, so this only happens when the
+// parent was abandoned, and then the reply is abandoned after its retries.
+var errNotPosted = errors.New("the handoff's channel message is not posted")
+
+// reping replies in the handoff's thread with <!here>, pinging the channel
+// again without a second top-level post.
+func (b *Bot) reping(ctx context.Context, h routing.Handoff) error {
+	if h.MessageTS == "" {
+		return fmt.Errorf("reping handoff %d: %w", h.ID, errNotPosted)
+	}
+	msg := b.clock.Reping(h)
+	opts := append(msg.Options(), slack.MsgOptionTS(h.MessageTS))
+	if _, _, err := b.cfg.API.PostMessageContext(ctx, h.Channel, opts...); err != nil {
+		return fmt.Errorf("reping handoff %d: %w", h.ID, err)
+	}
+	return nil
+}
+
+// permalink links a DM to the handoff's message. It is a nicety: without
+// it the DM names the channel, so a failure is logged and not retried.
+func (b *Bot) permalink(ctx context.Context, h routing.Handoff) string {
+	if h.MessageTS == "" {
+		return ""
+	}
+	link, err := b.cfg.API.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: h.Channel, Ts: h.MessageTS})
+	if err != nil {
+		b.log.Warn().Err(err).Int64("handoff", h.ID).Msg("chat.getPermalink failed; the DM names the channel instead")
+		return ""
+	}
+	return link
 }
 
 // dm sends msg to user in their DM with Baton.

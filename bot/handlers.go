@@ -54,7 +54,7 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		return slack.NewErrorsViewSubmissionResponse(render.FieldErrors(problems))
 	}
 	pool := b.cfg.Policy.Route(lead)
-	h, created, err := b.cfg.Store.CreateHandoff(ctx, routing.Open(sub.ViewID, sub.UserID, lead, pool, b.cfg.Policy.SLA, b.now()))
+	h, created, err := b.cfg.Store.CreateHandoff(ctx, b.cfg.Policy.Open(sub.ViewID, sub.UserID, lead, pool, b.now()))
 	if err != nil {
 		log.Error().Err(err).Msg("handoff not saved")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
@@ -62,6 +62,7 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 	if created {
 		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Msg("handoff created")
 		b.wakeOutbox()
+		b.rewindSweeper()
 	} else {
 		log.Info().Int64("handoff", h.ID).Msg("duplicate submission ignored")
 	}
@@ -74,17 +75,13 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
-	click, err := parseClaim(cb, action)
+	click, err := parseClick(cb, action)
 	if err != nil {
 		b.log.Warn().Err(err).Msg("claim click dropped")
 		return
 	}
 	log := b.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Logger()
-	tell := func(text string) {
-		if _, err := b.cfg.API.PostEphemeralContext(ctx, click.ChannelID, click.UserID, slack.MsgOptionText(text, false)); err != nil {
-			log.Warn().Err(err).Msg("could not answer the claim privately")
-		}
-	}
+	tell := b.teller(ctx, log, click.ChannelID, click.UserID)
 
 	h, err := b.cfg.Store.Handoff(ctx, click.HandoffID)
 	switch {
@@ -98,12 +95,12 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 	}
 	// A button whose value names a handoff posted elsewhere is forged or
 	// stale: refuse it as if the handoff did not exist.
-	if h.Channel != click.ChannelID || (h.MessageTS != "" && click.MessageTS != "" && h.MessageTS != click.MessageTS) {
+	if !postedAt(h, click) {
 		log.Warn().Str("channel", click.ChannelID).Msg("claim button does not match its handoff")
 		tell(render.HandoffGone)
 		return
 	}
-	pool, ok := b.cfg.Policy.Pool(h.Pool)
+	pool, ok := b.cfg.Policy.ClaimingPool(h, click.UserID)
 	if !ok {
 		log.Error().Str("pool", h.Pool).Msg("claim on a handoff whose pool is no longer configured")
 		tell(render.PoolGone(h.Pool))
@@ -132,6 +129,15 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 	}
 	log.Info().Dur("time_to_claim", h.TimeToClaim()).Msg("handoff claimed")
 	b.wakeOutbox()
+}
+
+// postedAt reports whether click came from one of h's own messages: the
+// pool channel's, or the fallback channel's once the ladder opened it.
+func postedAt(h routing.Handoff, click ButtonClick) bool {
+	matches := func(channel, ts string) bool {
+		return channel == click.ChannelID && (ts == "" || click.MessageTS == "" || ts == click.MessageTS)
+	}
+	return matches(h.Channel, h.MessageTS) || (h.FallbackOpen && matches(h.Escalation.FallbackChannel, h.FallbackTS))
 }
 
 // publishHome shows the App Home tab.

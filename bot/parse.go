@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -21,13 +22,31 @@ type Submission struct {
 	Lead   routing.Lead
 }
 
-// ClaimClick is a click on a Claim button, as plain input. HandoffID comes
-// from the button's value and is only a claim to check against the store.
-type ClaimClick struct {
+// ButtonClick is a click on a button that names a handoff (Claim, Cancel,
+// Accept…), as plain input. HandoffID comes from the button's value and is
+// only a claim to check against the store.
+type ButtonClick struct {
 	HandoffID int64
 	UserID    string
 	ChannelID string
 	MessageTS string
+	// TriggerID lets the click open a modal (a reason, a time).
+	TriggerID string
+}
+
+// ReasonSubmission is a submitted reason modal (cancel, hand back).
+type ReasonSubmission struct {
+	HandoffID int64
+	UserID    string
+	Code      string
+	Note      string
+}
+
+// CallbackSubmission is a submitted callback-time modal.
+type CallbackSubmission struct {
+	HandoffID int64
+	UserID    string
+	At        time.Time
 }
 
 // errMalformed marks a payload that is not what Baton sent out; it is
@@ -72,22 +91,78 @@ func parseSubmission(cb *slack.InteractionCallback) (Submission, error) {
 	}, nil
 }
 
-// parseClaim reads a click on a Claim button.
-func parseClaim(cb *slack.InteractionCallback, action *slack.BlockAction) (ClaimClick, error) {
-	id, err := strconv.ParseInt(action.Value, 10, 64)
-	if err != nil || id <= 0 {
-		return ClaimClick{}, fmt.Errorf("%w: claim value %q", errMalformed, action.Value)
+// parseClick reads a click on a button whose value is a handoff id.
+func parseClick(cb *slack.InteractionCallback, action *slack.BlockAction) (ButtonClick, error) {
+	id, err := parseHandoffID(action.Value)
+	if err != nil {
+		return ButtonClick{}, fmt.Errorf("%w: %s value %q", errMalformed, action.ActionID, action.Value)
 	}
-	click := ClaimClick{
+	click := ButtonClick{
 		HandoffID: id,
 		UserID:    cb.User.ID,
 		ChannelID: cmp.Or(cb.Container.ChannelID, cb.Channel.ID),
 		MessageTS: cmp.Or(cb.Container.MessageTs, cb.Message.Timestamp),
+		TriggerID: cb.TriggerID,
 	}
 	if click.UserID == "" || click.ChannelID == "" {
-		return ClaimClick{}, fmt.Errorf("%w: claim without user or channel", errMalformed)
+		return ButtonClick{}, fmt.Errorf("%w: %s without user or channel", errMalformed, action.ActionID)
 	}
 	return click, nil
+}
+
+func parseHandoffID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errMalformed
+	}
+	return id, nil
+}
+
+// viewHandoff reads the handoff id a Baton modal carries in its
+// private_metadata, and its submitter.
+func viewHandoff(cb *slack.InteractionCallback) (id int64, user string, err error) {
+	id, err = parseHandoffID(cb.View.PrivateMetadata)
+	if err != nil || cb.User.ID == "" {
+		return 0, "", fmt.Errorf("%w: %s view with metadata %q, user %q", errMalformed, cb.View.CallbackID, cb.View.PrivateMetadata, cb.User.ID)
+	}
+	return id, cb.User.ID, nil
+}
+
+// inputValue returns what the user entered in a modal's block.
+func inputValue(cb *slack.InteractionCallback, block string) slack.BlockAction {
+	if cb.View.State == nil {
+		return slack.BlockAction{}
+	}
+	return cb.View.State.Values[block][render.ActionInput]
+}
+
+// parseReason reads a submitted cancel or hand-back modal. An empty code
+// is left to the domain to refuse, with a sentence for the person.
+func parseReason(cb *slack.InteractionCallback) (ReasonSubmission, error) {
+	id, user, err := viewHandoff(cb)
+	if err != nil {
+		return ReasonSubmission{}, err
+	}
+	return ReasonSubmission{
+		HandoffID: id,
+		UserID:    user,
+		Code:      inputValue(cb, render.BlockReason).SelectedOption.Value,
+		Note:      strings.TrimSpace(inputValue(cb, render.BlockNote).Value),
+	}, nil
+}
+
+// parseCallback reads a submitted callback-time modal. A missing time is
+// the zero time, which the domain refuses as not in the future.
+func parseCallback(cb *slack.InteractionCallback) (CallbackSubmission, error) {
+	id, user, err := viewHandoff(cb)
+	if err != nil {
+		return CallbackSubmission{}, err
+	}
+	sub := CallbackSubmission{HandoffID: id, UserID: user}
+	if ts := inputValue(cb, render.BlockWhen).SelectedDateTime; ts > 0 {
+		sub.At = time.Unix(ts, 0)
+	}
+	return sub, nil
 }
 
 // slackEntities undoes the escaping Slack applies to slash command text

@@ -49,12 +49,12 @@ func TestParseClaim(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"type":"block_actions","user":{"id":"U0AE1"},
 		"container":{"type":"message","channel_id":"C0HANDOFF","message_ts":"1.0001"},
 		"actions":[{"block_id":"handoff_actions","action_id":"claim","value":"42"}]}`), &cb))
-	click, err := parseClaim(&cb, cb.ActionCallback.BlockActions[0])
+	click, err := parseClick(&cb, cb.ActionCallback.BlockActions[0])
 	require.NoError(t, err)
-	require.Equal(t, ClaimClick{HandoffID: 42, UserID: "U0AE1", ChannelID: "C0HANDOFF", MessageTS: "1.0001"}, click)
+	require.Equal(t, ButtonClick{HandoffID: 42, UserID: "U0AE1", ChannelID: "C0HANDOFF", MessageTS: "1.0001"}, click)
 
 	for _, value := range []string{"", "abc", "-1", "0", "99999999999999999999"} {
-		_, err := parseClaim(&cb, &slack.BlockAction{ActionID: render.ActionClaim, Value: value})
+		_, err := parseClick(&cb, &slack.BlockAction{ActionID: render.ActionClaim, Value: value})
 		require.ErrorIs(t, err, errMalformed, value)
 	}
 }
@@ -97,10 +97,18 @@ func FuzzParseInteraction(f *testing.F) {
 			if action == nil {
 				continue // the dispatcher skips nil actions before parsing
 			}
-			if click, err := parseClaim(&cb, action); err == nil {
+			if click, err := parseClick(&cb, action); err == nil {
 				require.Positive(t, click.HandoffID)
 				require.NotEmpty(t, click.ChannelID)
 			}
+		}
+		if sub, err := parseReason(&cb); err == nil {
+			require.Positive(t, sub.HandoffID)
+			require.NotEmpty(t, sub.UserID)
+		}
+		if sub, err := parseCallback(&cb); err == nil {
+			require.Positive(t, sub.HandoffID)
+			require.NotEmpty(t, sub.UserID)
 		}
 		parseCommandText(string(data))
 	})

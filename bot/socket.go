@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -18,14 +19,18 @@ import (
 // cancelled, while the outbox worker delivers notices. It returns when both
 // have stopped and every handler in flight has finished.
 func (b *Bot) Run(ctx context.Context, smc *socketmode.Client) error {
-	// The worker stops with the socket, whichever ends first: a socket that
-	// fails for good (a revoked token) must not leave Run waiting on it.
+	// The outbox worker and the escalation sweeper stop with the socket,
+	// whichever ends first: a socket that fails for good (a revoked token)
+	// must not leave Run waiting on them.
 	outboxCtx, stopOutbox := context.WithCancel(ctx)
 	defer stopOutbox()
 	outboxDone := make(chan struct{})
 	go func() {
 		defer close(outboxDone)
-		b.deliverLoop(outboxCtx)
+		var wg sync.WaitGroup
+		wg.Go(func() { b.deliverLoop(outboxCtx) })
+		wg.Go(func() { b.escalateLoop(outboxCtx) })
+		wg.Wait()
 	}()
 
 	runErr := make(chan error, 1)
@@ -111,12 +116,25 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		b.spawn(func() { b.ack(smc, req, b.submitHandoff(ctx, cb)) })
+		submit := b.submitHandoff
+		switch cb.View.CallbackID {
+		case render.CallbackCancel, render.CallbackHandBack:
+			submit = b.submitReason
+		case render.CallbackCallback:
+			submit = b.submitCallback
+		}
+		b.spawn(func() { b.ack(smc, req, submit(ctx, cb)) })
 	case slack.InteractionTypeBlockActions:
 		b.ack(smc, req, nil)
 		for _, action := range cb.ActionCallback.BlockActions {
-			if action != nil && action.ActionID == render.ActionClaim {
+			if action == nil {
+				continue
+			}
+			switch action.ActionID {
+			case render.ActionClaim:
 				b.spawn(func() { b.claim(ctx, cb, action) })
+			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack:
+				b.spawn(func() { b.handoffButton(ctx, cb, action) })
 			}
 		}
 	default:

@@ -11,6 +11,7 @@ const (
 	RefusedAlreadyClaimed RefusalCode = "already_claimed"
 	RefusedOwnedByYou     RefusalCode = "owned_by_you"
 	RefusedCancelled      RefusalCode = "cancelled"
+	RefusedScheduled      RefusalCode = "scheduled"
 )
 
 // ClaimRefusal is the typed error for a claim that cannot succeed. Owner is
@@ -43,6 +44,8 @@ func CheckClaim(h Handoff, pool Pool, user string) *ClaimRefusal {
 			return &ClaimRefusal{Code: RefusedOwnedByYou, Owner: user}
 		}
 		return &ClaimRefusal{Code: RefusedAlreadyClaimed, Owner: h.OwnerID}
+	case StateScheduled:
+		return &ClaimRefusal{Code: RefusedScheduled, Owner: h.OwnerID}
 	case StateCancelled:
 		return &ClaimRefusal{Code: RefusedCancelled}
 	}

@@ -28,6 +28,8 @@ func TestCheckClaim(t *testing.T) {
 		{"outsider on claimed is told they are not in the pool", claimed, "UX", routing.RefusedNotInPool, ""},
 		{"owner clicks again", claimed, "U1", routing.RefusedOwnedByYou, "U1"},
 		{"cancelled", cancelled, "U1", routing.RefusedCancelled, ""},
+		{"scheduled after a missed window", routing.Handoff{ID: 1, State: routing.StateScheduled, OwnerID: "U2"}, "U1", routing.RefusedScheduled, "U2"},
+		{"open after the window (a late claim is allowed)", routing.Handoff{ID: 1, State: routing.StateOpen, Rung: 2}, "U1", "", ""},
 	}
 	for _, tt := range tests {
 		got := routing.CheckClaim(tt.h, pool, tt.user)

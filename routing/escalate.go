@@ -9,12 +9,12 @@ import (
 
 // The events of the escalation ladder and what follows it.
 const (
-	EventEscalated       EventKind = "handoff.escalated"
-	EventMissed          EventKind = "handoff.missed"
-	EventCancelled       EventKind = "handoff.cancelled"
-	EventScheduled       EventKind = "handoff.callback_scheduled"
-	EventAccepted        EventKind = "handoff.accepted"
-	EventHandedBack      EventKind = "handoff.handed_back"
+	EventEscalated  EventKind = "handoff.escalated"
+	EventMissed     EventKind = "handoff.missed"
+	EventCancelled  EventKind = "handoff.cancelled"
+	EventScheduled  EventKind = "handoff.callback_scheduled"
+	EventAccepted   EventKind = "handoff.accepted"
+	EventHandedBack EventKind = "handoff.handed_back"
 )
 
 // actorBaton is the actor of the events Baton causes by itself.
@@ -28,6 +28,15 @@ type Change struct {
 	Event   Event
 	Notices []Notice
 }
+
+// Loads gives the fair-rotation load of each of members since the start of
+// the fairness period. The store provides it inside the transaction that
+// holds the handoff's row lock, so the rotation decides from the truth.
+type Loads func(members []string, since time.Time) ([]MemberLoad, error)
+
+// Decide computes the change to a handoff from its current, locked state. A
+// Change without an event changes nothing.
+type Decide func(h Handoff, loads Loads) (Change, error)
 
 // MemberLoad is what fair rotation needs to know about a member: how many
 // leads they were given in the current fairness period and when they last

@@ -98,6 +98,18 @@ func (p Policy) ClaimingPool(h Handoff, user string) (Pool, bool) {
 	return pool, ok
 }
 
+// PeriodStart is the start of the fairness period that now falls in: the
+// first of the month at midnight, in the policy's time zone, since leads
+// are counted per month.
+func (p Policy) PeriodStart(now time.Time) time.Time {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	return time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc)
+}
+
 // Route picks the pool a lead goes to. Until routing rules exist, every lead
 // goes to the first pool, which the configuration guarantees exists.
 func (p Policy) Route(Lead) Pool { return p.Pools[0] }

@@ -49,24 +49,51 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 const handoffColumns = `id, state, pool, channel, coalesce(message_ts, ''), passer_id,
 	company, contact_name, contact_title, phone, email, notes, consent,
-	created_at, claim_deadline, coalesce(owner_id, ''), claimed_at`
+	created_at, claim_deadline, coalesce(owner_id, ''), claimed_at,
+	escalation, rung, next_step_at, fallback_open, coalesce(fallback_ts, ''),
+	missed_at, scheduled_for, accepted_at, declined_by,
+	coalesce(cancelled_by, ''), coalesce(cancel_reason, ''), cancelled_at`
 
 func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	var h routing.Handoff
-	var claimedAt *time.Time
+	var claimedAt, nextStepAt, missedAt, scheduledFor, acceptedAt, cancelledAt *time.Time
 	err := row.Scan(&h.ID, &h.State, &h.Pool, &h.Channel, &h.MessageTS, &h.PasserID,
 		&h.Lead.Company, &h.Lead.ContactName, &h.Lead.ContactTitle, &h.Lead.Phone, &h.Lead.Email, &h.Lead.Notes, &h.Lead.Consent,
-		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt)
+		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt,
+		&h.Escalation, &h.Rung, &nextStepAt, &h.FallbackOpen, &h.FallbackTS,
+		&missedAt, &scheduledFor, &acceptedAt, &h.DeclinedBy,
+		&h.CancelledBy, &h.CancelReason, &cancelledAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, routing.ErrNotFound
 	}
 	if err != nil {
 		return h, err
 	}
-	if claimedAt != nil {
-		h.ClaimedAt = *claimedAt
+	for dst, src := range map[*time.Time]*time.Time{
+		&h.ClaimedAt: claimedAt, &h.NextStepAt: nextStepAt, &h.MissedAt: missedAt,
+		&h.ScheduledFor: scheduledFor, &h.AcceptedAt: acceptedAt, &h.CancelledAt: cancelledAt,
+	} {
+		if src != nil {
+			*dst = *src
+		}
 	}
 	return h, nil
+}
+
+// nullTime stores the zero time as NULL: "not yet" rather than year 1.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// nullText stores "" as NULL, for columns where NULL means "nobody".
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // CreateHandoff stores a new handoff, its creation event and the notices that
@@ -78,13 +105,13 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		h, err = scanHandoff(tx.QueryRow(ctx, `
 			INSERT INTO handoffs (submission_key, state, pool, channel, passer_id,
 				company, contact_name, contact_title, phone, email, notes, consent,
-				created_at, claim_deadline, updated_at)
-			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)
+				created_at, claim_deadline, updated_at, escalation, next_step_at)
+			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15)
 			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING `+handoffColumns,
 			in.SubmissionKey, in.Pool.Name, in.Pool.Channel, in.PasserID,
 			in.Lead.Company, in.Lead.ContactName, in.Lead.ContactTitle, in.Lead.Phone, in.Lead.Email, in.Lead.Notes, in.Lead.Consent,
-			in.CreatedAt, in.ClaimDeadline))
+			in.CreatedAt, in.ClaimDeadline, in.Escalation, nullTime(firstRungAt(in))))
 		if errors.Is(err, routing.ErrNotFound) {
 			h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE submission_key = $1`, in.SubmissionKey))
 			return err
@@ -104,6 +131,12 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 	return h, created, nil
 }
 
+// firstRungAt is when the first rung of a new handoff's ladder is due.
+func firstRungAt(in routing.NewHandoff) time.Time {
+	at, _ := in.Escalation.NextRungAt(in.ClaimDeadline, 0)
+	return at
+}
+
 // Handoff returns the handoff with id, or routing.ErrNotFound.
 func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) {
 	h, err := scanHandoff(s.pool.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
@@ -121,7 +154,7 @@ func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) 
 func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time) (h routing.Handoff, won bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		h, err = scanHandoff(tx.QueryRow(ctx, `
-			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3
+			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3, next_step_at = NULL
 			WHERE id = $1 AND state = 'open'
 			RETURNING `+handoffColumns, id, user, now))
 		if errors.Is(err, routing.ErrNotFound) {
@@ -132,9 +165,15 @@ func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time)
 			return err
 		}
 		won = true
+		// Every claim records its time to claim; one after the window is
+		// an SLA breach, flagged so reports can count it.
 		detail := map[string]any{
 			"seconds_to_claim": h.TimeToClaim().Seconds(),
 			"late":             h.ClaimedLate(),
+			"rung":             h.Rung,
+		}
+		if h.FallbackOpen {
+			detail["fallback_open"] = true
 		}
 		if err := appendEvent(ctx, tx, h.ID, now, user, routing.EventClaimed, detail); err != nil {
 			return err
@@ -150,18 +189,29 @@ func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time)
 // SetMessageTS records where the handoff's channel message lives, once it is
 // posted, so later updates edit that message instead of posting another.
 func (s *Store) SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error {
+	return s.setTS(ctx, id, "message_ts", ts, now)
+}
+
+// SetFallbackTS records where the handoff's message in the fallback pool's
+// channel lives, like SetMessageTS.
+func (s *Store) SetFallbackTS(ctx context.Context, id int64, ts string, now time.Time) error {
+	return s.setTS(ctx, id, "fallback_ts", ts, now)
+}
+
+// setTS sets column (a constant from this package, never input) once.
+func (s *Store) setTS(ctx context.Context, id int64, column, ts string, now time.Time) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE handoffs SET message_ts = $2, updated_at = $3 WHERE id = $1 AND message_ts IS NULL`, id, ts, now)
+		tag, err := tx.Exec(ctx, `UPDATE handoffs SET `+column+` = $2, updated_at = $3 WHERE id = $1 AND `+column+` IS NULL`, id, ts, now)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return nil
 		}
-		return appendEvent(ctx, tx, id, now, "baton", routing.EventPosted, map[string]any{"ts": ts})
+		return appendEvent(ctx, tx, id, now, "baton", routing.EventPosted, map[string]any{"ts": ts, "column": column})
 	})
 	if err != nil {
-		return fmt.Errorf("set message ts of handoff %d: %w", id, err)
+		return fmt.Errorf("set %s of handoff %d: %w", column, id, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -51,7 +52,11 @@ func (c Clock) date(t time.Time, format string) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.In(loc).Format("15:04:05 MST"))
+	fallback := t.In(loc).Format("15:04:05 MST")
+	if strings.Contains(format, "{date") {
+		fallback = t.In(loc).Format("Mon 2 Jan 15:04 MST")
+	}
+	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, fallback)
 }
 
 // Wait formats how long something took, the way people say it: "14 s",
@@ -79,11 +84,27 @@ func contactLine(l routing.Lead) string {
 }
 
 // ChannelMessage is the handoff's message in the pool's channel, rendered
-// from its current state: open with a Claim button and the deadline, or
-// claimed, or cancelled. Rendering from state rather than from the event
-// that changed it makes every update idempotent and lets a late update
-// never show an older truth.
+// from its current state: open with a Claim button and the deadline (and,
+// once the ladder runs, which step it is on), claimed (late or not), missed
+// and scheduled with its owner, or cancelled. Rendering from state rather
+// than from the event that changed it makes every update idempotent and
+// lets a late update never show an older truth.
 func (c Clock) ChannelMessage(h routing.Handoff) Message {
+	return c.handoffMessage(h, "<!channel> 🔥 *Hot lead transferring — "+company(h)+"*", "<!channel> 🔥 Hot lead transferring — "+company(h))
+}
+
+// FallbackMessage is the handoff's message in the fallback pool's channel,
+// posted when the ladder offers the lead to that pool and kept up to date
+// like the channel message.
+func (c Clock) FallbackMessage(h routing.Handoff) Message {
+	head := fmt.Sprintf("<!here> 🔥 *Overflow from %s: hot lead waiting — %s*", userText(h.Pool, 100), company(h))
+	text := fmt.Sprintf("<!here> 🔥 Overflow from %s: hot lead waiting — %s", userText(h.Pool, 100), company(h))
+	return c.handoffMessage(h, head, text)
+}
+
+// handoffMessage renders a handoff's message with openHead/openText while it
+// can be claimed, and its outcome afterwards.
+func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Message {
 	co := company(h)
 	brief := []slack.Block{
 		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
@@ -95,58 +116,95 @@ func (c Clock) ChannelMessage(h routing.Handoff) Message {
 		brief = append(brief, section("*Notes*\n"+userText(h.Lead.Notes, 2500)))
 	}
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
+	closed := func(head, text, foot string) Message {
+		blocks := append([]slack.Block{section(head)}, brief...)
+		blocks = append(blocks, contextLine(foot))
+		return Message{Text: text, Blocks: blocks}
+	}
+	window := Wait(h.ClaimDeadline.Sub(h.CreatedAt))
 
 	switch h.State {
 	case routing.StateClaimed:
 		wait := Wait(h.TimeToClaim())
-		head := fmt.Sprintf("✅ *Claimed by <@%s> in %s* — %s", h.OwnerID, wait, co)
-		foot := id
 		if h.ClaimedLate() {
-			foot = fmt.Sprintf("Claimed %s after the %s window closed · %s", Wait(h.ClaimedAt.Sub(h.ClaimDeadline)), Wait(h.ClaimDeadline.Sub(h.CreatedAt)), id)
+			late := Wait(h.ClaimedAt.Sub(h.ClaimDeadline))
+			return closed(
+				fmt.Sprintf("✅ *Claimed late by <@%s> after %s* (%s past the %s window) — %s", h.OwnerID, wait, late, window, co),
+				fmt.Sprintf("Claimed late by <@%s> after %s — %s", h.OwnerID, wait, co),
+				fmt.Sprintf("⚠️ Claim window missed by %s · %s", late, id))
 		}
-		blocks := append([]slack.Block{section(head)}, brief...)
-		blocks = append(blocks, contextLine(foot))
-		return Message{Text: fmt.Sprintf("Claimed by <@%s> in %s — %s", h.OwnerID, wait, co), Blocks: blocks}
+		return closed(
+			fmt.Sprintf("✅ *Claimed by <@%s> in %s* — %s", h.OwnerID, wait, co),
+			fmt.Sprintf("Claimed by <@%s> in %s — %s", h.OwnerID, wait, co),
+			id)
+	case routing.StateScheduled:
+		head := fmt.Sprintf("📅 *Scheduled for later with <@%s>* — %s", h.OwnerID, co)
+		if !h.MissedAt.IsZero() {
+			head = fmt.Sprintf("📅 *Missed for live transfer — scheduled with <@%s>* — %s", h.OwnerID, co)
+		}
+		foot := "Callback time to be agreed with the passer"
+		if !h.ScheduledFor.IsZero() {
+			foot = "Callback " + c.date(h.ScheduledFor, "{date_short_pretty} at {time}")
+		}
+		if !h.AcceptedAt.IsZero() {
+			foot += " · accepted"
+		}
+		return closed(head, fmt.Sprintf("Scheduled for later with <@%s> — %s", h.OwnerID, co), foot+" · "+id)
 	case routing.StateCancelled:
-		blocks := append([]slack.Block{section("✖️ *Cancelled* — " + co)}, brief...)
-		blocks = append(blocks, contextLine(id))
-		return Message{Text: "Handoff cancelled — " + co, Blocks: blocks}
+		head := "✖️ *Cancelled* — " + co
+		if h.CancelledBy != "" {
+			head = fmt.Sprintf("✖️ *Cancelled by <@%s>*: %s — %s", h.CancelledBy, userText(h.CancelReason, 300), co)
+		}
+		return closed(head, "Handoff cancelled — "+co, id)
 	}
 
 	claim := slack.NewButtonBlockElement(ActionClaim, strconv.FormatInt(h.ID, 10), plain("Claim"))
 	claim.Style = slack.StylePrimary
-	blocks := append([]slack.Block{section("<!channel> 🔥 *Hot lead transferring — " + co + "*")}, brief...)
-	blocks = append(blocks,
-		contextLine(fmt.Sprintf("⏱ Claim by %s · %s", c.date(h.ClaimDeadline, "{time_secs}"), id)),
-		slack.NewActionBlock("handoff_actions", claim),
-	)
-	return Message{Text: "<!channel> 🔥 Hot lead transferring — " + co, Blocks: blocks}
+	status := fmt.Sprintf("⏱ Claim by %s · %s", c.date(h.ClaimDeadline, "{time_secs}"), id)
+	if r, ok := h.LastRung(); ok {
+		status = fmt.Sprintf("⏫ Escalated (step %d of %d) · the %s window closed %s · still open to claim · %s",
+			r.Step, r.Steps, window, c.date(h.ClaimDeadline, "{time_secs}"), id)
+		if h.FallbackOpen {
+			status += " · also offered to " + userText(h.Escalation.Fallback, 100)
+		}
+	}
+	blocks := append([]slack.Block{section(openHead)}, brief...)
+	blocks = append(blocks, contextLine(status), slack.NewActionBlock("handoff_actions", claim))
+	return Message{Text: openText, Blocks: blocks}
 }
 
-// PasserSent tells the passer, privately, that the lead is out.
+// PasserSent tells the passer, privately, that the lead is out, with a way
+// to cancel it if the prospect drops off.
 func (c Clock) PasserSent(h routing.Handoff) Message {
 	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have until %s to claim it; I'll tell you who picks it up. Keep the prospect on the line.",
 		company(h), h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
-	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+	cancel := slack.NewButtonBlockElement(ActionCancel, strconv.FormatInt(h.ID, 10), plain("Cancel handoff"))
+	return Message{Text: text, Blocks: []slack.Block{section(text), slack.NewActionBlock("passer_actions", cancel)}}
 }
 
 // OwnerBrief is the full brief the new owner gets by DM: everything the
 // passer learned, so the prospect never repeats themselves.
 func (c Clock) OwnerBrief(h routing.Handoff) Message {
-	l := h.Lead
 	head := fmt.Sprintf("🎯 *You own %s* — the prospect is waiting on the line with <@%s>.", company(h), h.PasserID)
+	blocks := append([]slack.Block{section(head)}, briefBlocks(h)...)
+	blocks = append(blocks, contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim()))))
+	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: blocks}
+}
+
+// briefBlocks are the lead's details as the owner needs them.
+func briefBlocks(h routing.Handoff) []slack.Block {
+	l := h.Lead
 	fields := []*slack.TextBlockObject{
 		mrkdwn("*Contact*\n" + contactLine(l)),
 		mrkdwn("*Phone*\n" + userText(l.Phone, 40)),
 		mrkdwn("*Email*\n" + userText(l.Email, routing.MaxEmailLength*5)),
 		mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
 	}
-	blocks := []slack.Block{section(head), slack.NewSectionBlock(nil, fields, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(nil, fields, nil)}
 	if l.Notes != "" {
 		blocks = append(blocks, section("*Notes*\n"+userText(l.Notes, MaxSectionText-10)))
 	}
-	blocks = append(blocks, contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim()))))
-	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: blocks}
+	return blocks
 }
 
 // PasserClaimed tells the passer who is coming, with a warm-intro line to say
@@ -167,6 +225,8 @@ func ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool) string {
 		return "You already own this lead; the full brief is in your DMs from Baton."
 	case routing.RefusedCancelled:
 		return "This handoff was cancelled; there is nothing to claim."
+	case routing.RefusedScheduled:
+		return fmt.Sprintf("Nobody took this lead live, so it was scheduled for later with <@%s>.", r.Owner)
 	case routing.RefusedNotInPool:
 		msg := fmt.Sprintf("Only members of the *%s* pool can claim this lead, and you are not in the pool.", userText(pool.Name, 100))
 		if len(pool.Managers) > 0 {

@@ -15,6 +15,27 @@ const (
 	ActionInput = "input"
 	// ConsentValue is the value of the consent checkbox option.
 	ConsentValue = "agreed"
+
+	// ActionCancel (the passer's), ActionPickTime (the passer's, once the
+	// lead is scheduled), ActionAccept and ActionHandBack (the owner's of
+	// a scheduled lead) are buttons whose value is the handoff id, looked
+	// up and authorized like the Claim button's.
+	ActionCancel   = "cancel"
+	ActionPickTime = "pick_time"
+	ActionAccept   = "accept"
+	ActionHandBack = "hand_back"
+
+	// CallbackCancel, CallbackCallback and CallbackHandBack are the
+	// callback_ids of the modals those buttons open; their
+	// private_metadata is the handoff id, never trusted either.
+	CallbackCancel   = "cancel_submit"
+	CallbackCallback = "callback_submit"
+	CallbackHandBack = "hand_back_submit"
+
+	// BlockReason, BlockNote and BlockWhen are the inputs of those modals.
+	BlockReason = "reason"
+	BlockNote   = "note"
+	BlockWhen   = "when"
 )
 
 // ModalFields lists the modal's input blocks in order. Their block_ids are the

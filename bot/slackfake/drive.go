@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -65,10 +66,14 @@ type InputValue struct {
 	SelectedConversation string                    `json:"selected_conversation,omitempty"`
 	SelectedDate         string                    `json:"selected_date,omitempty"`
 	SelectedTime         string                    `json:"selected_time,omitempty"`
+	SelectedDateTime     int64                     `json:"selected_date_time,omitempty"`
 }
 
 // TextInput is text typed into a plain_text_input (or number, email or URL input).
 func TextInput(value string) InputValue { return InputValue{Value: value} }
+
+// DateTime is a moment picked in a datetimepicker element.
+func DateTime(t time.Time) InputValue { return InputValue{SelectedDateTime: t.Unix()} }
 
 // SelectedOption is the option with value chosen in a static_select or
 // radio_buttons element.
@@ -355,6 +360,7 @@ var stateKeys = map[string][2]string{
 	"multi_channels_select":      {"selected_channels", "initial_channels"},
 	"datepicker":                 {"selected_date", "initial_date"},
 	"timepicker":                 {"selected_time", "initial_time"},
+	"datetimepicker":             {"selected_date_time", "initial_date_time"},
 }
 
 // stateValues builds view.state.values: every stateful element of every

@@ -158,7 +158,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	defer closeDB()
 	st := store.New(pool)
 
-	b := bot.New(bot.Config{Policy: cfg.Policy, API: api, Store: st, Log: log, Now: m.Now})
+	b := bot.New(bot.Config{Policy: cfg.Policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval})
 
 	srv, err := m.serveHTTP(env.HTTPAddr, st, b, log)
 	if err != nil {

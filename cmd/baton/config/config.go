@@ -27,15 +27,22 @@ type Config struct {
 	// LocalPostgresDir is where the local PostgreSQL keeps its data when
 	// DATABASE_URL is unset.
 	LocalPostgresDir string
+	// SweepInterval bounds how late an escalation step fires when this
+	// process did not set its deadline (after a restart, another replica's).
+	SweepInterval time.Duration
 }
 
 // file mirrors baton.yaml. Keys are the outside contract; see
 // manifests/baton.example.yaml for each one explained.
 type file struct {
-	Timezone      string `yaml:"timezone"`
-	Pools         []pool `yaml:"pools"`
-	SLA           sla    `yaml:"sla"`
-	Digest        digest `yaml:"digest"`
+	Timezone   string `yaml:"timezone"`
+	Pools      []pool `yaml:"pools"`
+	SLA        sla    `yaml:"sla"`
+	Digest     digest `yaml:"digest"`
+	Escalation struct {
+		SweepInterval *time.Duration `yaml:"sweep_interval"`
+		Ladder        []ladderStep   `yaml:"ladder"`
+	} `yaml:"escalation"`
 	LocalPostgres struct {
 		Dir string `yaml:"dir"`
 	} `yaml:"local_postgres"`
@@ -46,6 +53,47 @@ type pool struct {
 	Channel  string   `yaml:"channel"`
 	Members  []string `yaml:"members"`
 	Managers []string `yaml:"managers"`
+	// Fallback names the pool the ladder's fallback action offers the
+	// lead to; Ladder replaces escalation.ladder for this pool.
+	Fallback string       `yaml:"fallback"`
+	Ladder   []ladderStep `yaml:"ladder"`
+}
+
+type ladderStep struct {
+	At     *time.Duration `yaml:"at"`
+	Do     []string       `yaml:"do"`
+	Repeat int            `yaml:"repeat"`
+	Every  time.Duration  `yaml:"every"`
+}
+
+// DefaultSweepInterval is how often the escalation sweeper looks for steps
+// this process did not schedule itself.
+const DefaultSweepInterval = 5 * time.Second
+
+// ladder converts a configured ladder, validating it; key prefixes errors.
+// An empty list is nil: the default (or the pool's inherited) ladder.
+func ladder(key string, steps []ladderStep) (routing.Ladder, error) {
+	if steps == nil {
+		return nil, nil
+	}
+	out := make(routing.Ladder, len(steps))
+	for i, st := range steps {
+		if st.At == nil {
+			return nil, fmt.Errorf("%s[%d].at: required (the delay after the claim window closes, e.g. 0s or 60s)", key, i)
+		}
+		out[i] = routing.LadderStep{At: *st.At, Repeat: st.Repeat, Every: st.Every}
+		for _, a := range st.Do {
+			out[i].Do = append(out[i].Do, routing.EscalationAction(a))
+		}
+	}
+	if err := out.Validate(); err != nil {
+		var le *routing.LadderError
+		if errors.As(err, &le) && le.Key == "" {
+			return nil, fmt.Errorf("%s: %s", key, le.Msg)
+		}
+		return nil, fmt.Errorf("%s%w", key, err)
+	}
+	return out, nil
 }
 
 // sla's fields are pointers so that a key set to 0s is told apart from a
@@ -110,6 +158,18 @@ func (f file) validate() (Config, error) {
 	if len(f.Pools) == 0 {
 		return cfg, errors.New("pools: at least one pool is required")
 	}
+	defaultLadder, err := ladder("escalation.ladder", f.Escalation.Ladder)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.SweepInterval = DefaultSweepInterval
+	if si := f.Escalation.SweepInterval; si != nil {
+		if *si < 100*time.Millisecond || *si > 10*time.Minute {
+			return cfg, fmt.Errorf("escalation.sweep_interval: between 100ms and 10m, got %s", *si)
+		}
+		cfg.SweepInterval = *si
+	}
+
 	names := map[string]bool{}
 	var pools []routing.Pool
 	for i, p := range f.Pools {
@@ -131,7 +191,24 @@ func (f file) validate() (Config, error) {
 		if err := checkUsers(at+".managers", p.Managers); err != nil {
 			return cfg, err
 		}
-		pools = append(pools, routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers})
+		poolLadder, err := ladder(at+".ladder", p.Ladder)
+		if err != nil {
+			return cfg, err
+		}
+		if poolLadder == nil {
+			poolLadder = defaultLadder
+		}
+		pools = append(pools, routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
+			Ladder: poolLadder, Fallback: p.Fallback})
+	}
+	for i, p := range pools {
+		switch {
+		case p.Fallback == "":
+		case p.Fallback == p.Name:
+			return cfg, fmt.Errorf("pools[%d].fallback: a pool cannot fall back to itself", i)
+		case !names[p.Fallback]:
+			return cfg, fmt.Errorf("pools[%d].fallback: no pool is named %q", i, p.Fallback)
+		}
 	}
 
 	for _, c := range []struct {

@@ -1,0 +1,223 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/batonhq/baton/routing"
+)
+
+// waited is how long the prospect had been holding when the handoff's last
+// rung fired: the window plus the rung's delay. It is derived from the
+// ladder rather than from the delivery time, so a retried message says the
+// same thing.
+func waited(h routing.Handoff) time.Duration {
+	r, _ := h.LastRung()
+	return h.ClaimDeadline.Add(r.After).Sub(h.CreatedAt)
+}
+
+func handoffLink(h routing.Handoff, permalink string) string {
+	if permalink == "" {
+		return fmt.Sprintf("in <#%s>", h.Channel)
+	}
+	return fmt.Sprintf("in <#%s> (<%s|open the handoff>)", h.Channel, permalink)
+}
+
+// Reping is the thread reply that pings the channel again when the claim
+// window closes with nobody on the lead.
+func (c Clock) Reping(h routing.Handoff) Message {
+	text := fmt.Sprintf("<!here> ⏰ *%s* is still unclaimed after %s and the prospect is holding. Click *Claim* above if you can take it.", company(h), Wait(waited(h)))
+	return Message{Text: fmt.Sprintf("<!here> %s is still unclaimed after %s", company(h), Wait(waited(h))), Blocks: []slack.Block{section(text)}}
+}
+
+// MemberNudge is the DM to a pool member while a lead waits.
+func (c Clock) MemberNudge(h routing.Handoff, permalink string) Message {
+	text := fmt.Sprintf("🔥 *%s* has been waiting %s for a closer %s. If you are free, claim it now: the prospect is on the line.", company(h), Wait(waited(h)), handoffLink(h, permalink))
+	return Message{Text: fmt.Sprintf("%s is waiting for a closer", company(h)), Blocks: []slack.Block{section(text)}}
+}
+
+// ManagerAlert is the DM to a pool manager when nobody has claimed.
+func (c Clock) ManagerAlert(h routing.Handoff, permalink string) Message {
+	r, _ := h.LastRung()
+	text := fmt.Sprintf("⚠️ Nobody in *%s* has claimed *%s* after %s (escalation step %d of %d) %s. Can you get someone on it?",
+		userText(h.Pool, 100), company(h), Wait(waited(h)), r.Step, r.Steps, handoffLink(h, permalink))
+	if at, ok := h.Escalation.NextRungAt(h.ClaimDeadline, len(h.Escalation.Rungs)-1); ok {
+		text += fmt.Sprintf(" If it is still unclaimed at %s, it will be scheduled for later with an owner picked by rotation.", c.date(at, "{time_secs}"))
+	}
+	return Message{Text: fmt.Sprintf("Nobody has claimed %s", company(h)), Blocks: []slack.Block{section(text)}}
+}
+
+// PasserMissed tells the passer nobody took the lead live, who owns it now,
+// and asks for the callback time agreed with the prospect.
+func (c Clock) PasserMissed(h routing.Handoff) Message {
+	text := fmt.Sprintf("😕 Nobody could take *%s* live. <@%s> owns it now and will call the prospect back.", company(h), h.OwnerID)
+	say := "Say: _“Our specialist is with another client. I've booked them to call you back; what time suits you best?”_ Then pick that time below."
+	pick := slack.NewButtonBlockElement(ActionPickTime, strconv.FormatInt(h.ID, 10), plain("Pick a callback time"))
+	pick.Style = slack.StylePrimary
+	return Message{
+		Text:   fmt.Sprintf("Nobody could take %s live; <@%s> owns it now", company(h), h.OwnerID),
+		Blocks: []slack.Block{section(text), section(say), slack.NewActionBlock("passer_missed_actions", pick)},
+	}
+}
+
+func (c Clock) callback(h routing.Handoff) string {
+	if h.ScheduledFor.IsZero() {
+		return "to be agreed: <@" + h.PasserID + "> will pick the time with the prospect"
+	}
+	return c.date(h.ScheduledFor, "{date_short_pretty} at {time}")
+}
+
+// OwnerAssigned gives the brief to an owner chosen by rotation for a lead
+// nobody took live (or one scheduled from the start), with Accept and Hand
+// back.
+func (c Clock) OwnerAssigned(h routing.Handoff) Message {
+	why := "it was scheduled for later"
+	if !h.MissedAt.IsZero() {
+		why = "nobody could take it live"
+	}
+	head := fmt.Sprintf("📅 *%s is yours* (%s; you are next in the rotation). Callback: %s.", company(h), why, c.callback(h))
+	id := strconv.FormatInt(h.ID, 10)
+	accept := slack.NewButtonBlockElement(ActionAccept, id, plain("Accept"))
+	accept.Style = slack.StylePrimary
+	back := slack.NewButtonBlockElement(ActionHandBack, id, plain("Hand back"))
+	blocks := append([]slack.Block{section(head)}, briefBlocks(h)...)
+	blocks = append(blocks, slack.NewActionBlock("owner_actions", accept, back), contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
+	return Message{Text: fmt.Sprintf("%s is yours: callback %s", company(h), c.callback(h)), Blocks: blocks}
+}
+
+// OwnerCallback tells the owner when to call the prospect back.
+func (c Clock) OwnerCallback(h routing.Handoff) Message {
+	text := fmt.Sprintf("📅 <@%s> booked your callback with *%s* for %s.", h.PasserID, company(h), c.callback(h))
+	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+}
+
+// PasserScheduled tells the passer who will call the prospect back, and when.
+func (c Clock) PasserScheduled(h routing.Handoff) Message {
+	text := fmt.Sprintf("📅 <@%s> owns *%s* and will call back: %s.", h.OwnerID, company(h), c.callback(h))
+	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+}
+
+// OwnerCancelled tells an owner that their scheduled lead was cancelled.
+func (c Clock) OwnerCancelled(h routing.Handoff) Message {
+	text := fmt.Sprintf("✖️ <@%s> cancelled *%s*: %s. Nothing more to do.", h.CancelledBy, company(h), userText(h.CancelReason, 300))
+	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+}
+
+// Reason is a reason code offered in a modal, with its label.
+type Reason struct {
+	Code  string
+	Label string
+}
+
+// CancelReasons are why a passer cancels a handoff.
+var CancelReasons = []Reason{
+	{"dropped_off", "The prospect dropped off the call"},
+	{"asked_later", "The prospect asked to be called later"},
+	{"not_qualified", "Not qualified after all"},
+	{"duplicate", "Duplicate handoff"},
+	{"other", "Other (say why below)"},
+}
+
+// HandBackReasons are why an owner hands a scheduled lead back.
+var HandBackReasons = []Reason{
+	{"unavailable", "I'm not available at that time"},
+	{"conflict", "Conflict of interest or existing relationship"},
+	{"wrong_segment", "Wrong territory or segment for me"},
+	{"other", "Other (say why below)"},
+}
+
+// ReasonLabel returns the label of code in reasons.
+func ReasonLabel(reasons []Reason, code string) (string, bool) {
+	for _, r := range reasons {
+		if r.Code == code {
+			return r.Label, true
+		}
+	}
+	return "", false
+}
+
+func reasonModal(callback, title, submit, intro string, h routing.Handoff, reasons []Reason) slack.ModalViewRequest {
+	opts := make([]*slack.OptionBlockObject, len(reasons))
+	for i, r := range reasons {
+		opts[i] = slack.NewOptionBlockObject(r.Code, plain(r.Label), nil)
+	}
+	reason := slack.NewInputBlock(BlockReason, plain("Reason"), nil, slack.NewRadioButtonsBlockElement(ActionInput, opts...))
+	note := slack.NewInputBlock(BlockNote, plain("Note"), nil,
+		slack.NewPlainTextInputBlockElement(plain("Anything the team should know"), ActionInput).WithMaxLength(MaxReasonNote).WithMultiline(true))
+	note.Optional = true
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callback,
+		PrivateMetadata: strconv.FormatInt(h.ID, 10),
+		Title:           plain(title),
+		Submit:          plain(submit),
+		Close:           plain("Back"),
+		Blocks:          slack.Blocks{BlockSet: []slack.Block{section(intro), reason, note}},
+	}
+}
+
+// MaxReasonNote bounds the free-text note of a reason.
+const MaxReasonNote = 500
+
+// CancelModal asks the passer why the handoff is cancelled.
+func CancelModal(h routing.Handoff) slack.ModalViewRequest {
+	return reasonModal(CallbackCancel, "Cancel handoff", "Cancel handoff",
+		fmt.Sprintf("Cancel the handoff of *%s*? The escalation stops and the channel sees why.", company(h)), h, CancelReasons)
+}
+
+// HandBackModal asks the owner why they hand a scheduled lead back.
+func HandBackModal(h routing.Handoff) slack.ModalViewRequest {
+	return reasonModal(CallbackHandBack, "Hand back lead", "Hand back",
+		fmt.Sprintf("Hand *%s* back? The next member in the rotation gets it at once, and the passer is told.", company(h)), h, HandBackReasons)
+}
+
+// CallbackModal asks the passer for the callback time agreed with the
+// prospect.
+func CallbackModal(h routing.Handoff) slack.ModalViewRequest {
+	picker := slack.NewDateTimePickerBlockElement(ActionInput)
+	when := slack.NewInputBlock(BlockWhen, plain("Callback time"), plain("Shown to each person in their own time zone."), picker)
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackCallback,
+		PrivateMetadata: strconv.FormatInt(h.ID, 10),
+		Title:           plain("Schedule callback"),
+		Submit:          plain("Schedule"),
+		Close:           plain("Back"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			section(fmt.Sprintf("When should <@%s> call *%s* back?", h.OwnerID, company(h))),
+			when,
+		}},
+	}
+}
+
+// Refused explains privately why an action on a handoff was not taken.
+func Refused(r *routing.Refusal) string {
+	switch r.Code {
+	case routing.RefusedNotPasser:
+		return "Only the rep who passed this lead, or a manager of its pool, can do that."
+	case routing.RefusedNotOwner:
+		return "Only the lead's current owner can do that."
+	case routing.RefusedBadTime:
+		return "Pick a callback time in the future, within the next 60 days."
+	case routing.RefusedNoReason:
+		return "Pick a reason, so the team knows what happened."
+	case routing.RefusedState:
+		switch r.State {
+		case routing.StateClaimed:
+			return "This lead was already claimed, so there is nothing to change here."
+		case routing.StateCancelled:
+			return "This handoff was cancelled already."
+		case routing.StateOpen:
+			return "This lead is still waiting for a claim; that can be done once it is scheduled."
+		case routing.StateScheduled:
+			return "This lead is already scheduled for later."
+		}
+	}
+	return "You can't do that on this lead."
+}
+
+// ActionFailed is the answer when Baton could not record an action.
+const ActionFailed = "Something went wrong on Baton's side and nothing was changed. Please try again in a moment."

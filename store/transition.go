@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batonhq/baton/routing"
+)
+
+// Apply locks handoff id, lets decide compute the change from its current
+// state, and writes the change, its event and its notices in one
+// transaction. Because the row is locked while decide runs, two people (or a
+// person and the sweeper) acting at once are serialised, and each decides
+// from the truth. The change is returned, or decide's error (a
+// *routing.Refusal for an action not allowed) unchanged inside the wrap.
+func (s *Store) Apply(ctx context.Context, id int64, decide routing.Decide) (routing.Change, error) {
+	var change routing.Change
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		h, err := scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return err
+		}
+		change, err = decide(h, txLoads(ctx, tx))
+		if err != nil {
+			return err
+		}
+		return writeChange(ctx, tx, change)
+	})
+	if err != nil {
+		return change, fmt.Errorf("handoff %d: %w", id, err)
+	}
+	return change, nil
+}
+
+// EscalateDue fires the due rungs of open handoffs' ladders, up to limit,
+// each in its own transaction. Rows are taken with FOR UPDATE SKIP LOCKED,
+// so concurrent sweepers (other replicas) share the work and never fire one
+// rung twice, and a claim racing the sweeper is serialised with it on the
+// row lock. A handoff whose decision fails is skipped for the rest of the
+// pass and retried on the next. It returns the changes made.
+func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.Decide) ([]routing.Change, error) {
+	var changes []routing.Change
+	failed := []int64{} // not nil: id = ANY(NULL) would match nothing
+	var errs []error
+	for len(changes)+len(failed) < limit {
+		var change routing.Change
+		var id int64
+		done := false
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			h, err := scanHandoff(tx.QueryRow(ctx, `
+				SELECT `+handoffColumns+` FROM handoffs
+				WHERE state = 'open' AND next_step_at <= $1 AND NOT (id = ANY($2))
+				ORDER BY next_step_at
+				LIMIT 1
+				FOR UPDATE SKIP LOCKED`, now, failed))
+			if errors.Is(err, routing.ErrNotFound) {
+				done = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			id = h.ID
+			if change, err = decide(h, txLoads(ctx, tx)); err != nil {
+				return err
+			}
+			return writeChange(ctx, tx, change)
+		})
+		switch {
+		case err != nil && id == 0:
+			return changes, fmt.Errorf("escalate due handoffs: %w", errors.Join(append(errs, err)...))
+		case err != nil:
+			failed = append(failed, id)
+			errs = append(errs, fmt.Errorf("escalate handoff %d: %w", id, err))
+		case done:
+			return changes, errors.Join(errs...)
+		default:
+			changes = append(changes, change)
+		}
+	}
+	return changes, errors.Join(errs...)
+}
+
+// NextEscalationAt is when the earliest rung of any open handoff is due;
+// ok is false when none is pending. The bot sleeps until then, so a step
+// fires on time without polling the table every few milliseconds.
+func (s *Store) NextEscalationAt(ctx context.Context) (at time.Time, ok bool, err error) {
+	var next *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT min(next_step_at) FROM handoffs WHERE state = 'open' AND next_step_at IS NOT NULL`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next escalation: %w", err)
+	}
+	if next == nil {
+		return time.Time{}, false, nil
+	}
+	return *next, true, nil
+}
+
+// txLoads reads members' loads inside tx. A lead counts for its current
+// owner only, so one handed back is credited back to whoever handed it.
+func txLoads(ctx context.Context, tx pgx.Tx) routing.Loads {
+	return func(members []string, since time.Time) ([]routing.MemberLoad, error) {
+		rows, err := tx.Query(ctx, `
+			SELECT owner_id, count(*) FILTER (WHERE claimed_at >= $2), max(claimed_at)
+			FROM handoffs
+			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled')
+			GROUP BY owner_id`, members, since)
+		if err != nil {
+			return nil, fmt.Errorf("member loads: %w", err)
+		}
+		loads, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.MemberLoad, error) {
+			var l routing.MemberLoad
+			var last *time.Time
+			err := row.Scan(&l.User, &l.Assigned, &last)
+			if last != nil {
+				l.LastAssigned = *last
+			}
+			return l, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("member loads: %w", err)
+		}
+		return loads, nil
+	}
+}
+
+// writeChange stores a decided change: the handoff's mutable columns, the
+// event and the notices. A change without an event is a decision to do
+// nothing (accepting twice).
+func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
+	if c.Event.Kind == "" {
+		return nil
+	}
+	h := c.Handoff
+	declined := h.DeclinedBy
+	if declined == nil {
+		declined = []string{}
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
+			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
+			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15
+		WHERE id = $1`,
+		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
+		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
+		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), c.Event.At); err != nil {
+		return fmt.Errorf("update handoff %d: %w", h.ID, err)
+	}
+	if err := appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, c.Event.At, c.Notices)
+}

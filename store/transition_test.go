@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonhq/baton/routing"
+)
+
+// escalate is the decision the bot makes, with the test's pool.
+func (b bundle) escalate(now time.Time) routing.Decide {
+	return func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+		l, err := loads(b.pool.Members, now.Add(-30*24*time.Hour))
+		if err != nil {
+			return routing.Change{}, err
+		}
+		return routing.Escalate(h, b.pool, l, now)
+	}
+}
+
+func (b bundle) kinds(t *testing.T, id int64) []routing.EventKind {
+	t.Helper()
+	events, err := b.store.Events(b.ctx, id)
+	require.NoError(t, err)
+	var out []routing.EventKind
+	for _, e := range events {
+		out = append(out, e.Kind)
+	}
+	return out
+}
+
+func TestEscalateDueFiresEachRungOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	require.WithinDuration(t, b.now.Add(time.Minute), h.NextStepAt, 0, "the first rung is due when the window closes")
+	require.Len(t, h.Escalation.Rungs, 3, "the ladder is frozen onto the handoff")
+
+	next, ok, err := b.store.NextEscalationAt(b.ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.WithinDuration(t, h.NextStepAt, next, 0)
+
+	// Nothing is due before the deadline.
+	changes, err := b.store.EscalateDue(b.ctx, b.now.Add(59*time.Second), 10, b.escalate(b.now))
+	require.NoError(t, err)
+	require.Empty(t, changes)
+
+	// Ten sweepers at the deadline: rung 1 fires once.
+	at := b.now.Add(time.Minute)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	fired := 0
+	for range 10 {
+		wg.Go(func() {
+			changes, err := b.store.EscalateDue(b.ctx, at, 10, b.escalate(at))
+			require.NoError(t, err)
+			mu.Lock()
+			fired += len(changes)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	require.Equal(t, 1, fired)
+	h, err = b.store.Handoff(b.ctx, h.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, h.Rung)
+	require.WithinDuration(t, b.now.Add(2*time.Minute), h.NextStepAt, 0)
+
+	// Far past every deadline, concurrent sweepers still fire each rung once
+	// and in order, ending with an owner.
+	late := b.now.Add(time.Hour)
+	fired = 0
+	for range 5 {
+		wg.Go(func() {
+			for {
+				changes, err := b.store.EscalateDue(b.ctx, late, 1, b.escalate(late))
+				require.NoError(t, err)
+				if len(changes) == 0 {
+					return
+				}
+				mu.Lock()
+				fired += len(changes)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, 2, fired)
+	h, err = b.store.Handoff(b.ctx, h.ID)
+	require.NoError(t, err)
+	require.Equal(t, routing.StateScheduled, h.State)
+	require.Equal(t, "U1", h.OwnerID)
+	require.WithinDuration(t, late, h.MissedAt, 0)
+	require.True(t, h.NextStepAt.IsZero())
+	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventEscalated, routing.EventEscalated, routing.EventMissed}, b.kinds(t, h.ID))
+
+	_, ok, err = b.store.NextEscalationAt(b.ctx)
+	require.NoError(t, err)
+	require.False(t, ok, "nothing left to escalate")
+
+	var notices int
+	require.NoError(t, b.db.QueryRow(b.ctx, `SELECT count(*) FROM outbox WHERE kind = 'reping'`).Scan(&notices))
+	require.Equal(t, 1, notices, "one re-ping, not one per sweeper")
+}
+
+func TestClaimStopsTheLadder(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	at := b.now.Add(time.Minute)
+	_, err = b.store.EscalateDue(b.ctx, at, 10, b.escalate(at))
+	require.NoError(t, err)
+
+	// A late claim: allowed, flagged, and the ladder stops.
+	claimedAt := b.now.Add(75 * time.Second)
+	h, won, err := b.store.Claim(b.ctx, h.ID, "U2", claimedAt)
+	require.NoError(t, err)
+	require.True(t, won)
+	require.True(t, h.ClaimedLate())
+	require.True(t, h.NextStepAt.IsZero())
+	events, err := b.store.Events(b.ctx, h.ID)
+	require.NoError(t, err)
+	claim := events[len(events)-1]
+	require.Equal(t, routing.EventClaimed, claim.Kind)
+	require.Equal(t, true, claim.Detail["late"])
+	require.InDelta(t, 75, claim.Detail["seconds_to_claim"], 0.001)
+
+	changes, err := b.store.EscalateDue(b.ctx, b.now.Add(time.Hour), 10, b.escalate(b.now.Add(time.Hour)))
+	require.NoError(t, err)
+	require.Empty(t, changes, "a claimed handoff never escalates")
+}
+
+func TestEscalateDueSkipsAFailingHandoff(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	bad, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	good, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V2"))
+	require.NoError(t, err)
+	at := b.now.Add(time.Minute)
+	boom := errors.New("boom")
+	changes, err := b.store.EscalateDue(b.ctx, at, 10, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+		if h.ID == bad.ID {
+			return routing.Change{}, boom
+		}
+		return b.escalate(at)(h, loads)
+	})
+	require.ErrorIs(t, err, boom)
+	require.Len(t, changes, 1, "the other handoff still escalates")
+	require.Equal(t, good.ID, changes[0].Handoff.ID)
+	bad, err = b.store.Handoff(b.ctx, bad.ID)
+	require.NoError(t, err)
+	require.Zero(t, bad.Rung, "the failed decision changed nothing")
+}
+
+func TestApplySerialisesAndRecords(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+
+	// A refusal comes back typed and changes nothing.
+	_, err = b.store.Apply(b.ctx, h.ID, func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+		return routing.Cancel(h, b.pool, "U1", "not mine", b.now)
+	})
+	var refusal *routing.Refusal
+	require.ErrorAs(t, err, &refusal)
+	require.Equal(t, routing.RefusedNotPasser, refusal.Code)
+
+	// The passer cancels: the ladder stops, the event and the notice are written.
+	c, err := b.store.Apply(b.ctx, h.ID, func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+		return routing.Cancel(h, b.pool, "UPASS", "The prospect dropped off the call", b.now.Add(10*time.Second))
+	})
+	require.NoError(t, err)
+	require.Equal(t, routing.StateCancelled, c.Handoff.State)
+	h, err = b.store.Handoff(b.ctx, h.ID)
+	require.NoError(t, err)
+	require.Equal(t, routing.StateCancelled, h.State)
+	require.Equal(t, "UPASS", h.CancelledBy)
+	require.Equal(t, "The prospect dropped off the call", h.CancelReason)
+	require.True(t, h.NextStepAt.IsZero())
+	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventCancelled}, b.kinds(t, h.ID))
+	_, ok, err := b.store.NextEscalationAt(b.ctx)
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	_, err = b.store.Apply(b.ctx, 999, func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+		return routing.Change{}, nil
+	})
+	require.ErrorIs(t, err, routing.ErrNotFound)
+}
+
+func TestLoadsCountTheCurrentOwnerInThePeriod(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.pool.Members = []string{"U1", "U2", "U3"}
+	// U1 claimed two leads, one of them before the period; U2 one.
+	for i, c := range []struct {
+		user string
+		at   time.Time
+	}{{"U1", b.now.Add(-40 * 24 * time.Hour)}, {"U1", b.now.Add(-time.Hour)}, {"U2", b.now.Add(-2 * time.Hour)}} {
+		h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff(string(rune('a'+i))))
+		require.NoError(t, err)
+		_, won, err := b.store.Claim(b.ctx, h.ID, c.user, c.at)
+		require.NoError(t, err)
+		require.True(t, won)
+	}
+	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V-probe"))
+	require.NoError(t, err)
+	var got []routing.MemberLoad
+	_, err = b.store.Apply(b.ctx, h.ID, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+		var err error
+		got, err = loads([]string{"U1", "U2", "U3"}, b.now.Add(-30*24*time.Hour))
+		return routing.Change{}, err
+	})
+	require.NoError(t, err)
+	for i := range got {
+		got[i].LastAssigned = got[i].LastAssigned.UTC()
+	}
+	require.ElementsMatch(t, []routing.MemberLoad{
+		{User: "U1", Assigned: 1, LastAssigned: b.now.Add(-time.Hour)},
+		{User: "U2", Assigned: 1, LastAssigned: b.now.Add(-2 * time.Hour)},
+	}, got, "U3 has none, so no row")
+
+	// So the rotation picks U3, and then, at a tie between U1 and U2, U2
+	// who waited longest.
+	owner, _ := routing.PickOwner(b.pool, got, nil)
+	require.Equal(t, "U3", owner)
+	owner, _ = routing.PickOwner(b.pool, got, []string{"U3"})
+	require.Equal(t, "U2", owner)
+}
