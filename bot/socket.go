@@ -172,4 +172,6 @@ func (b *Bot) spawn(f func()) {
 
 const helpText = "*Baton* passes a hot lead to a closer while the prospect is on the line.\n" +
 	"• `/handoff` opens the handoff form; `/handoff Acme Corp` fills in the company.\n" +
-	"• Closers click *Claim* in the pool's channel; the first eligible click wins."
+	"• Closers click *Claim* in the pool's channel; the first eligible click wins.\n" +
+	"• Nobody claims in time? Baton re-pings, DMs the closers and managers, then assigns an owner and asks you for a callback time.\n" +
+	"• The prospect dropped off? Press *Cancel handoff* in Baton's DM to you."

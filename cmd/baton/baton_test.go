@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,7 +25,12 @@ import (
 	"github.com/batonhq/baton/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+func TestMain(m *testing.M) {
+	if code, ran := runChild(); ran {
+		os.Exit(code)
+	}
+	os.Exit(storetest.Main(m))
+}
 
 // testConfig is the minimal configuration of the foundation issue.
 var testConfig = func() string {
@@ -80,23 +86,31 @@ func writeConfig(t *testing.T, content string) string {
 
 // setup starts the real Main, whole, against a fake Slack and a fresh
 // database, and waits until Socket Mode is connected.
-func setup(t *testing.T) *app {
+func setup(t *testing.T) *app { return start(t, options{}) }
+
+// options vary what start runs: another configuration, or a fake Slack and
+// a database shared with another Main (a second replica, a restart).
+type options struct {
+	config string
+	fake   *slackfake.Server
+	dbURL  string
+	db     *pgxpool.Pool
+}
+
+func start(t *testing.T, o options) *app {
 	t.Helper()
-	fake := slackfake.New(t)
-	dbURL, db := storetest.NewDatabase(t)
-	a := &app{t: t, ctx: context.Background(), slack: fake, db: db, dbURL: dbURL, store: store.New(db), log: &syncBuffer{}, done: make(chan error, 1)}
+	if o.fake == nil {
+		o.fake = slackfake.New(t)
+	}
+	if o.dbURL == "" {
+		o.dbURL, o.db = storetest.NewDatabase(t)
+	}
+	a := &app{t: t, ctx: context.Background(), slack: o.fake, db: o.db, dbURL: o.dbURL, store: store.New(o.db), log: &syncBuffer{}, done: make(chan error, 1)}
+	connected := o.fake.Connected()
 
 	m := NewMain()
 	m.Stdout, m.Stderr = a.log, a.log
-	m.Getenv = env(map[string]string{
-		"SLACK_BOT_TOKEN": fake.BotToken(),
-		"SLACK_APP_TOKEN": fake.AppToken(),
-		"SLACK_API_URL":   fake.APIURL(),
-		"DATABASE_URL":    dbURL,
-		"BATON_CONFIG":    writeConfig(t, testConfig),
-		"BATON_HTTP_ADDR": "127.0.0.1:0",
-		"LOG_LEVEL":       "debug",
-	})
+	m.Getenv = env(a.env(cmp.Or(o.config, testConfig)))
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	go func() { a.done <- m.Run(ctx, []string{"run"}) }()
@@ -115,8 +129,21 @@ func setup(t *testing.T) *app {
 	addr, err := m.HTTPAddr(waitCtx)
 	require.NoError(t, err, "Main never listened; log:\n%s", a.log.String())
 	a.http = "http://" + addr
-	require.NoError(t, fake.WaitConnected(waitCtx, 1))
+	require.NoError(t, o.fake.WaitConnected(waitCtx, connected+1))
 	return a
+}
+
+// env is the environment a Main of this app runs with.
+func (a *app) env(config string) map[string]string {
+	return map[string]string{
+		"SLACK_BOT_TOKEN": a.slack.BotToken(),
+		"SLACK_APP_TOKEN": a.slack.AppToken(),
+		"SLACK_API_URL":   a.slack.APIURL(),
+		"DATABASE_URL":    a.dbURL,
+		"BATON_CONFIG":    writeConfig(a.t, config),
+		"BATON_HTTP_ADDR": "127.0.0.1:0",
+		"LOG_LEVEL":       "debug",
+	}
 }
 
 // eventually polls cond until it holds or 10 s pass.

@@ -162,6 +162,9 @@ func (f file) validate() (Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	if defaultLadder == nil {
+		defaultLadder = routing.DefaultLadder()
+	}
 	cfg.SweepInterval = DefaultSweepInterval
 	if si := f.Escalation.SweepInterval; si != nil {
 		if *si < 100*time.Millisecond || *si > 10*time.Minute {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/cmd/baton/config"
+	"github.com/batonhq/baton/routing"
 )
 
 // minimal is the configuration the foundation issue says must be accepted
@@ -82,12 +83,62 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"key twice", "timezone: UTC\ntimezone: UTC\npools:\n  - {name: a, channel: C1, members: [U1]}\n", "timezone"},
 		{"not yaml", "pools: [\n", "not valid YAML"},
 		{"pools a map", "pools:\n  name: a\n", "pools: want a list"},
+		{"ladder without missed", onePool + "escalation:\n  ladder:\n    - {at: 0s, do: [reping]}\n", "escalation.ladder[0].do: the last step must include missed"},
+		{"ladder unknown action", onePool + "escalation:\n  ladder:\n    - {at: 0s, do: [page]}\n    - {at: 1m, do: [missed]}\n", `escalation.ladder[0].do: unknown action "page"`},
+		{"ladder out of order", onePool + "escalation:\n  ladder:\n    - {at: 2m, do: [reping]}\n    - {at: 1m, do: [missed]}\n", "escalation.ladder[1].at: 1m0s is before"},
+		{"ladder step without at", onePool + "escalation:\n  ladder:\n    - {do: [missed]}\n", "escalation.ladder[0].at: required"},
+		{"ladder empty", onePool + "escalation:\n  ladder: []\n", "escalation.ladder: at least one step"},
+		{"ladder unknown key", onePool + "escalation:\n  ladder:\n    - {at: 0s, do: [missed], wait: 1s}\n", "escalation.ladder[0].wait: unknown key"},
+		{"pool ladder", "pools:\n  - {name: a, channel: C1, members: [U1], ladder: [{at: 0s, do: [missed], repeat: 2, every: 1s}]}\n", "pools[0].ladder[0].do: missed ends the ladder"},
+		{"fallback unknown", "pools:\n  - {name: a, channel: C1, members: [U1], fallback: b}\n", `pools[0].fallback: no pool is named "b"`},
+		{"fallback self", "pools:\n  - {name: a, channel: C1, members: [U1], fallback: a}\n", "pools[0].fallback: a pool cannot fall back to itself"},
+		{"sweep too fast", onePool + "escalation:\n  sweep_interval: 1ms\n", "escalation.sweep_interval: between 100ms and 10m"},
 	}
 	for _, tt := range tests {
 		_, err := config.Parse([]byte(tt.yaml))
 		require.Error(t, err, tt.name)
 		require.Contains(t, err.Error(), tt.want, tt.name)
 	}
+}
+
+const onePool = "pools:\n  - {name: a, channel: C1, members: [U1]}\n"
+
+func TestParseLadder(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(minimal))
+	require.NoError(t, err)
+	require.Equal(t, routing.DefaultLadder(), cfg.Policy.Pools[0].Ladder, "the default ladder")
+	require.Equal(t, config.DefaultSweepInterval, cfg.SweepInterval)
+
+	cfg, err = config.Parse([]byte(`
+pools:
+  - name: a
+    channel: C1
+    members: [U1]
+    fallback: b
+  - name: b
+    channel: C2
+    members: [U2]
+    ladder:
+      - {at: 0s, do: [missed]}
+escalation:
+  sweep_interval: 2s
+  ladder:
+    - {at: 0s, do: [reping], repeat: 2, every: 20s}
+    - {at: 1m, do: [dm_managers, fallback]}
+    - {at: 90s, do: [missed]}
+`))
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Second, cfg.SweepInterval)
+	a, b := cfg.Policy.Pools[0], cfg.Policy.Pools[1]
+	require.Equal(t, "b", a.Fallback)
+	require.Equal(t, routing.Ladder{
+		{At: 0, Do: []routing.EscalationAction{routing.ActionReping}, Repeat: 2, Every: 20 * time.Second},
+		{At: time.Minute, Do: []routing.EscalationAction{routing.ActionAlertManagers, routing.ActionFallback}},
+		{At: 90 * time.Second, Do: []routing.EscalationAction{routing.ActionMissed}},
+	}, a.Ladder, "escalation.ladder is every pool's default")
+	require.Equal(t, routing.Ladder{{At: 0, Do: []routing.EscalationAction{routing.ActionMissed}}}, b.Ladder, "a pool's own ladder wins")
+	require.Equal(t, "C2", cfg.Policy.Escalation(a).FallbackChannel)
 }
 
 func TestDescriptorSchedule(t *testing.T) {
