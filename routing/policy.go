@@ -12,6 +12,9 @@ type Pool struct {
 	Channel  string
 	Members  []string
 	Managers []string
+	// Rotation is how the pool shares leads among its members (mode,
+	// fairness, caps, hours); the zero value is first to claim.
+	Rotation
 }
 
 // IsMember reports whether user is one of the pool's receivers.
