@@ -18,7 +18,8 @@ const (
 	ReasonAway Reason = "away"
 	// ReasonLapsedOffers: the member let the pool's lapse limit of priority
 	// offers lapse in a row, so Baton treats them as away until they say
-	// /handoff back or claim a lead.
+	// /handoff back or available. Nothing has to be written for it: the
+	// lapse count alone makes them away.
 	ReasonLapsedOffers Reason = "lapsed_offers"
 	// ReasonOutsideHours: it is outside the member's working hours.
 	ReasonOutsideHours Reason = "outside_hours"
@@ -44,8 +45,9 @@ type Availability struct {
 func (a Availability) Available() bool { return a.Reason == "" }
 
 // Availability decides whether member m can be offered a lead at now.
-// Presence, DND and out-of-office are not inputs yet: when the bot learns
-// them it can fold them into AwayUntil, which is where they belong.
+// Slack presence, DND and out-of-office are not inputs of their own: a
+// caller that watches them can pass an AwayUntil covering them (until the
+// next check), so they are reported as away, which is what they are.
 func (r Rotation) Availability(m MemberState, now time.Time) Availability {
 	settings := r.SettingsFor(m.User)
 	local := now.In(r.Zone(m.User, m.Location))

@@ -83,53 +83,52 @@ func TestParseAvailability(t *testing.T) {
 	today := func(hour, minute int) time.Time { return time.Date(2026, 3, 28, hour, minute, 0, 0, paris) }
 	tests := []struct {
 		text  string
-		ok    bool // an availability command at all
 		away  bool
 		until time.Time
-		err   bool
 	}{
-		{"away", true, true, now.Add(routing.DefaultAway), false},
-		{"  Away  ", true, true, now.Add(time.Hour), false},
-		{"away 30m", true, true, now.Add(30 * time.Minute), false},
-		{"away 2h", true, true, now.Add(2 * time.Hour), false},
-		{"away 1h30m", true, true, now.Add(90 * time.Minute), false},
-		{"away 45 min", true, true, now.Add(45 * time.Minute), false},
-		{"away 2 hours", true, true, now.Add(2 * time.Hour), false},
-		{"away 3d", true, true, now.Add(72 * time.Hour), false},
-		{"away 30 days", true, true, now.Add(routing.MaxAway), false},
-		{"away until 17:00", true, true, today(17, 0), false},
-		{"away until 5pm", true, true, today(17, 0), false},
-		{"away until 5:30 pm", true, true, today(17, 30), false},
+		{"away", true, now.Add(routing.DefaultAway)},
+		{"  Away  ", true, now.Add(time.Hour)},
+		{"away 30m", true, now.Add(30 * time.Minute)},
+		{"away 2h", true, now.Add(2 * time.Hour)},
+		{"away 1h30m", true, now.Add(90 * time.Minute)},
+		{"away 45 min", true, now.Add(45 * time.Minute)},
+		{"away 2 hours", true, now.Add(2 * time.Hour)},
+		{"away 3d", true, now.Add(72 * time.Hour)},
+		{"away 30 days", true, now.Add(routing.MaxAway)},
+		{"away until 17:00", true, today(17, 0)},
+		{"away until 5pm", true, today(17, 0)},
+		{"away until 5:30 pm", true, today(17, 30)},
 		// Already past today: tomorrow, which is the spring-forward Sunday;
 		// 09:00 is still 09:00 on the wall clock.
-		{"away until 9:00", true, true, time.Date(2026, 3, 29, 9, 0, 0, 0, paris), false},
-		{"away until 15:20", true, true, time.Date(2026, 3, 29, 15, 20, 0, 0, paris), false},
-		{"away until 24:00", true, true, time.Date(2026, 3, 29, 0, 0, 0, 0, paris), false},
-		{"back", true, false, time.Time{}, false},
-		{"available", true, false, time.Time{}, false},
-		{"back tomorrow", true, false, time.Time{}, true},
-		{"away 31d", true, true, time.Time{}, true},
-		{"away 50000 minutes", true, true, time.Time{}, true},
-		{"away 0m", true, true, time.Time{}, true},
-		{"away -5m", true, true, time.Time{}, true},
-		{"away soon", true, true, time.Time{}, true},
-		{"away 30", true, true, time.Time{}, true}, // minutes or hours? Refused, not guessed
-		{"away until", true, true, time.Time{}, true},
-		{"away until teatime", true, true, time.Time{}, true},
-		{"away until 25:00", true, true, time.Time{}, true},
-		{"Acme Corp", false, false, time.Time{}, false},
-		{"", false, false, time.Time{}, false},
-		{"awayday ltd", false, false, time.Time{}, false},
+		{"away until 9:00", true, time.Date(2026, 3, 29, 9, 0, 0, 0, paris)},
+		{"away until 15:20", true, time.Date(2026, 3, 29, 15, 20, 0, 0, paris)},
+		{"away until 24:00", true, time.Date(2026, 3, 29, 0, 0, 0, 0, paris)},
+		{"back", false, time.Time{}},
+		{"available", false, time.Time{}},
 	}
 	for _, tt := range tests {
 		change, ok, err := routing.ParseAvailability(tt.text, now, paris)
-		require.Equal(t, tt.ok, ok, tt.text)
-		if tt.err {
-			require.Error(t, err, tt.text)
-			continue
-		}
+		require.True(t, ok, tt.text)
 		require.NoError(t, err, tt.text)
 		require.Equal(t, tt.away, change.Away, tt.text)
 		require.True(t, tt.until.Equal(change.Until), "%q: until %s, want %s", tt.text, change.Until, tt.until)
+	}
+
+	refused := []string{
+		"back tomorrow", "away 31d", "away 50000 minutes", "away 0m", "away -5m", "away soon",
+		"away 30", // minutes or hours? Refused, not guessed
+		"away until", "away until teatime", "away until 25:00",
+	}
+	for _, text := range refused {
+		_, ok, err := routing.ParseAvailability(text, now, paris)
+		require.True(t, ok, text)
+		require.Error(t, err, text)
+	}
+
+	// Anything else is a company name to prefill the modal with.
+	for _, text := range []string{"Acme Corp", "", "awayday ltd"} {
+		_, ok, err := routing.ParseAvailability(text, now, paris)
+		require.False(t, ok, text)
+		require.NoError(t, err, text)
 	}
 }

@@ -8,8 +8,10 @@ import (
 )
 
 // ResetPeriod is how long fairness remembers: counts start again from zero
-// at the start of each period, so a member who was away for a fortnight is
-// not owed a fortnight of leads forever.
+// at the start of each period. Within a period a member who was away, or
+// joined late, starts low and catches up with a run of leads; that is
+// count-based fairness working, and the period bounds how much is owed, so
+// a fortnight's absence is not paid back for months.
 type ResetPeriod string
 
 // The fairness periods. The empty ResetPeriod means ResetMonthly.
@@ -60,9 +62,9 @@ type MemberState struct {
 	// any period and whatever became of it; zero if never. It breaks ties:
 	// whoever waited longest goes first.
 	LastAssigned time.Time
-	// Today counts the leads received since DayStart(now, pool.Zone(...)),
-	// for the daily cap. Credit-backs do not lower it: the cap protects the
-	// member's day, and that day was spent.
+	// Today counts the leads received in any pool since DayStart(now,
+	// pool.Zone(user, profile)), for the daily cap. Credit-backs do not lower
+	// it: the cap protects the member's day, and that day was spent.
 	Today int
 	// Open counts the leads the member owns that have no outcome yet, in any
 	// pool, for the open-lead cap.

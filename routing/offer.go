@@ -99,8 +99,8 @@ type Offer struct {
 	// available and why not: what the passer and the App Home can be shown.
 	Ranked []Candidate
 	// Order is who is offered the lead, in order: the available members,
-	// fairest first (only the next in line in strict round robin). The
-	// escalation ladder DMs them in this order.
+	// fairest first (only the next in line in strict round robin): the
+	// order for the escalation ladder's DMs.
 	Order []string
 	// Available counts the available members, whatever the mode, for "3 of
 	// 5 available" before submit.

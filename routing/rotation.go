@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -131,41 +132,33 @@ func (r Rotation) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	switch r.Mode {
-	case "", ModeFirstToClaim, ModeRoundRobin, ModeStrictRoundRobin:
-	default:
-		bad("mode", "unknown mode %q (want %s, %s or %s)", r.Mode, ModeFirstToClaim, ModeRoundRobin, ModeStrictRoundRobin)
+	known := func(key, value string, values ...string) {
+		if value != "" && !slices.Contains(values, value) {
+			bad(key, "unknown value %q (want %s)", value, strings.Join(values, ", "))
+		}
 	}
-	if r.PriorityWindow < 0 {
-		bad("priority_window", "must not be negative")
+	negative := func(key string, value float64) {
+		if value < 0 {
+			bad(key, "must not be negative")
+		}
 	}
-	switch r.Reset {
-	case "", ResetMonthly, ResetWeekly, ResetNever:
-	default:
-		bad("reset", "unknown period %q (want %s, %s or %s)", r.Reset, ResetMonthly, ResetWeekly, ResetNever)
+	hours := func(key string, h WorkingHours) {
+		if err := h.Validate(); err != nil {
+			bad(key, "%v", err)
+		}
 	}
-	if r.LapseLimit < 0 {
-		bad("lapse_limit", "must not be negative")
-	}
-	if err := r.Hours.Validate(); err != nil {
-		bad("hours", "%v", err)
-	}
+	known("mode", string(r.Mode), string(ModeFirstToClaim), string(ModeRoundRobin), string(ModeStrictRoundRobin))
+	known("reset", string(r.Reset), string(ResetMonthly), string(ResetWeekly), string(ResetNever))
+	negative("priority_window", float64(r.PriorityWindow))
+	negative("lapse_limit", float64(r.LapseLimit))
+	hours("hours", r.Hours)
 	// Sorted, so the same configuration always gives the same message.
 	for _, user := range slices.Sorted(maps.Keys(r.Settings)) {
-		s := r.Settings[user]
-		key := "members[" + user + "]"
-		if s.Weight < 0 {
-			bad(key+".weight", "must not be negative")
-		}
-		if s.DailyCap < 0 {
-			bad(key+".daily_cap", "must not be negative")
-		}
-		if s.OpenCap < 0 {
-			bad(key+".open_cap", "must not be negative")
-		}
-		if err := s.Hours.Validate(); err != nil {
-			bad(key+".hours", "%v", err)
-		}
+		s, key := r.Settings[user], "members["+user+"]"
+		negative(key+".weight", s.Weight)
+		negative(key+".daily_cap", float64(s.DailyCap))
+		negative(key+".open_cap", float64(s.OpenCap))
+		hours(key+".hours", s.Hours)
 	}
 	return errors.Join(errs...)
 }
