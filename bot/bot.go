@@ -27,12 +27,12 @@ type Handoffs interface {
 	SetFallbackTS(ctx context.Context, id int64, ts string, now time.Time) error
 	// Apply locks a handoff, decides a change from its current state and
 	// stores it with its event and notices, in one transaction.
-	Apply(ctx context.Context, id int64, decide routing.Decide) (routing.Change, error)
+	Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error)
 }
 
 // Ladder is what the escalation sweeper needs from the store.
 type Ladder interface {
-	EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.Decide) ([]routing.Change, error)
+	EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error)
 	NextEscalationAt(ctx context.Context) (time.Time, bool, error)
 }
 

@@ -34,9 +34,9 @@ type Change struct {
 // holds the handoff's row lock, so the rotation decides from the truth.
 type Loads func(members []string, since time.Time) ([]MemberLoad, error)
 
-// Decide computes the change to a handoff from its current, locked state. A
-// Change without an event changes nothing.
-type Decide func(h Handoff, loads Loads) (Change, error)
+// DecideChange computes the change to a handoff from its current, locked
+// state. A Change without an event changes nothing.
+type DecideChange func(h Handoff, loads Loads) (Change, error)
 
 // MemberLoad is what fair rotation needs to know about a member: how many
 // leads they were given in the current fairness period and when they last

@@ -16,6 +16,9 @@ type Pool struct {
 	// names the pool its fallback action offers the lead to ("" for none).
 	Ladder   Ladder
 	Fallback string
+	// Rotation is how the pool shares leads among its members (mode,
+	// fairness, caps, hours); the zero value is first to claim.
+	Rotation
 }
 
 // IsMember reports whether user is one of the pool's receivers.

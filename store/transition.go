@@ -17,7 +17,7 @@ import (
 // person and the sweeper) acting at once are serialised, and each decides
 // from the truth. The change is returned, or decide's error (a
 // *routing.Refusal for an action not allowed) unchanged inside the wrap.
-func (s *Store) Apply(ctx context.Context, id int64, decide routing.Decide) (routing.Change, error) {
+func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error) {
 	var change routing.Change
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		h, err := scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id))
@@ -42,7 +42,7 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.Decide) (rou
 // rung twice, and a claim racing the sweeper is serialised with it on the
 // row lock. A handoff whose decision fails is skipped for the rest of the
 // pass and retried on the next. It returns the changes made.
-func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.Decide) ([]routing.Change, error) {
+func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
 	var changes []routing.Change
 	failed := []int64{} // not nil: id = ANY(NULL) would match nothing
 	var errs []error

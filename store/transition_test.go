@@ -12,7 +12,7 @@ import (
 )
 
 // escalate is the decision the bot makes, with the test's pool.
-func (b bundle) escalate(now time.Time) routing.Decide {
+func (b bundle) escalate(now time.Time) routing.DecideChange {
 	return func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 		l, err := loads(b.pool.Members, now.Add(-30*24*time.Hour))
 		if err != nil {
