@@ -124,11 +124,12 @@ func (b *Bot) submitReason(ctx context.Context, cb *slack.InteractionCallback) a
 		if cb.View.CallbackID == render.CallbackCancel {
 			return routing.Cancel(h, pool, sub.UserID, reason, now)
 		}
-		members, err := loads(pool.Members, b.cfg.Policy.PeriodStart(now))
+		period, today := b.cfg.Policy.RotationSince(pool, now)
+		states, err := loads(pool.Members, period, today)
 		if err != nil {
 			return routing.Change{}, err
 		}
-		return routing.HandBack(h, pool, members, sub.UserID, reason, now)
+		return routing.HandBack(h, pool, states, sub.UserID, reason, now)
 	})
 	return b.stored(log, err, render.BlockReason)
 }

@@ -76,14 +76,12 @@ func (b *Bot) decideEscalation(h routing.Handoff, loads routing.Loads) (routing.
 		pool = routing.Pool{Name: h.Pool, Channel: h.Channel}
 	}
 	now := b.now()
-	var members []routing.MemberLoad
-	if h.Rung < len(h.Escalation.Rungs) && h.Escalation.Rungs[h.Rung].Has(routing.ActionMissed) {
-		var err error
-		if members, err = loads(pool.Members, b.cfg.Policy.PeriodStart(now)); err != nil {
-			return routing.Change{}, err
-		}
+	period, today := b.cfg.Policy.RotationSince(pool, now)
+	states, err := loads(pool.Members, period, today)
+	if err != nil {
+		return routing.Change{}, err
 	}
-	return routing.Escalate(h, pool, members, now)
+	return routing.Escalate(h, pool, states, now)
 }
 
 // rewindSweeper wakes the escalation sweeper after a new deadline was set.

@@ -29,80 +29,71 @@ type Change struct {
 	Notices []Notice
 }
 
-// Loads gives the fair-rotation load of each of members since the start of
-// the fairness period. The store provides it inside the transaction that
-// holds the handoff's row lock, so the rotation decides from the truth.
-type Loads func(members []string, since time.Time) ([]MemberLoad, error)
+// Loads gives the rotation state of each of members: the leads they got
+// since period (the start of the fairness period) and since today (the
+// start of the day, for daily caps), when they last got one and how many
+// they hold. The store provides it inside the transaction that holds the
+// handoff's row lock, so the rotation decides from the truth. Members
+// without a lead have no entry.
+type Loads func(members []string, period, today time.Time) ([]MemberState, error)
 
 // DecideChange computes the change to a handoff from its current, locked
 // state. A Change without an event changes nothing.
 type DecideChange func(h Handoff, loads Loads) (Change, error)
 
-// MemberLoad is what fair rotation needs to know about a member: how many
-// leads they were given in the current fairness period and when they last
-// got one. The store derives it from the handoffs table, so a lead handed
-// back is credited back by construction: it is no longer theirs.
-type MemberLoad struct {
-	User         string
-	Assigned     int
-	LastAssigned time.Time
-}
-
-// PickOwner chooses who gets a lead by fair rotation rather than by a click:
-// the member with the fewest leads this period, ties to whoever waited
-// longest, then the configured order. Members in exclude (those who handed
-// the lead back) are passed over; when that leaves nobody, the pool's first
-// manager who is not excluded takes it, and failing that the least loaded
-// member at all, because a lead must never be left without an owner.
-func PickOwner(pool Pool, loads []MemberLoad, exclude []string) (string, bool) {
-	byUser := make(map[string]MemberLoad, len(loads))
-	for _, l := range loads {
-		byUser[l.User] = l
-	}
-	best := func(candidates []string) (string, bool) {
-		var pick string
-		found := false
-		for _, u := range candidates {
-			if !found || fairer(byUser[u], byUser[pick]) {
-				pick, found = u, true
-			}
-		}
-		return pick, found
-	}
-	var open []string
-	for _, m := range pool.Members {
-		if !slices.Contains(exclude, m) {
-			open = append(open, m)
+// PickOwner chooses who gets a lead by fair rotation rather than by a
+// click: the fairest available member (see Decide's ranking: count per
+// weight, then the longest wait, then config order). Members in exclude
+// (those who handed the lead back) are passed over. When nobody is
+// available, the fairest member not excluded still gets it, then the pool's
+// first manager not excluded, then the fairest member at all: a lead must
+// never be left without an owner.
+func PickOwner(pool Pool, states []MemberState, exclude []string, now time.Time) (string, bool) {
+	ranked := pool.rank(states)
+	for _, s := range ranked {
+		if !slices.Contains(exclude, s.state.User) && pool.Availability(s.state, now).Available() {
+			return s.state.User, true
 		}
 	}
-	if u, ok := best(open); ok {
-		return u, true
+	for _, s := range ranked {
+		if !slices.Contains(exclude, s.state.User) {
+			return s.state.User, true
+		}
 	}
 	for _, m := range pool.Managers {
 		if !slices.Contains(exclude, m) {
 			return m, true
 		}
 	}
-	return best(pool.Members)
+	if len(ranked) > 0 {
+		return ranked[0].state.User, true
+	}
+	return "", false
 }
 
-// fairer reports whether a should get the next lead before b; on a full tie
-// it is false, so the earlier member in the configured order keeps it.
-func fairer(a, b MemberLoad) bool {
-	if a.Assigned != b.Assigned {
-		return a.Assigned < b.Assigned
+// AvailableMembers are the pool's members who can take a lead at now, in
+// the configured order.
+func AvailableMembers(pool Pool, states []MemberState, now time.Time) []string {
+	byUser := make(map[string]MemberState, len(states))
+	for _, s := range states {
+		byUser[s.User] = s
 	}
-	// Never assigned waits longest of all.
-	if a.LastAssigned.IsZero() != b.LastAssigned.IsZero() {
-		return a.LastAssigned.IsZero()
+	var out []string
+	for _, m := range pool.Members {
+		st := byUser[m]
+		st.User = m
+		if pool.Availability(st, now).Available() && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
 	}
-	return a.LastAssigned.Before(b.LastAssigned)
+	return out
 }
 
 // Escalate fires the next rung of h's ladder at now. pool is the handoff's
-// pool as configured now (its members are who is nudged and who may own the
-// lead); loads feed the rotation when the rung ends the live transfer.
-func Escalate(h Handoff, pool Pool, loads []MemberLoad, now time.Time) (Change, error) {
+// pool as configured now: its available members are who is nudged, and
+// its rotation picks the owner when the rung ends the live transfer; states
+// are the members' rotation states.
+func Escalate(h Handoff, pool Pool, states []MemberState, now time.Time) (Change, error) {
 	if h.State != StateOpen {
 		return Change{}, fmt.Errorf("escalate handoff %d: it is %s, not open", h.ID, h.State)
 	}
@@ -121,7 +112,7 @@ func Escalate(h Handoff, pool Pool, loads []MemberLoad, now time.Time) (Change, 
 		case ActionReping:
 			notices = append(notices, Notice{Kind: NoticeReping, HandoffID: h.ID, Recipient: h.Channel})
 		case ActionNudgeMembers:
-			for _, m := range pool.Members {
+			for _, m := range AvailableMembers(pool, states, now) {
 				notices = append(notices, Notice{Kind: NoticeMemberNudge, HandoffID: h.ID, Recipient: m})
 			}
 		case ActionAlertManagers:
@@ -134,7 +125,7 @@ func Escalate(h Handoff, pool Pool, loads []MemberLoad, now time.Time) (Change, 
 				detail["fallback"] = h.Escalation.Fallback
 			}
 		case ActionMissed:
-			owner, ok := PickOwner(pool, loads, nil)
+			owner, ok := PickOwner(pool, states, nil, now)
 			if !ok {
 				// The pool was emptied or removed since: the passer, who
 				// knows the prospect, keeps the lead rather than nobody.
@@ -269,7 +260,7 @@ func Accept(h Handoff, user string, now time.Time) (Change, bool, error) {
 // HandBack lets the owner of a scheduled lead pass it on, with a reason:
 // the next member by fair rotation gets it at once, and nobody who handed
 // it back is offered it again.
-func HandBack(h Handoff, pool Pool, loads []MemberLoad, user, reason string, now time.Time) (Change, error) {
+func HandBack(h Handoff, pool Pool, states []MemberState, user, reason string, now time.Time) (Change, error) {
 	if h.State != StateScheduled {
 		return Change{}, &Refusal{Code: RefusedState, State: h.State}
 	}
@@ -280,7 +271,7 @@ func HandBack(h Handoff, pool Pool, loads []MemberLoad, user, reason string, now
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
 	}
 	declined := append(slices.Clone(h.DeclinedBy), user)
-	owner, ok := PickOwner(pool, loads, declined)
+	owner, ok := PickOwner(pool, states, declined, now)
 	if !ok || slices.Contains(declined, owner) {
 		// Everyone said no and there is no manager: it goes back to the
 		// passer, who still has the prospect's trust.

@@ -73,7 +73,7 @@ func TestEscalateDefaultLadder(t *testing.T) {
 
 	// Rung 3: missed, owned by rotation, the passer asked for a time.
 	now = h.NextStepAt
-	loads := []MemberLoad{{User: "U1", Assigned: 3}, {User: "U2", Assigned: 1}, {User: "U3", Assigned: 2}}
+	loads := []MemberState{{User: "U1", Assigned: 3}, {User: "U2", Assigned: 1}, {User: "U3", Assigned: 2}}
 	c, err = Escalate(h, closers, loads, now)
 	require.NoError(t, err)
 	require.Equal(t, EventMissed, c.Event.Kind)
@@ -120,31 +120,63 @@ func TestPickOwner(t *testing.T) {
 	pool := Pool{Members: []string{"U1", "U2", "U3"}, Managers: []string{"UM"}}
 	for _, tc := range []struct {
 		name    string
-		loads   []MemberLoad
+		loads   []MemberState
 		exclude []string
 		want    string
 	}{
 		{"nobody has any: config order", nil, nil, "U1"},
-		{"fewest wins", []MemberLoad{{User: "U1", Assigned: 2}, {User: "U2", Assigned: 2}, {User: "U3", Assigned: 1}}, nil, "U3"},
-		{"tie to the longest wait", []MemberLoad{
+		{"fewest wins", []MemberState{{User: "U1", Assigned: 2}, {User: "U2", Assigned: 2}, {User: "U3", Assigned: 1}}, nil, "U3"},
+		{"tie to the longest wait", []MemberState{
 			{User: "U1", Assigned: 1, LastAssigned: t0.Add(-time.Hour)},
 			{User: "U2", Assigned: 1, LastAssigned: t0.Add(-2 * time.Hour)},
 			{User: "U3", Assigned: 1, LastAssigned: t0.Add(-time.Minute)},
 		}, nil, "U2"},
-		{"never assigned waits longest", []MemberLoad{{User: "U1", Assigned: 0, LastAssigned: t0.Add(-time.Hour)}}, nil, "U2"},
+		{"never assigned waits longest", []MemberState{{User: "U1", Assigned: 0, LastAssigned: t0.Add(-time.Hour)}}, nil, "U2"},
 		{"excluded are passed over", nil, []string{"U1", "U2"}, "U3"},
 		{"all excluded: the manager", nil, []string{"U1", "U2", "U3"}, "UM"},
-		{"all and manager excluded: least loaded member", []MemberLoad{{User: "U1", Assigned: 1}, {User: "U3", Assigned: 1}}, []string{"U1", "U2", "U3", "UM"}, "U2"},
+		{"all and manager excluded: least loaded member", []MemberState{{User: "U1", Assigned: 1}, {User: "U3", Assigned: 1}}, []string{"U1", "U2", "U3", "UM"}, "U2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := PickOwner(pool, tc.loads, tc.exclude)
+			got, ok := PickOwner(pool, tc.loads, tc.exclude, t0)
 			require.True(t, ok)
 			require.Equal(t, tc.want, got)
 		})
 	}
-	_, ok := PickOwner(Pool{}, nil, nil)
+	_, ok := PickOwner(Pool{}, nil, nil, t0)
 	require.False(t, ok)
+}
+
+func TestPickOwnerUsesTheRotation(t *testing.T) {
+	t.Parallel()
+	pool := Pool{Members: []string{"U1", "U2", "U3"}, Managers: []string{"UM"}}
+	pool.Settings = map[string]MemberSettings{"U1": {Weight: 2}, "U2": {OpenCap: 1}}
+
+	// U1 has twice the weight: 2 leads at weight 2 rank with 1 at weight 1.
+	states := []MemberState{{User: "U1", Assigned: 2, LastAssigned: t0.Add(-3 * time.Hour)}, {User: "U3", Assigned: 1, LastAssigned: t0.Add(-time.Hour)}, {User: "U2", Assigned: 5}}
+	got, _ := PickOwner(pool, states, nil, t0)
+	require.Equal(t, "U1", got, "2/2 ties 1/1; U1 waited longer")
+
+	// An away member and a capped one are passed over while someone is free.
+	states = []MemberState{{User: "U1", AwayUntil: t0.Add(time.Hour)}, {User: "U2", Open: 1}, {User: "U3", Assigned: 9}}
+	got, _ = PickOwner(pool, states, nil, t0)
+	require.Equal(t, "U3", got)
+	require.Equal(t, []string{"U3"}, AvailableMembers(pool, states, t0))
+
+	// Everyone unavailable: the fairest still owns it rather than nobody.
+	states = append(states[:2], MemberState{User: "U3", AwayUntil: t0.Add(time.Hour), Assigned: 9})
+	got, _ = PickOwner(pool, states, nil, t0)
+	require.Equal(t, "U1", got)
+	require.Empty(t, AvailableMembers(pool, states, t0))
+}
+
+func TestEscalateNudgesOnlyAvailableMembers(t *testing.T) {
+	t.Parallel()
+	h := openHandoff()
+	states := []MemberState{{User: "U2", AwayUntil: t0.Add(time.Hour)}}
+	c, err := Escalate(h, closers, states, h.NextStepAt)
+	require.NoError(t, err)
+	require.Equal(t, []string{"U1", "U3"}, kinds(c.Notices)[NoticeMemberNudge])
 }
 
 func scheduled() Handoff {

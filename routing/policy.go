@@ -101,16 +101,11 @@ func (p Policy) ClaimingPool(h Handoff, user string) (Pool, bool) {
 	return pool, ok
 }
 
-// PeriodStart is the start of the fairness period that now falls in: the
-// first of the month at midnight, in the policy's time zone, since leads
-// are counted per month.
-func (p Policy) PeriodStart(now time.Time) time.Time {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	local := now.In(loc)
-	return time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc)
+// RotationSince is when the counts of pool's rotation start at now: the
+// fairness period's start (per the pool's reset period, in the policy's time
+// zone) and the start of today in the pool's zone, for daily caps.
+func (p Policy) RotationSince(pool Pool, now time.Time) (period, today time.Time) {
+	return PeriodStart(pool.Reset, now, p.Location), DayStart(now, pool.Zone("", p.Location))
 }
 
 // Route picks the pool a lead goes to. Until routing rules exist, every lead

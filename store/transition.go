@@ -99,31 +99,33 @@ func (s *Store) NextEscalationAt(ctx context.Context) (at time.Time, ok bool, er
 	return *next, true, nil
 }
 
-// txLoads reads members' loads inside tx. A lead counts for its current
-// owner only, so one handed back is credited back to whoever handed it.
+// txLoads reads members' rotation states inside tx. A lead counts for its
+// current owner only, so one handed back is credited back to whoever handed
+// it; open leads are those owned (claimed or scheduled) and not cancelled.
 func txLoads(ctx context.Context, tx pgx.Tx) routing.Loads {
-	return func(members []string, since time.Time) ([]routing.MemberLoad, error) {
+	return func(members []string, period, today time.Time) ([]routing.MemberState, error) {
 		rows, err := tx.Query(ctx, `
-			SELECT owner_id, count(*) FILTER (WHERE claimed_at >= $2), max(claimed_at)
+			SELECT owner_id, count(*) FILTER (WHERE claimed_at >= $2), max(claimed_at),
+				count(*) FILTER (WHERE claimed_at >= $3), count(*)
 			FROM handoffs
 			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled')
-			GROUP BY owner_id`, members, since)
+			GROUP BY owner_id`, members, period, today)
 		if err != nil {
 			return nil, fmt.Errorf("member loads: %w", err)
 		}
-		loads, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.MemberLoad, error) {
-			var l routing.MemberLoad
+		states, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.MemberState, error) {
+			var m routing.MemberState
 			var last *time.Time
-			err := row.Scan(&l.User, &l.Assigned, &last)
+			err := row.Scan(&m.User, &m.Assigned, &last, &m.Today, &m.Open)
 			if last != nil {
-				l.LastAssigned = *last
+				m.LastAssigned = *last
 			}
-			return l, err
+			return m, err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("member loads: %w", err)
 		}
-		return loads, nil
+		return states, nil
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // escalate is the decision the bot makes, with the test's pool.
 func (b bundle) escalate(now time.Time) routing.DecideChange {
 	return func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
-		l, err := loads(b.pool.Members, now.Add(-30*24*time.Hour))
+		l, err := loads(b.pool.Members, now.Add(-30*24*time.Hour), now.Add(-24*time.Hour))
 		if err != nil {
 			return routing.Change{}, err
 		}
@@ -214,25 +214,25 @@ func TestLoadsCountTheCurrentOwnerInThePeriod(t *testing.T) {
 	}
 	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V-probe"))
 	require.NoError(t, err)
-	var got []routing.MemberLoad
+	var got []routing.MemberState
 	_, err = b.store.Apply(b.ctx, h.ID, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 		var err error
-		got, err = loads([]string{"U1", "U2", "U3"}, b.now.Add(-30*24*time.Hour))
+		got, err = loads([]string{"U1", "U2", "U3"}, b.now.Add(-30*24*time.Hour), b.now.Add(-90*time.Minute))
 		return routing.Change{}, err
 	})
 	require.NoError(t, err)
 	for i := range got {
 		got[i].LastAssigned = got[i].LastAssigned.UTC()
 	}
-	require.ElementsMatch(t, []routing.MemberLoad{
-		{User: "U1", Assigned: 1, LastAssigned: b.now.Add(-time.Hour)},
-		{User: "U2", Assigned: 1, LastAssigned: b.now.Add(-2 * time.Hour)},
+	require.ElementsMatch(t, []routing.MemberState{
+		{User: "U1", Assigned: 1, LastAssigned: b.now.Add(-time.Hour), Today: 1, Open: 2},
+		{User: "U2", Assigned: 1, LastAssigned: b.now.Add(-2 * time.Hour), Today: 0, Open: 1},
 	}, got, "U3 has none, so no row")
 
 	// So the rotation picks U3, and then, at a tie between U1 and U2, U2
 	// who waited longest.
-	owner, _ := routing.PickOwner(b.pool, got, nil)
+	owner, _ := routing.PickOwner(b.pool, got, nil, b.now)
 	require.Equal(t, "U3", owner)
-	owner, _ = routing.PickOwner(b.pool, got, []string{"U3"})
+	owner, _ = routing.PickOwner(b.pool, got, []string{"U3"}, b.now)
 	require.Equal(t, "U2", owner)
 }
