@@ -59,6 +59,9 @@ func (b *Bot) handoffButton(ctx context.Context, cb *slack.InteractionCallback, 
 	case render.ActionHandBack:
 		_, refusal = routing.HandBack(h, pool, nil, click.UserID, "preview", now)
 		modal = render.HandBackModal(h)
+	case render.ActionPass:
+		_, refusal = routing.Pass(h, pool, nil, click.UserID, "preview", now)
+		modal = render.PassModal(h)
 	case render.ActionAccept:
 		b.accept(ctx, log, tell, h.ID, click.UserID)
 		return
@@ -107,10 +110,9 @@ func (b *Bot) submitReason(ctx context.Context, cb *slack.InteractionCallback) a
 		return nil
 	}
 	log := b.log.With().Str("user", sub.UserID).Int64("handoff", sub.HandoffID).Str("view", cb.View.CallbackID).Logger()
-	reasons := render.CancelReasons
-	if cb.View.CallbackID == render.CallbackHandBack {
-		reasons = render.HandBackReasons
-	}
+	reasons := map[string][]render.Reason{
+		render.CallbackCancel: render.CancelReasons, render.CallbackHandBack: render.HandBackReasons, render.CallbackPass: render.PassReasons,
+	}[cb.View.CallbackID]
 	reason := ""
 	if label, ok := render.ReasonLabel(reasons, sub.Code); ok {
 		reason = label
@@ -129,9 +131,34 @@ func (b *Bot) submitReason(ctx context.Context, cb *slack.InteractionCallback) a
 		if err != nil {
 			return routing.Change{}, err
 		}
+		if cb.View.CallbackID == render.CallbackPass {
+			return routing.Pass(h, pool, states, sub.UserID, reason, now)
+		}
 		return routing.HandBack(h, pool, states, sub.UserID, reason, now)
 	})
+	if err == nil && cb.View.CallbackID == render.CallbackPass {
+		b.rewindSweeper() // a pass can start the ladder now or move the offer's end
+	}
 	return b.stored(log, err, render.BlockReason)
+}
+
+// setAvailability answers /handoff away, back and available, privately.
+func (b *Bot) setAvailability(ctx context.Context, cmd slack.SlashCommand, change routing.AvailabilityChange) {
+	ctx, cancel := detached(ctx, handlerTimeout)
+	defer cancel()
+	log := b.log.With().Str("user", cmd.UserID).Bool("away", change.Away).Logger()
+	tell := b.teller(ctx, log, cmd.ChannelID, cmd.UserID)
+	if err := b.cfg.Store.SetAvailability(ctx, cmd.UserID, change.Until, b.now()); err != nil {
+		log.Error().Err(err).Msg("availability not saved")
+		tell(render.AvailabilityFailed)
+		return
+	}
+	log.Info().Time("until", change.Until).Msg("availability set")
+	if change.Away {
+		tell(b.clock.AwaySet(change.Until))
+		return
+	}
+	tell(render.BackSet)
 }
 
 // submitCallback stores the callback time a passer picked.

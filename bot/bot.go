@@ -30,10 +30,16 @@ type Handoffs interface {
 	Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error)
 }
 
-// Ladder is what the escalation sweeper needs from the store.
+// Members is what the rotation needs from the store about people.
+type Members interface {
+	MemberStates(ctx context.Context, members []string, period, today time.Time) ([]routing.MemberState, error)
+	SetAvailability(ctx context.Context, user string, awayUntil, now time.Time) error
+}
+
+// Ladder is what the deadline sweeper needs from the store.
 type Ladder interface {
-	EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error)
-	NextEscalationAt(ctx context.Context) (time.Time, bool, error)
+	SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error)
+	NextDeadline(ctx context.Context) (time.Time, bool, error)
 }
 
 // Outbox is what the delivery worker needs from the store.
@@ -47,6 +53,7 @@ type Outbox interface {
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
+	Members
 	Ladder
 	Outbox
 }

@@ -160,6 +160,13 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 		return b.dm(ctx, n.Recipient, b.clock.PasserScheduled(h))
 	case routing.NoticeOwnerCancelled:
 		return b.dm(ctx, n.Recipient, b.clock.OwnerCancelled(h))
+	case routing.NoticeOffered:
+		if h.State != routing.StateOpen || h.Turn.UpNext != n.Recipient {
+			return nil // claimed or passed on since: nothing to offer
+		}
+		return b.dm(ctx, n.Recipient, b.clock.Offered(h, b.permalink(ctx, h)))
+	case routing.NoticeSetAway:
+		return b.dm(ctx, n.Recipient, b.clock.SetAway(h))
 	}
 	return fmt.Errorf("unknown notice kind %q", n.Kind)
 }

@@ -23,7 +23,7 @@ func (b *Bot) escalateLoop(ctx context.Context) {
 			b.log.Error().Err(err).Msg("escalation sweep failed; retrying")
 		}
 		wait := b.cfg.SweepInterval
-		if next, ok, err := b.cfg.Store.NextEscalationAt(ctx); err == nil && ok {
+		if next, ok, err := b.cfg.Store.NextDeadline(ctx); err == nil && ok {
 			wait = min(wait, max(next.Sub(b.now()), 0))
 		} else if err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("could not read the next escalation deadline")
@@ -48,13 +48,13 @@ func (b *Bot) EscalateDue(ctx context.Context) (int, error) {
 	defer cancel()
 	fired := 0
 	for {
-		changes, err := b.cfg.Store.EscalateDue(ctx, b.now(), escalationBatch, b.decideEscalation)
+		changes, err := b.cfg.Store.SweepDue(ctx, b.now(), escalationBatch, b.decideDeadline)
 		fired += len(changes)
 		for _, c := range changes {
 			h := c.Handoff
 			r, _ := h.LastRung()
 			b.log.Info().Int64("handoff", h.ID).Int("step", r.Step).Int("steps", r.Steps).Int("repeat", r.Repeat).
-				Str("state", string(h.State)).Str("owner", h.OwnerID).Msg(string(c.Event.Kind))
+				Str("state", string(h.State)).Str("owner", h.OwnerID).Interface("detail", c.Event.Detail).Msg(string(c.Event.Kind))
 		}
 		if len(changes) > 0 {
 			b.wakeOutbox()
@@ -65,18 +65,31 @@ func (b *Bot) EscalateDue(ctx context.Context) (int, error) {
 	}
 }
 
-// decideEscalation fires the next rung of h, with the pool as configured now
-// (its members are who is nudged and who may be given the lead). A pool
-// removed from the configuration escalates with nobody to nudge, and the
-// passer keeps the lead at the end.
-func (b *Bot) decideEscalation(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+// decideDeadline handles the deadline of h that fell due: the end of the
+// up-next member's personal offer first (it is never later than the ladder's
+// first rung), else the next rung of the ladder, with the pool as configured
+// now (its available members are who is nudged and who may be given the
+// lead). A pool removed from the configuration escalates with nobody to
+// nudge, and the passer keeps the lead at the end.
+func (b *Bot) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 	pool, ok := b.cfg.Policy.Pool(h.Pool)
 	if !ok {
-		b.log.Error().Int64("handoff", h.ID).Str("pool", h.Pool).Msg("escalating a handoff whose pool is no longer configured")
+		b.log.Error().Int64("handoff", h.ID).Str("pool", h.Pool).Msg("sweeping a handoff whose pool is no longer configured")
 		pool = routing.Pool{Name: h.Pool, Channel: h.Channel}
 	}
 	now := b.now()
 	period, today := b.cfg.Policy.RotationSince(pool, now)
+	if !h.OfferEndsAt.IsZero() && !h.OfferEndsAt.After(now) {
+		states, err := loads([]string{h.Turn.UpNext}, period, today)
+		if err != nil {
+			return routing.Change{}, err
+		}
+		upNext := routing.MemberState{User: h.Turn.UpNext}
+		if len(states) > 0 {
+			upNext = states[0]
+		}
+		return routing.OfferEnded(h, pool, upNext, now), nil
+	}
 	states, err := loads(pool.Members, period, today)
 	if err != nil {
 		return routing.Change{}, err

@@ -54,7 +54,13 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		return slack.NewErrorsViewSubmissionResponse(render.FieldErrors(problems))
 	}
 	pool := b.cfg.Policy.Route(lead)
-	h, created, err := b.cfg.Store.CreateHandoff(ctx, b.cfg.Policy.Open(sub.ViewID, sub.UserID, lead, pool, b.now()))
+	now := b.now()
+	offer, err := b.offer(ctx, pool, now)
+	if err != nil {
+		log.Error().Err(err).Msg("handoff not routed")
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
+	}
+	h, created, err := b.cfg.Store.CreateHandoff(ctx, b.cfg.Policy.Open(sub.ViewID, sub.UserID, lead, pool, offer, now))
 	if err != nil {
 		log.Error().Err(err).Msg("handoff not saved")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
@@ -106,9 +112,21 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 		tell(render.PoolGone(h.Pool))
 		return
 	}
-	if refusal := routing.CheckClaim(h, pool, click.UserID); refusal != nil {
+	clicker, err := b.memberState(ctx, pool, click.UserID)
+	if err != nil {
+		log.Error().Err(err).Msg("claim: load member state")
+		tell(render.ClaimFailed)
+		return
+	}
+	// The turn applies in the handoff's own pool; a fallback pool's member
+	// was offered the lead by the ladder, as the whole fallback pool.
+	turn := h.Turn
+	if pool.Name != h.Pool {
+		turn = routing.Turn{}
+	}
+	if refusal := routing.CheckEligibility(h, pool, turn, clicker, b.now()); refusal != nil {
 		log.Info().Str("reason", string(refusal.Code)).Msg("claim refused")
-		tell(render.ClaimRefused(refusal, pool))
+		tell(b.clock.ClaimRefused(refusal, pool, h.Turn))
 		return
 	}
 
@@ -124,11 +142,32 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 		if refusal == nil {
 			refusal = &routing.ClaimRefusal{Code: routing.RefusedAlreadyClaimed, Owner: h.OwnerID}
 		}
-		tell(render.ClaimRefused(refusal, pool))
+		tell(b.clock.ClaimRefused(refusal, pool, h.Turn))
 		return
 	}
 	log.Info().Dur("time_to_claim", h.TimeToClaim()).Msg("handoff claimed")
 	b.wakeOutbox()
+}
+
+// offer decides who a new handoff in pool is offered to, from the members'
+// states now.
+func (b *Bot) offer(ctx context.Context, pool routing.Pool, now time.Time) (routing.Offer, error) {
+	period, today := b.cfg.Policy.RotationSince(pool, now)
+	states, err := b.cfg.Store.MemberStates(ctx, pool.Members, period, today)
+	if err != nil {
+		return routing.Offer{}, err
+	}
+	return routing.Decide(pool, states, now), nil
+}
+
+// memberState is user's rotation state in pool now.
+func (b *Bot) memberState(ctx context.Context, pool routing.Pool, user string) (routing.MemberState, error) {
+	period, today := b.cfg.Policy.RotationSince(pool, b.now())
+	states, err := b.cfg.Store.MemberStates(ctx, []string{user}, period, today)
+	if err != nil || len(states) == 0 {
+		return routing.MemberState{User: user}, err
+	}
+	return states[0], nil
 }
 
 // postedAt reports whether click came from one of h's own messages: the

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/routing"
 )
 
 // Run connects to Slack over Socket Mode and handles envelopes until ctx is
@@ -89,6 +90,15 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 			b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": helpText})
 			return
 		}
+		if change, ok, err := routing.ParseAvailability(arg, b.now(), b.cfg.Policy.Location); ok {
+			if err != nil {
+				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": "I didn't get that: " + err.Error() + "."})
+				return
+			}
+			b.ack(smc, evt.Request, nil)
+			b.spawn(func() { b.setAvailability(ctx, cmd, change) })
+			return
+		}
 		b.ack(smc, evt.Request, nil)
 		b.spawn(func() { b.openHandoffModal(ctx, cmd, arg) })
 	case socketmode.EventTypeInteractive:
@@ -118,7 +128,7 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 	case slack.InteractionTypeViewSubmission:
 		submit := b.submitHandoff
 		switch cb.View.CallbackID {
-		case render.CallbackCancel, render.CallbackHandBack:
+		case render.CallbackCancel, render.CallbackHandBack, render.CallbackPass:
 			submit = b.submitReason
 		case render.CallbackCallback:
 			submit = b.submitCallback
@@ -133,7 +143,7 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 			switch action.ActionID {
 			case render.ActionClaim:
 				b.spawn(func() { b.claim(ctx, cb, action) })
-			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack:
+			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass:
 				b.spawn(func() { b.handoffButton(ctx, cb, action) })
 			}
 		}
@@ -174,4 +184,6 @@ const helpText = "*Baton* passes a hot lead to a closer while the prospect is on
 	"• `/handoff` opens the handoff form; `/handoff Acme Corp` fills in the company.\n" +
 	"• Closers click *Claim* in the pool's channel; the first eligible click wins.\n" +
 	"• Nobody claims in time? Baton re-pings, DMs the closers and managers, then assigns an owner and asks you for a callback time.\n" +
-	"• The prospect dropped off? Press *Cancel handoff* in Baton's DM to you."
+	"• The prospect dropped off? Press *Cancel handoff* in Baton's DM to you.\n" +
+	"• Closers: `/handoff away 30m` (or `2h`, `until 17:00`) stops leads coming to you; `/handoff back` restarts them.\n" +
+	"• Up next on a round-robin lead and can't take it? Press *Pass* with a reason and it moves on at once."

@@ -135,7 +135,8 @@ func ParseAvailability(text string, now time.Time, loc *time.Location) (change A
 	switch verb {
 	case "back", "available":
 		if strings.TrimSpace(arg) != "" {
-			return AvailabilityChange{}, true, fmt.Errorf("`/handoff %s` takes nothing after it", verb)
+			// "/handoff Back Market" is a company called Back Market.
+			return AvailabilityChange{}, false, nil
 		}
 		return AvailabilityChange{}, true, nil
 	case "away":

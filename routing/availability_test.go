@@ -115,7 +115,7 @@ func TestParseAvailability(t *testing.T) {
 	}
 
 	refused := []string{
-		"back tomorrow", "away 31d", "away 50000 minutes", "away 0m", "away -5m", "away soon",
+		"away 31d", "away 50000 minutes", "away 0m", "away -5m", "away soon",
 		"away 30", // minutes or hours? Refused, not guessed
 		"away until", "away until teatime", "away until 25:00",
 	}
@@ -126,7 +126,7 @@ func TestParseAvailability(t *testing.T) {
 	}
 
 	// Anything else is a company name to prefill the modal with.
-	for _, text := range []string{"Acme Corp", "", "awayday ltd"} {
+	for _, text := range []string{"Acme Corp", "", "awayday ltd", "Back Market", "available solutions inc"} {
 		_, ok, err := routing.ParseAvailability(text, now, paris)
 		require.False(t, ok, text)
 		require.NoError(t, err, text)

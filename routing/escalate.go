@@ -27,6 +27,8 @@ type Change struct {
 	Handoff Handoff
 	Event   Event
 	Notices []Notice
+	// Member is set when the change also changes a member's availability.
+	Member *MemberChange
 }
 
 // Loads gives the rotation state of each of members: the leads they got
@@ -170,6 +172,9 @@ const (
 	RefusedState     RefusalCode = "wrong_state"
 	RefusedBadTime   RefusalCode = "bad_time"
 	RefusedNoReason  RefusalCode = "no_reason"
+	// RefusedNotOffered: only the member a lead is offered to, during
+	// their personal offer, may pass on it.
+	RefusedNotOffered RefusalCode = "not_offered"
 )
 
 // Refusal is the typed error for an action someone may not take on a

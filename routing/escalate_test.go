@@ -16,7 +16,7 @@ var closers = Pool{Name: "closers", Channel: "C1", Members: []string{"U1", "U2",
 // and a fallback pool, as the store returns it.
 func openHandoff() Handoff {
 	p := Policy{Pools: []Pool{closers, {Name: "overflow", Channel: "C2", Members: []string{"U9"}}}, SLA: DefaultSLA()}
-	in := p.Open("V1", "U0", Lead{Company: "Acme"}, closers, t0)
+	in := p.Open("V1", "U0", Lead{Company: "Acme"}, closers, Offer{}, t0)
 	next, _ := in.Escalation.NextRungAt(in.ClaimDeadline, 0)
 	return Handoff{ID: 7, State: StateOpen, Pool: "closers", Channel: "C1", PasserID: "U0", Lead: in.Lead,
 		CreatedAt: t0, ClaimDeadline: in.ClaimDeadline, Escalation: in.Escalation, NextStepAt: next}

@@ -40,6 +40,27 @@ type NewHandoff struct {
 	ClaimDeadline time.Time
 	// Escalation is the pool's ladder, frozen for this handoff.
 	Escalation Escalation
+	// Turn is who the rotation offered the lead to, frozen likewise.
+	Turn Turn
+	// EscalateNow starts the ladder at once instead of at the deadline:
+	// nobody in the pool is available, or the strict next in line is not.
+	EscalateNow bool
+}
+
+// FirstStepAt is when the first rung of the new handoff's ladder is due:
+// when the window closes, or at once when waiting is pointless.
+func (in NewHandoff) FirstStepAt() time.Time {
+	if in.EscalateNow {
+		return in.CreatedAt
+	}
+	at, _ := in.Escalation.NextRungAt(in.ClaimDeadline, 0)
+	return at
+}
+
+// OfferEndsAt is when the up-next member's personal offer ends (zero when
+// nobody has one): the lapse sweep is due then.
+func (in NewHandoff) OfferEndsAt() time.Time {
+	return in.Turn.OfferEnds(Handoff{ClaimDeadline: in.ClaimDeadline})
 }
 
 // Handoff is one lead passed from a passer to a receiver: the central record.
@@ -75,9 +96,14 @@ type Handoff struct {
 	ScheduledFor time.Time
 	// AcceptedAt is when the owner of a scheduled lead accepted it.
 	AcceptedAt time.Time
-	// DeclinedBy lists the members who handed the scheduled lead back, so
-	// the rotation does not offer it to them again.
+	// DeclinedBy lists the members who passed on the lead or handed it
+	// back, so the rotation does not offer it to them again.
 	DeclinedBy []string
+	// Turn is who the rotation offered the lead to (frozen at creation,
+	// moved on by a Pass); OfferEndsAt is when that personal offer ends,
+	// zero once the lapse sweep has looked at it.
+	Turn        Turn
+	OfferEndsAt time.Time
 	// CancelledBy, CancelReason and CancelledAt say who stopped the
 	// handoff, why and when.
 	CancelledBy  string
@@ -110,8 +136,9 @@ func (h Handoff) LastRung() (r Rung, ok bool) {
 }
 
 // Open creates the request for a new handoff of lead into pool, submitted
-// now, with the claim deadline and the pool's ladder frozen onto it.
-func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, now time.Time) NewHandoff {
+// now, with the claim deadline, the pool's ladder and the rotation's offer
+// (see Decide) frozen onto it.
+func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, offer Offer, now time.Time) NewHandoff {
 	return NewHandoff{
 		SubmissionKey: submissionKey,
 		PasserID:      passerID,
@@ -120,5 +147,7 @@ func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, now t
 		CreatedAt:     now,
 		ClaimDeadline: now.Add(p.SLA.ClaimWindow),
 		Escalation:    p.Escalation(pool),
+		Turn:          offer.Turn,
+		EscalateNow:   offer.EscalateNow,
 	}
 }

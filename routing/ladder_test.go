@@ -80,13 +80,13 @@ func TestPolicyEscalationFreezesLadderAndFallback(t *testing.T) {
 	}, SLA: DefaultSLA()}
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
-	in := p.Open("V1", "U0", Lead{Company: "Acme"}, p.Pools[0], now)
+	in := p.Open("V1", "U0", Lead{Company: "Acme"}, p.Pools[0], Offer{}, now)
 	require.Equal(t, now.Add(time.Minute), in.ClaimDeadline)
 	require.Equal(t, DefaultLadder().Rungs(), in.Escalation.Rungs, "a pool without a ladder runs the default")
 	require.Equal(t, "overflow", in.Escalation.Fallback)
 	require.Equal(t, "C2", in.Escalation.FallbackChannel)
 
-	in = p.Open("V2", "U0", Lead{Company: "Acme"}, p.Pools[1], now)
+	in = p.Open("V2", "U0", Lead{Company: "Acme"}, p.Pools[1], Offer{}, now)
 	require.Len(t, in.Escalation.Rungs, 1)
 	require.Empty(t, in.Escalation.Fallback)
 }

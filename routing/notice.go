@@ -40,6 +40,13 @@ const (
 	NoticePasserScheduled NoticeKind = "passer_scheduled"
 	// NoticeOwnerCancelled tells an owner their lead was cancelled.
 	NoticeOwnerCancelled NoticeKind = "owner_cancelled"
+	// NoticeOffered tells the up-next member of a round-robin lead that it
+	// is theirs to claim first (a mention in an edited message does not
+	// notify, so a pass needs a DM).
+	NoticeOffered NoticeKind = "offered"
+	// NoticeSetAway tells a member they were set away after letting offers
+	// lapse, and how to come back.
+	NoticeSetAway NoticeKind = "set_away"
 )
 
 // Notice is one message to deliver about a handoff.
@@ -67,10 +74,18 @@ func (n Notice) OrderingKey() string {
 
 // NoticesOnOpen are the notices for a handoff that was just opened.
 func NoticesOnOpen(h Handoff) []Notice {
-	return []Notice{
+	return append([]Notice{
 		{Kind: NoticeChannelMessage, HandoffID: h.ID, Recipient: h.Channel},
 		{Kind: NoticePasserSent, HandoffID: h.ID, Recipient: h.PasserID},
+	}, offeredNotices(h)...)
+}
+
+// offeredNotices DM the up-next member when the lead is theirs first.
+func offeredNotices(h Handoff) []Notice {
+	if h.Turn.UpNext == "" || h.Turn.Mode == ModeFirstToClaim || h.Turn.Mode == "" {
+		return nil
 	}
+	return []Notice{{Kind: NoticeOffered, HandoffID: h.ID, Recipient: h.Turn.UpNext}}
 }
 
 // NoticesOnClaim are the notices for a handoff that was just claimed.

@@ -52,17 +52,19 @@ const handoffColumns = `id, state, pool, channel, coalesce(message_ts, ''), pass
 	created_at, claim_deadline, coalesce(owner_id, ''), claimed_at,
 	escalation, rung, next_step_at, fallback_open, coalesce(fallback_ts, ''),
 	missed_at, scheduled_for, accepted_at, declined_by,
-	coalesce(cancelled_by, ''), coalesce(cancel_reason, ''), cancelled_at`
+	coalesce(cancelled_by, ''), coalesce(cancel_reason, ''), cancelled_at,
+	turn, offer_ends_at`
 
 func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	var h routing.Handoff
-	var claimedAt, nextStepAt, missedAt, scheduledFor, acceptedAt, cancelledAt *time.Time
+	var claimedAt, nextStepAt, missedAt, scheduledFor, acceptedAt, cancelledAt, offerEndsAt *time.Time
 	err := row.Scan(&h.ID, &h.State, &h.Pool, &h.Channel, &h.MessageTS, &h.PasserID,
 		&h.Lead.Company, &h.Lead.ContactName, &h.Lead.ContactTitle, &h.Lead.Phone, &h.Lead.Email, &h.Lead.Notes, &h.Lead.Consent,
 		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt,
 		&h.Escalation, &h.Rung, &nextStepAt, &h.FallbackOpen, &h.FallbackTS,
 		&missedAt, &scheduledFor, &acceptedAt, &h.DeclinedBy,
-		&h.CancelledBy, &h.CancelReason, &cancelledAt)
+		&h.CancelledBy, &h.CancelReason, &cancelledAt,
+		&h.Turn, &offerEndsAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, routing.ErrNotFound
 	}
@@ -72,6 +74,7 @@ func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	for dst, src := range map[*time.Time]*time.Time{
 		&h.ClaimedAt: claimedAt, &h.NextStepAt: nextStepAt, &h.MissedAt: missedAt,
 		&h.ScheduledFor: scheduledFor, &h.AcceptedAt: acceptedAt, &h.CancelledAt: cancelledAt,
+		&h.OfferEndsAt: offerEndsAt,
 	} {
 		if src != nil {
 			*dst = *src
@@ -105,13 +108,13 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		h, err = scanHandoff(tx.QueryRow(ctx, `
 			INSERT INTO handoffs (submission_key, state, pool, channel, passer_id,
 				company, contact_name, contact_title, phone, email, notes, consent,
-				created_at, claim_deadline, updated_at, escalation, next_step_at)
-			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15)
+				created_at, claim_deadline, updated_at, escalation, next_step_at, turn, offer_ends_at)
+			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15, $16, $17)
 			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING `+handoffColumns,
 			in.SubmissionKey, in.Pool.Name, in.Pool.Channel, in.PasserID,
 			in.Lead.Company, in.Lead.ContactName, in.Lead.ContactTitle, in.Lead.Phone, in.Lead.Email, in.Lead.Notes, in.Lead.Consent,
-			in.CreatedAt, in.ClaimDeadline, in.Escalation, nullTime(firstRungAt(in))))
+			in.CreatedAt, in.ClaimDeadline, in.Escalation, nullTime(in.FirstStepAt()), in.Turn, nullTime(in.OfferEndsAt())))
 		if errors.Is(err, routing.ErrNotFound) {
 			h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE submission_key = $1`, in.SubmissionKey))
 			return err
@@ -131,12 +134,6 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 	return h, created, nil
 }
 
-// firstRungAt is when the first rung of a new handoff's ladder is due.
-func firstRungAt(in routing.NewHandoff) time.Time {
-	at, _ := in.Escalation.NextRungAt(in.ClaimDeadline, 0)
-	return at
-}
-
 // Handoff returns the handoff with id, or routing.ErrNotFound.
 func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) {
 	h, err := scanHandoff(s.pool.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
@@ -154,7 +151,9 @@ func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) 
 func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time) (h routing.Handoff, won bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		h, err = scanHandoff(tx.QueryRow(ctx, `
-			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3, next_step_at = NULL
+			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3, next_step_at = NULL,
+				-- Claimed before the personal offer ended: nobody let it lapse.
+				offer_ends_at = CASE WHEN offer_ends_at > $3 THEN NULL ELSE offer_ends_at END
 			WHERE id = $1 AND state = 'open'
 			RETURNING `+handoffColumns, id, user, now))
 		if errors.Is(err, routing.ErrNotFound) {
@@ -177,6 +176,10 @@ func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time)
 		}
 		if err := appendEvent(ctx, tx, h.ID, now, user, routing.EventClaimed, detail); err != nil {
 			return err
+		}
+		// Showing up ends a run of lapsed offers.
+		if _, err := tx.Exec(ctx, `UPDATE members SET lapsed_offers = 0, updated_at = $2 WHERE user_id = $1 AND lapsed_offers > 0`, user, now); err != nil {
+			return fmt.Errorf("reset lapses: %w", err)
 		}
 		return enqueue(ctx, tx, now, routing.NoticesOnClaim(h))
 	})
@@ -237,8 +240,12 @@ func appendEvent(ctx context.Context, tx pgx.Tx, handoffID int64, at time.Time, 
 	if detail == nil {
 		detail = map[string]any{}
 	}
+	var handoff *int64 // events about a member, not a handoff, have none
+	if handoffID != 0 {
+		handoff = &handoffID
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO events (handoff_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)`,
-		handoffID, at, actor, kind, detail); err != nil {
+		handoff, at, actor, kind, detail); err != nil {
 		return fmt.Errorf("append event %s: %w", kind, err)
 	}
 	return nil

@@ -41,7 +41,7 @@ func setup(t *testing.T) bundle {
 func (b bundle) newHandoff(key string) routing.NewHandoff {
 	lead := routing.Lead{Company: "Acme Corp", ContactName: "Dana", Phone: "+14155550100", Email: "d@acme.example", Notes: "<!everyone> notes", Consent: true}
 	policy := routing.Policy{Pools: []routing.Pool{b.pool}, SLA: routing.DefaultSLA()}
-	return policy.Open(key, "UPASS", lead, b.pool, b.now)
+	return policy.Open(key, "UPASS", lead, b.pool, routing.Decide(b.pool, nil, b.now), b.now)
 }
 
 func TestCreateHandoff(t *testing.T) {

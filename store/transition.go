@@ -36,13 +36,16 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 	return change, nil
 }
 
-// EscalateDue fires the due rungs of open handoffs' ladders, up to limit,
-// each in its own transaction. Rows are taken with FOR UPDATE SKIP LOCKED,
-// so concurrent sweepers (other replicas) share the work and never fire one
-// rung twice, and a claim racing the sweeper is serialised with it on the
-// row lock. A handoff whose decision fails is skipped for the rest of the
-// pass and retried on the next. It returns the changes made.
-func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
+// SweepDue hands decide, one at a time, the handoffs with a deadline due at
+// now (the next rung of an open handoff's ladder, or the end of an up-next
+// member's personal offer), up to limit, each in its own transaction. Rows
+// are taken with FOR UPDATE SKIP LOCKED, so concurrent sweepers (other
+// replicas) share the work and never fire one deadline twice, and a claim
+// racing the sweeper is serialised with it on the row lock. decide must
+// move the deadline it handled (or the row comes back in the same pass). A
+// handoff whose decision fails is skipped for the rest of the pass and
+// retried on the next. It returns the changes made.
+func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
 	var changes []routing.Change
 	failed := []int64{} // not nil: id = ANY(NULL) would match nothing
 	var errs []error
@@ -53,8 +56,8 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decid
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			h, err := scanHandoff(tx.QueryRow(ctx, `
 				SELECT `+handoffColumns+` FROM handoffs
-				WHERE state = 'open' AND next_step_at <= $1 AND NOT (id = ANY($2))
-				ORDER BY next_step_at
+				WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
+				ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
 				LIMIT 1
 				FOR UPDATE SKIP LOCKED`, now, failed))
 			if errors.Is(err, routing.ErrNotFound) {
@@ -72,10 +75,10 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decid
 		})
 		switch {
 		case err != nil && id == 0:
-			return changes, fmt.Errorf("escalate due handoffs: %w", errors.Join(append(errs, err)...))
+			return changes, fmt.Errorf("sweep due handoffs: %w", errors.Join(append(errs, err)...))
 		case err != nil:
 			failed = append(failed, id)
-			errs = append(errs, fmt.Errorf("escalate handoff %d: %w", id, err))
+			errs = append(errs, fmt.Errorf("sweep handoff %d: %w", id, err))
 		case done:
 			return changes, errors.Join(errs...)
 		default:
@@ -85,13 +88,15 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, limit int, decid
 	return changes, errors.Join(errs...)
 }
 
-// NextEscalationAt is when the earliest rung of any open handoff is due;
-// ok is false when none is pending. The bot sleeps until then, so a step
-// fires on time without polling the table every few milliseconds.
-func (s *Store) NextEscalationAt(ctx context.Context) (at time.Time, ok bool, err error) {
+// NextDeadline is when the earliest deadline SweepDue handles falls due; ok
+// is false when none is pending. The bot sleeps until then, so a step fires
+// on time without polling the table every few milliseconds.
+func (s *Store) NextDeadline(ctx context.Context) (at time.Time, ok bool, err error) {
 	var next *time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT min(next_step_at) FROM handoffs WHERE state = 'open' AND next_step_at IS NOT NULL`).Scan(&next); err != nil {
-		return time.Time{}, false, fmt.Errorf("next escalation: %w", err)
+	if err := s.pool.QueryRow(ctx, `SELECT least(
+			(SELECT min(next_step_at) FROM handoffs WHERE state = 'open' AND next_step_at IS NOT NULL),
+			(SELECT min(offer_ends_at) FROM handoffs WHERE offer_ends_at IS NOT NULL))`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next deadline: %w", err)
 	}
 	if next == nil {
 		return time.Time{}, false, nil
@@ -99,34 +104,83 @@ func (s *Store) NextEscalationAt(ctx context.Context) (at time.Time, ok bool, er
 	return *next, true, nil
 }
 
-// txLoads reads members' rotation states inside tx. A lead counts for its
-// current owner only, so one handed back is credited back to whoever handed
-// it; open leads are those owned (claimed or scheduled) and not cancelled.
+// querier is what reading member states needs: a transaction or the pool.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// txLoads reads members' rotation states inside tx.
 func txLoads(ctx context.Context, tx pgx.Tx) routing.Loads {
 	return func(members []string, period, today time.Time) ([]routing.MemberState, error) {
-		rows, err := tx.Query(ctx, `
-			SELECT owner_id, count(*) FILTER (WHERE claimed_at >= $2), max(claimed_at),
-				count(*) FILTER (WHERE claimed_at >= $3), count(*)
+		return memberStates(ctx, tx, members, period, today)
+	}
+}
+
+// MemberStates reads members' rotation states now, for a decision that
+// locks nothing (who is offered a new handoff, whether a click may claim).
+func (s *Store) MemberStates(ctx context.Context, members []string, period, today time.Time) ([]routing.MemberState, error) {
+	return memberStates(ctx, s.pool, members, period, today)
+}
+
+// memberStates derives each member's rotation state: leads counted for
+// their current owner only (so one handed back is credited back to whoever
+// handed it), open leads being those owned and not cancelled, and the
+// availability they set or earned by lapsing offers. Members with nothing
+// on record have no entry.
+func memberStates(ctx context.Context, q querier, members []string, period, today time.Time) ([]routing.MemberState, error) {
+	rows, err := q.Query(ctx, `
+		WITH owned AS (
+			SELECT owner_id, count(*) FILTER (WHERE claimed_at >= $2) AS assigned, max(claimed_at) AS last,
+				count(*) FILTER (WHERE claimed_at >= $3) AS today, count(*) AS open
 			FROM handoffs
 			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled')
-			GROUP BY owner_id`, members, period, today)
-		if err != nil {
-			return nil, fmt.Errorf("member loads: %w", err)
-		}
-		states, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.MemberState, error) {
-			var m routing.MemberState
-			var last *time.Time
-			err := row.Scan(&m.User, &m.Assigned, &last, &m.Today, &m.Open)
-			if last != nil {
-				m.LastAssigned = *last
-			}
-			return m, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("member loads: %w", err)
-		}
-		return states, nil
+			GROUP BY owner_id
+		)
+		SELECT coalesce(o.owner_id, m.user_id), coalesce(o.assigned, 0), o.last, coalesce(o.today, 0), coalesce(o.open, 0),
+			m.away_until, coalesce(m.lapsed_offers, 0)
+		FROM owned o FULL JOIN (SELECT * FROM members WHERE user_id = ANY($1)) m ON m.user_id = o.owner_id`,
+		members, period, today)
+	if err != nil {
+		return nil, fmt.Errorf("member states: %w", err)
 	}
+	states, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.MemberState, error) {
+		var m routing.MemberState
+		var last, away *time.Time
+		err := row.Scan(&m.User, &m.Assigned, &last, &m.Today, &m.Open, &away, &m.LapsedOffers)
+		if last != nil {
+			m.LastAssigned = *last
+		}
+		if away != nil {
+			m.AwayUntil = *away
+		}
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("member states: %w", err)
+	}
+	return states, nil
+}
+
+// SetAvailability records a member's /handoff away (until a time) or back
+// (until zero), with an event. Coming back also forgets lapsed offers.
+func (s *Store) SetAvailability(ctx context.Context, user string, awayUntil, now time.Time) error {
+	kind, detail := routing.EventMemberBack, map[string]any{}
+	if !awayUntil.IsZero() {
+		kind, detail = routing.EventMemberAway, map[string]any{"until": awayUntil.UTC().Format(time.RFC3339)}
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO members (user_id, away_until, lapsed_offers, updated_at) VALUES ($1, $2, 0, $3)
+			ON CONFLICT (user_id) DO UPDATE SET away_until = $2, lapsed_offers = 0, updated_at = $3`,
+			user, nullTime(awayUntil), now); err != nil {
+			return err
+		}
+		return appendEvent(ctx, tx, 0, now, user, kind, detail)
+	})
+	if err != nil {
+		return fmt.Errorf("set availability of %s: %w", user, err)
+	}
+	return nil
 }
 
 // writeChange stores a decided change: the handoff's mutable columns, the
@@ -144,12 +198,20 @@ func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
 	if _, err := tx.Exec(ctx, `
 		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
 			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
-			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15
+			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15, turn = $16, offer_ends_at = $17
 		WHERE id = $1`,
 		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
 		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
-		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), c.Event.At); err != nil {
+		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), c.Event.At, h.Turn, nullTime(h.OfferEndsAt)); err != nil {
 		return fmt.Errorf("update handoff %d: %w", h.ID, err)
+	}
+	if m := c.Member; m != nil {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO members (user_id, lapsed_offers, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id) DO UPDATE SET lapsed_offers = $2, updated_at = $3`,
+			m.User, m.LapsedOffers, c.Event.At); err != nil {
+			return fmt.Errorf("update member %s: %w", m.User, err)
+		}
 	}
 	if err := appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
 		return err

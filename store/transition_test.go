@@ -41,13 +41,13 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	require.WithinDuration(t, b.now.Add(time.Minute), h.NextStepAt, 0, "the first rung is due when the window closes")
 	require.Len(t, h.Escalation.Rungs, 3, "the ladder is frozen onto the handoff")
 
-	next, ok, err := b.store.NextEscalationAt(b.ctx)
+	next, ok, err := b.store.NextDeadline(b.ctx)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.WithinDuration(t, h.NextStepAt, next, 0)
 
 	// Nothing is due before the deadline.
-	changes, err := b.store.EscalateDue(b.ctx, b.now.Add(59*time.Second), 10, b.escalate(b.now))
+	changes, err := b.store.SweepDue(b.ctx, b.now.Add(59*time.Second), 10, b.escalate(b.now))
 	require.NoError(t, err)
 	require.Empty(t, changes)
 
@@ -58,7 +58,7 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	fired := 0
 	for range 10 {
 		wg.Go(func() {
-			changes, err := b.store.EscalateDue(b.ctx, at, 10, b.escalate(at))
+			changes, err := b.store.SweepDue(b.ctx, at, 10, b.escalate(at))
 			require.NoError(t, err)
 			mu.Lock()
 			fired += len(changes)
@@ -79,7 +79,7 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	for range 5 {
 		wg.Go(func() {
 			for {
-				changes, err := b.store.EscalateDue(b.ctx, late, 1, b.escalate(late))
+				changes, err := b.store.SweepDue(b.ctx, late, 1, b.escalate(late))
 				require.NoError(t, err)
 				if len(changes) == 0 {
 					return
@@ -100,7 +100,7 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	require.True(t, h.NextStepAt.IsZero())
 	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventEscalated, routing.EventEscalated, routing.EventMissed}, b.kinds(t, h.ID))
 
-	_, ok, err = b.store.NextEscalationAt(b.ctx)
+	_, ok, err = b.store.NextDeadline(b.ctx)
 	require.NoError(t, err)
 	require.False(t, ok, "nothing left to escalate")
 
@@ -115,7 +115,7 @@ func TestClaimStopsTheLadder(t *testing.T) {
 	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
 	require.NoError(t, err)
 	at := b.now.Add(time.Minute)
-	_, err = b.store.EscalateDue(b.ctx, at, 10, b.escalate(at))
+	_, err = b.store.SweepDue(b.ctx, at, 10, b.escalate(at))
 	require.NoError(t, err)
 
 	// A late claim: allowed, flagged, and the ladder stops.
@@ -132,7 +132,7 @@ func TestClaimStopsTheLadder(t *testing.T) {
 	require.Equal(t, true, claim.Detail["late"])
 	require.InDelta(t, 75, claim.Detail["seconds_to_claim"], 0.001)
 
-	changes, err := b.store.EscalateDue(b.ctx, b.now.Add(time.Hour), 10, b.escalate(b.now.Add(time.Hour)))
+	changes, err := b.store.SweepDue(b.ctx, b.now.Add(time.Hour), 10, b.escalate(b.now.Add(time.Hour)))
 	require.NoError(t, err)
 	require.Empty(t, changes, "a claimed handoff never escalates")
 }
@@ -146,7 +146,7 @@ func TestEscalateDueSkipsAFailingHandoff(t *testing.T) {
 	require.NoError(t, err)
 	at := b.now.Add(time.Minute)
 	boom := errors.New("boom")
-	changes, err := b.store.EscalateDue(b.ctx, at, 10, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+	changes, err := b.store.SweepDue(b.ctx, at, 10, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 		if h.ID == bad.ID {
 			return routing.Change{}, boom
 		}
@@ -187,7 +187,7 @@ func TestApplySerialisesAndRecords(t *testing.T) {
 	require.Equal(t, "The prospect dropped off the call", h.CancelReason)
 	require.True(t, h.NextStepAt.IsZero())
 	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventCancelled}, b.kinds(t, h.ID))
-	_, ok, err := b.store.NextEscalationAt(b.ctx)
+	_, ok, err := b.store.NextDeadline(b.ctx)
 	require.NoError(t, err)
 	require.False(t, ok)
 

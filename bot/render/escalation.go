@@ -106,6 +106,49 @@ func (c Clock) OwnerCancelled(h routing.Handoff) Message {
 	return Message{Text: text, Blocks: []slack.Block{section(text)}}
 }
 
+// Offered tells the up-next member of a round-robin lead that it is theirs
+// to claim first.
+func (c Clock) Offered(h routing.Handoff, permalink string) Message {
+	until := "while the prospect holds"
+	if !h.Turn.PriorityUntil.IsZero() {
+		until = "until " + c.date(h.Turn.PriorityUntil, "{time_secs}") + ", then it opens to the pool"
+	}
+	text := fmt.Sprintf("🎯 You're up next: *%s* is yours to claim first, %s. Claim it %s, or press *Pass* there with a reason so it moves on at once.",
+		company(h), until, handoffLink(h, permalink))
+	return Message{Text: fmt.Sprintf("You're up next for %s", company(h)), Blocks: []slack.Block{section(text)}}
+}
+
+// SetAway tells a member Baton set them away after lapsed offers.
+func (c Clock) SetAway(h routing.Handoff) Message {
+	text := fmt.Sprintf("💤 You let %s go by without claiming, and that was several in a row, so I've set you as away: you won't be offered leads until you type `/handoff back`.", company(h))
+	return Message{Text: "You're set as away in Baton", Blocks: []slack.Block{section(text)}}
+}
+
+// PassReasons are why an up-next member passes on a lead.
+var PassReasons = []Reason{
+	{"busy", "I'm with another prospect"},
+	{"wrong_segment", "Wrong territory or segment for me"},
+	{"stepping_away", "I'm stepping away"},
+	{"other", "Other (say why below)"},
+}
+
+// PassModal asks the up-next member why they pass.
+func PassModal(h routing.Handoff) slack.ModalViewRequest {
+	return reasonModal(CallbackPass, "Pass on lead", "Pass",
+		fmt.Sprintf("Pass on *%s*? It moves on to the next in the rotation at once.", company(h)), h, PassReasons)
+}
+
+// AwaySet confirms /handoff away.
+func (c Clock) AwaySet(until time.Time) string {
+	return fmt.Sprintf("💤 You're away until %s: no leads will be offered to you, and you can't claim. Type `/handoff back` to come back sooner.", c.date(until, "{date_short_pretty} at {time}"))
+}
+
+// BackSet confirms /handoff back.
+const BackSet = "✅ You're back: leads will be offered to you again."
+
+// AvailabilityFailed is the answer when Baton could not record availability.
+const AvailabilityFailed = "Baton couldn't record that just now (its database is not answering). Please try again in a moment."
+
 // Reason is a reason code offered in a modal, with its label.
 type Reason struct {
 	Code  string
@@ -204,6 +247,8 @@ func Refused(r *routing.Refusal) string {
 		return "Pick a callback time in the future, within the next 60 days."
 	case routing.RefusedNoReason:
 		return "Pick a reason, so the team knows what happened."
+	case routing.RefusedNotOffered:
+		return "Only the member this lead is offered to can pass on it, while it is theirs alone."
 	case routing.RefusedState:
 		switch r.State {
 		case routing.StateClaimed:

@@ -136,5 +136,5 @@ func TestRefused(t *testing.T) {
 	}
 	require.Contains(t, render.Refused(&routing.Refusal{Code: routing.RefusedState, State: routing.StateClaimed}), "already claimed")
 	require.Contains(t, render.Refused(&routing.Refusal{Code: routing.RefusedState, State: routing.StateCancelled}), "cancelled")
-	require.Contains(t, render.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedScheduled, Owner: "U0AE2"}, routing.Pool{}), "scheduled for later with <@U0AE2>")
+	require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedScheduled, Owner: "U0AE2"}, routing.Pool{}, routing.Turn{}), "scheduled for later with <@U0AE2>")
 }

@@ -160,6 +160,10 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 
 	claim := slack.NewButtonBlockElement(ActionClaim, strconv.FormatInt(h.ID, 10), plain("Claim"))
 	claim.Style = slack.StylePrimary
+	buttons := []slack.BlockElement{claim}
+	if offerRunning(h) {
+		buttons = append(buttons, slack.NewButtonBlockElement(ActionPass, strconv.FormatInt(h.ID, 10), plain("Pass")))
+	}
 	status := fmt.Sprintf("⏱ Claim by %s · %s", c.date(h.ClaimDeadline, "{time_secs}"), id)
 	if r, ok := h.LastRung(); ok {
 		status = fmt.Sprintf("⏫ Escalated (step %d of %d) · the %s window closed %s · still open to claim · %s",
@@ -169,8 +173,34 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 		}
 	}
 	blocks := append([]slack.Block{section(openHead)}, brief...)
-	blocks = append(blocks, contextLine(status), slack.NewActionBlock("handoff_actions", claim))
+	if turn := c.turnLine(h); turn != "" {
+		blocks = append(blocks, section(turn))
+	}
+	blocks = append(blocks, contextLine(status), slack.NewActionBlock("handoff_actions", buttons...))
 	return Message{Text: openText, Blocks: blocks}
+}
+
+// offerRunning reports whether an up-next member's personal offer on h is
+// still running, which is when they may Pass.
+func offerRunning(h routing.Handoff) bool {
+	return h.Turn.UpNext != "" && !h.OfferEndsAt.IsZero() &&
+		(h.Turn.Mode == routing.ModeRoundRobin || h.Turn.Mode == routing.ModeStrictRoundRobin)
+}
+
+// turnLine says who the rotation offered the lead to, by mode.
+func (c Clock) turnLine(h routing.Handoff) string {
+	t := h.Turn
+	switch {
+	case t.Mode == routing.ModeStrictRoundRobin && t.UpNext != "":
+		return fmt.Sprintf("🎯 Strict round robin: only <@%s>, next in line, may claim.", t.UpNext)
+	case t.Mode == routing.ModeRoundRobin && t.UpNext != "" && offerRunning(h):
+		return fmt.Sprintf("🎯 <@%s> is up next and may claim alone until %s; then anyone in the pool may.", t.UpNext, c.date(t.PriorityUntil, "{time_secs}"))
+	case t.Mode == routing.ModeRoundRobin:
+		return "🎯 Open to everyone in the pool."
+	case t.UpNext != "":
+		return fmt.Sprintf("Up next in the rotation: <@%s> (anyone in the pool may claim).", t.UpNext)
+	}
+	return ""
 }
 
 // PasserSent tells the passer, privately, that the lead is out, with a way
@@ -216,8 +246,8 @@ func (c Clock) PasserClaimed(h routing.Handoff) Message {
 }
 
 // ClaimRefused explains privately why a click on Claim did not make the
-// clicker the owner.
-func ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool) string {
+// clicker the owner. turn is the rotation's offer frozen on the handoff.
+func (c Clock) ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool, turn routing.Turn) string {
 	switch r.Code {
 	case routing.RefusedAlreadyClaimed:
 		return fmt.Sprintf("<@%s> already has this lead.", r.Owner)
@@ -233,6 +263,14 @@ func ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool) string {
 			msg += fmt.Sprintf(" Ask <@%s> if you should be.", pool.Managers[0])
 		}
 		return msg
+	case routing.RefusedAway:
+		return "You're set as away, so Baton isn't giving you leads. Type `/handoff back` when you're ready, then claim."
+	case routing.RefusedCapped:
+		return "You've reached your cap of leads (open, or for today), so this one goes to a teammate."
+	case routing.RefusedNotYourTurn:
+		return fmt.Sprintf("This pool runs strict round robin: only <@%s>, next in line, may claim this lead.", turn.UpNext)
+	case routing.RefusedPriorityWindow:
+		return fmt.Sprintf("<@%s> is up next and has until %s to claim; then it opens to everyone in the pool.", turn.UpNext, c.date(turn.PriorityUntil, "{time_secs}"))
 	}
 	return "You can't claim this lead."
 }

@@ -24,6 +24,8 @@ const (
 	ActionPickTime = "pick_time"
 	ActionAccept   = "accept"
 	ActionHandBack = "hand_back"
+	// ActionPass is the up-next member's Pass button on a round-robin lead.
+	ActionPass = "pass"
 
 	// CallbackCancel, CallbackCallback and CallbackHandBack are the
 	// callback_ids of the modals those buttons open; their
@@ -31,6 +33,7 @@ const (
 	CallbackCancel   = "cancel_submit"
 	CallbackCallback = "callback_submit"
 	CallbackHandBack = "hand_back_submit"
+	CallbackPass     = "pass_submit"
 
 	// BlockReason, BlockNote and BlockWhen are the inputs of those modals.
 	BlockReason = "reason"

@@ -171,11 +171,11 @@ func TestWait(t *testing.T) {
 func TestClaimRefused(t *testing.T) {
 	t.Parallel()
 	pool := routing.Pool{Name: "closers", Managers: []string{"U0MGR"}}
-	require.Equal(t, "<@U0AE1> already has this lead.", render.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedAlreadyClaimed, Owner: "U0AE1"}, pool))
-	require.Contains(t, render.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedNotInPool}, pool), "not in the pool")
-	require.Contains(t, render.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedNotInPool}, pool), "<@U0MGR>")
-	require.Contains(t, render.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedOwnedByYou}, pool), "already own")
-	require.Contains(t, render.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedCancelled}, pool), "cancelled")
+	require.Equal(t, "<@U0AE1> already has this lead.", clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedAlreadyClaimed, Owner: "U0AE1"}, pool, routing.Turn{}))
+	require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedNotInPool}, pool, routing.Turn{}), "not in the pool")
+	require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedNotInPool}, pool, routing.Turn{}), "<@U0MGR>")
+	require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedOwnedByYou}, pool, routing.Turn{}), "already own")
+	require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedCancelled}, pool, routing.Turn{}), "cancelled")
 }
 
 func blocksJSON(t *testing.T, blocks []slack.Block) string {

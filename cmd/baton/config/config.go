@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,98 @@ type pool struct {
 	// lead to; Ladder replaces escalation.ladder for this pool.
 	Fallback string       `yaml:"fallback"`
 	Ladder   []ladderStep `yaml:"ladder"`
+
+	// The rotation: see routing.Rotation.
+	Mode           string          `yaml:"mode"`
+	PriorityWindow time.Duration   `yaml:"priority_window"`
+	Reset          string          `yaml:"reset"`
+	LapseLimit     int             `yaml:"lapse_limit"`
+	Timezone       string          `yaml:"timezone"`
+	Hours          []string        `yaml:"hours"`
+	DailyCap       int             `yaml:"daily_cap"`
+	OpenCap        int             `yaml:"open_cap"`
+	MemberSettings []memberSetting `yaml:"member_settings"`
+}
+
+// memberSetting is one member's terms in a pool, where they differ from
+// the pool's.
+type memberSetting struct {
+	Member   string   `yaml:"member"`
+	Weight   float64  `yaml:"weight"`
+	DailyCap *int     `yaml:"daily_cap"`
+	OpenCap  *int     `yaml:"open_cap"`
+	Timezone string   `yaml:"timezone"`
+	Hours    []string `yaml:"hours"`
+}
+
+// rotation builds a pool's rotation; at prefixes the keys in errors.
+func (p pool) rotation(at string) (routing.Rotation, error) {
+	r := routing.Rotation{
+		Mode: routing.Mode(p.Mode), PriorityWindow: p.PriorityWindow, Reset: routing.ResetPeriod(p.Reset), LapseLimit: p.LapseLimit,
+		Settings: map[string]routing.MemberSettings{},
+	}
+	var err error
+	if r.Location, err = zone(at+".timezone", p.Timezone); err != nil {
+		return r, err
+	}
+	if r.Hours, err = hours(at+".hours", p.Hours); err != nil {
+		return r, err
+	}
+	if p.DailyCap < 0 || p.OpenCap < 0 {
+		return r, fmt.Errorf("%s: daily_cap and open_cap must not be negative", at)
+	}
+	// The pool's caps are every member's unless a member has their own.
+	for _, m := range p.Members {
+		r.Settings[m] = routing.MemberSettings{DailyCap: p.DailyCap, OpenCap: p.OpenCap}
+	}
+	for i, ms := range p.MemberSettings {
+		key := fmt.Sprintf("%s.member_settings[%d]", at, i)
+		if !slices.Contains(p.Members, ms.Member) {
+			return r, fmt.Errorf("%s.member: %q is not one of the pool's members", key, ms.Member)
+		}
+		s := r.Settings[ms.Member]
+		s.Weight = ms.Weight
+		if ms.DailyCap != nil {
+			s.DailyCap = *ms.DailyCap
+		}
+		if ms.OpenCap != nil {
+			s.OpenCap = *ms.OpenCap
+		}
+		if s.Location, err = zone(key+".timezone", ms.Timezone); err != nil {
+			return r, err
+		}
+		if s.Hours, err = hours(key+".hours", ms.Hours); err != nil {
+			return r, err
+		}
+		r.Settings[ms.Member] = s
+	}
+	if err := r.Validate(); err != nil {
+		return r, fmt.Errorf("%s.%w", at, err)
+	}
+	return r, nil
+}
+
+func zone(key, name string) (*time.Location, error) {
+	if name == "" {
+		return nil, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %q is not an IANA time zone such as UTC or America/New_York", key, name)
+	}
+	return loc, nil
+}
+
+func hours(key string, ranges []string) (routing.WorkingHours, error) {
+	var out routing.WorkingHours
+	for i, h := range ranges {
+		r, err := routing.ParseHoursRange(h)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", key, i, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 type ladderStep struct {
@@ -201,8 +294,12 @@ func (f file) validate() (Config, error) {
 		if poolLadder == nil {
 			poolLadder = defaultLadder
 		}
+		rotation, err := p.rotation(at)
+		if err != nil {
+			return cfg, err
+		}
 		pools = append(pools, routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
-			Ladder: poolLadder, Fallback: p.Fallback})
+			Ladder: poolLadder, Fallback: p.Fallback, Rotation: rotation})
 	}
 	for i, p := range pools {
 		switch {

@@ -92,6 +92,14 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"pool ladder", "pools:\n  - {name: a, channel: C1, members: [U1], ladder: [{at: 0s, do: [missed], repeat: 2, every: 1s}]}\n", "pools[0].ladder[0].do: missed ends the ladder"},
 		{"fallback unknown", "pools:\n  - {name: a, channel: C1, members: [U1], fallback: b}\n", `pools[0].fallback: no pool is named "b"`},
 		{"fallback self", "pools:\n  - {name: a, channel: C1, members: [U1], fallback: a}\n", "pools[0].fallback: a pool cannot fall back to itself"},
+		{"unknown mode", "pools:\n  - {name: a, channel: C1, members: [U1], mode: lottery}\n", `pools[0].mode: unknown value "lottery"`},
+		{"unknown reset", "pools:\n  - {name: a, channel: C1, members: [U1], reset: daily}\n", `pools[0].reset: unknown value "daily"`},
+		{"bad hours", "pools:\n  - {name: a, channel: C1, members: [U1], hours: ['someday 9-5']}\n", "pools[0].hours[0]:"},
+		{"bad pool zone", "pools:\n  - {name: a, channel: C1, members: [U1], timezone: Mars/Base}\n", "pools[0].timezone:"},
+		{"negative cap", "pools:\n  - {name: a, channel: C1, members: [U1], daily_cap: -1}\n", "pools[0]: daily_cap and open_cap must not be negative"},
+		{"settings for a stranger", "pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U2, weight: 0.5}]}\n", `pools[0].member_settings[0].member: "U2" is not one of the pool's members`},
+		{"negative weight", "pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, weight: -1}]}\n", "pools[0].members[U1].weight: must not be negative"},
+		{"weight not a number", "pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, weight: half}]}\n", "pools[0].member_settings[0].weight: want a number"},
 		{"sweep too fast", onePool + "escalation:\n  sweep_interval: 1ms\n", "escalation.sweep_interval: between 100ms and 10m"},
 	}
 	for _, tt := range tests {
@@ -139,6 +147,44 @@ escalation:
 	}, a.Ladder, "escalation.ladder is every pool's default")
 	require.Equal(t, routing.Ladder{{At: 0, Do: []routing.EscalationAction{routing.ActionMissed}}}, b.Ladder, "a pool's own ladder wins")
 	require.Equal(t, "C2", cfg.Policy.Escalation(a).FallbackChannel)
+}
+
+func TestParseRotation(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(`
+pools:
+  - name: a
+    channel: C1
+    members: [U1, U2, U3]
+    mode: round_robin
+    priority_window: 10s
+    reset: weekly
+    lapse_limit: 2
+    timezone: Europe/Paris
+    hours: ["mon-fri 09:00-17:30"]
+    daily_cap: 5
+    member_settings:
+      - {member: U2, weight: 0.5, open_cap: 3}
+      - {member: U3, daily_cap: 0, timezone: America/New_York, hours: ["mon-thu 08:00-16:00"]}
+`))
+	require.NoError(t, err)
+	r := cfg.Policy.Pools[0].Rotation
+	require.Equal(t, routing.ModeRoundRobin, r.Mode)
+	require.Equal(t, 10*time.Second, r.PriorityWindow)
+	require.Equal(t, routing.ResetWeekly, r.Reset)
+	require.Equal(t, 2, r.LapseLimit)
+	require.Equal(t, "Europe/Paris", r.Location.String())
+	require.Len(t, r.Hours, 1)
+	require.Equal(t, routing.MemberSettings{DailyCap: 5}, r.Settings["U1"], "the pool's cap")
+	require.Equal(t, 0.5, r.Settings["U2"].Weight)
+	require.Equal(t, 5, r.Settings["U2"].DailyCap, "kept from the pool")
+	require.Equal(t, 3, r.Settings["U2"].OpenCap)
+	require.Zero(t, r.Settings["U3"].DailyCap, "a member's own 0 lifts the pool's cap")
+	require.Equal(t, "America/New_York", r.Settings["U3"].Location.String())
+
+	cfg, err = config.Parse([]byte(minimal))
+	require.NoError(t, err)
+	require.Equal(t, routing.ModeFirstToClaim, cfg.Policy.Pools[0].ModeOrDefault())
 }
 
 func TestDescriptorSchedule(t *testing.T) {

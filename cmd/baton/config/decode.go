@@ -53,6 +53,13 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) error {
 		}
 		v.SetBool(b)
 		return nil
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(node.Value, 64)
+		if node.Kind != yaml.ScalarNode || err != nil {
+			return fmt.Errorf("%s: want a number, got %q", path, node.Value)
+		}
+		v.SetFloat(f)
+		return nil
 	case reflect.Int:
 		n, err := strconv.Atoi(node.Value)
 		if node.Kind != yaml.ScalarNode || err != nil {
