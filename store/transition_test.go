@@ -236,3 +236,70 @@ func TestLoadsCountTheCurrentOwnerInThePeriod(t *testing.T) {
 	owner, _ = routing.PickOwner(b.pool, got, []string{"U3"}, b.now)
 	require.Equal(t, "U2", owner)
 }
+
+func TestAvailabilityAndLapses(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.pool.Mode = routing.ModeRoundRobin
+	require.NoError(t, b.store.SetAvailability(b.ctx, "U2", b.now.Add(time.Hour), b.now))
+	states, err := b.store.MemberStates(b.ctx, []string{"U1", "U2"}, b.now.Add(-time.Hour), b.now.Add(-time.Hour))
+	require.NoError(t, err)
+	require.Len(t, states, 1)
+	require.Equal(t, "U2", states[0].User)
+	require.WithinDuration(t, b.now.Add(time.Hour), states[0].AwayUntil, 0)
+
+	// A round-robin lead offered to U1 (U2 is away); U1 lets it lapse and
+	// the sweep records it once.
+	policy := routing.Policy{Pools: []routing.Pool{b.pool}, SLA: routing.DefaultSLA()}
+	offer := routing.Decide(b.pool, states, b.now)
+	require.Equal(t, "U1", offer.UpNext)
+	h, _, err := b.store.CreateHandoff(b.ctx, policy.Open("V1", "UPASS", routing.Lead{Company: "Acme"}, b.pool, offer, b.now))
+	require.NoError(t, err)
+	require.Equal(t, offer.Turn.UpNext, h.Turn.UpNext)
+	require.WithinDuration(t, b.now.Add(routing.DefaultPriorityWindow), h.OfferEndsAt, 0)
+	next, _, err := b.store.NextDeadline(b.ctx)
+	require.NoError(t, err)
+	require.WithinDuration(t, h.OfferEndsAt, next, 0, "the offer ends before the ladder starts")
+
+	end := h.OfferEndsAt
+	sweep := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+		s, err := loads([]string{h.Turn.UpNext}, time.Time{}, time.Time{})
+		if err != nil {
+			return routing.Change{}, err
+		}
+		up := routing.MemberState{User: h.Turn.UpNext}
+		if len(s) > 0 {
+			up = s[0]
+		}
+		return routing.OfferEnded(h, b.pool, up, end), nil
+	}
+	changes, err := b.store.SweepDue(b.ctx, end, 10, sweep)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	changes, err = b.store.SweepDue(b.ctx, end, 10, sweep)
+	require.NoError(t, err)
+	require.Empty(t, changes, "handled once")
+	states, err = b.store.MemberStates(b.ctx, []string{"U1"}, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, 1, states[0].LapsedOffers)
+
+	// Coming back clears the lapses and the away.
+	require.NoError(t, b.store.SetAvailability(b.ctx, "U1", time.Time{}, b.now))
+	require.NoError(t, b.store.SetAvailability(b.ctx, "U2", time.Time{}, b.now))
+	states, err = b.store.MemberStates(b.ctx, []string{"U1", "U2"}, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	for _, s := range states {
+		require.Zero(t, s.LapsedOffers)
+		require.True(t, s.AwayUntil.IsZero())
+	}
+	var kinds []string
+	rows, err := b.db.Query(b.ctx, `SELECT kind FROM events WHERE handoff_id IS NULL ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var k string
+		require.NoError(t, rows.Scan(&k))
+		kinds = append(kinds, k)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"member.away", "member.back", "member.back"}, kinds)
+}

@@ -55,6 +55,20 @@ func TestGoldenEscalation(t *testing.T) {
 	cancelled.State, cancelled.CancelledBy, cancelled.CancelReason = routing.StateCancelled, "U0SDR", "Duplicate handoff"
 	golden(t, "owner_cancelled", clock.OwnerCancelled(cancelled))
 
+	rr := openHandoff()
+	rr.Turn = routing.Turn{Mode: routing.ModeRoundRobin, UpNext: "U0AE2", PriorityUntil: created.Add(15 * time.Second)}
+	rr.OfferEndsAt = rr.Turn.PriorityUntil
+	golden(t, "channel_round_robin", clock.ChannelMessage(rr))
+	golden(t, "offered", clock.Offered(rr, ""))
+	golden(t, "set_away", clock.SetAway(rr))
+	golden(t, "modal_pass", render.PassModal(rr))
+	rr.OfferEndsAt = time.Time{}
+	golden(t, "channel_round_robin_open", clock.ChannelMessage(rr))
+	strict := openHandoff()
+	strict.Turn = routing.Turn{Mode: routing.ModeStrictRoundRobin, UpNext: "U0AE3"}
+	strict.OfferEndsAt = strict.ClaimDeadline
+	golden(t, "channel_strict", clock.ChannelMessage(strict))
+
 	golden(t, "modal_cancel", render.CancelModal(openHandoff()))
 	golden(t, "modal_hand_back", render.HandBackModal(missed()))
 	golden(t, "modal_callback", render.CallbackModal(missed()))
@@ -74,13 +88,14 @@ func TestEscalationViewsPassSlackLimits(t *testing.T) {
 		"reping": clock.Reping(h), "nudge": clock.MemberNudge(h, "https://x.example/p1"), "alert": clock.ManagerAlert(h, ""),
 		"passer missed": clock.PasserMissed(h), "owner assigned": clock.OwnerAssigned(h), "owner callback": clock.OwnerCallback(h),
 		"passer scheduled": clock.PasserScheduled(h), "owner cancelled": clock.OwnerCancelled(h),
+		"offered": clock.Offered(h, ""), "set away": clock.SetAway(h),
 	} {
 		raw, err := json.Marshal(m.Blocks)
 		require.NoError(t, err)
 		require.NoError(t, slackfake.ValidateBlocks(slackfake.KindMessage, raw), name)
 		require.LessOrEqual(t, len([]rune(m.Text)), render.MaxMessageText, name)
 	}
-	for name, v := range map[string]any{"cancel": render.CancelModal(h), "hand back": render.HandBackModal(h), "callback": render.CallbackModal(h)} {
+	for name, v := range map[string]any{"cancel": render.CancelModal(h), "hand back": render.HandBackModal(h), "callback": render.CallbackModal(h), "pass": render.PassModal(h)} {
 		raw, err := json.Marshal(v)
 		require.NoError(t, err)
 		require.NoError(t, slackfake.ValidateBlocks(slackfake.KindModal, raw), name)
@@ -137,4 +152,14 @@ func TestRefused(t *testing.T) {
 	require.Contains(t, render.Refused(&routing.Refusal{Code: routing.RefusedState, State: routing.StateClaimed}), "already claimed")
 	require.Contains(t, render.Refused(&routing.Refusal{Code: routing.RefusedState, State: routing.StateCancelled}), "cancelled")
 	require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedScheduled, Owner: "U0AE2"}, routing.Pool{}, routing.Turn{}), "scheduled for later with <@U0AE2>")
+	turn := routing.Turn{Mode: routing.ModeRoundRobin, UpNext: "U0AE2", PriorityUntil: created}
+	for code, want := range map[routing.RefusalCode]string{
+		routing.RefusedAway:           "/handoff back",
+		routing.RefusedCapped:         "cap",
+		routing.RefusedNotYourTurn:    "only <@U0AE2>, next in line",
+		routing.RefusedPriorityWindow: "<@U0AE2> is up next and has until <!date^",
+	} {
+		require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: code}, routing.Pool{}, turn), want)
+	}
+	require.Contains(t, render.Refused(&routing.Refusal{Code: routing.RefusedNotOffered}), "offered to")
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/routing"
+)
+
+// roundRobinConfig gives the up-next member a 3 s priority window and sets
+// them away after one lapsed offer.
+const roundRobinConfig = `
+timezone: UTC
+pools:
+  - name: closers
+    channel: C0HANDOFF
+    members: [U0AE1, U0AE2, U0AE3]
+    managers: [U0MGR]
+    mode: round_robin
+    priority_window: 3s
+    lapse_limit: 1
+sla:
+  claim_window: 60s
+`
+
+// command runs /handoff with text as user and returns the ack.
+func (a *app) command(user, text string) slackfake.Ack {
+	a.t.Helper()
+	ack, err := a.slack.SlashCommand(a.ctx, slackfake.SlashCommand{Command: "/handoff", Text: text, UserID: user, ChannelID: "C0SALES"})
+	require.NoError(a.t, err)
+	return ack
+}
+
+func (a *app) privateReplies(user string) string {
+	var out []string
+	for _, e := range a.slack.Ephemerals("C0SALES", user) {
+		out = append(out, e.Text)
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestAwayMemberCannotClaim: a member who said they are away can't claim
+// (the message is not changed), and can once they are back.
+func TestAwayMemberCannotClaim(t *testing.T) {
+	t.Parallel()
+	a := setup(t)
+	a.command("U0AE2", "away 30m")
+	a.eventually(func() bool { return strings.Contains(a.privateReplies("U0AE2"), "You're away until <!date^") }, "away is confirmed")
+	ack := a.command("U0AE2", "away whenever")
+	require.Contains(t, string(ack.Payload), "I didn't get that", "a bad length is explained at once")
+
+	h := a.handoff("U0SDR", "Acme Corp")
+	require.NotEqual(t, "U0AE2", h.Turn.UpNext, "an away member is never up next")
+	before := a.channelMessages()[0]
+	a.click("U0AE2", h, "")
+	a.eventually(func() bool { return len(a.ephemeralTexts("U0AE2")) == 1 }, "the away member is told")
+	require.Contains(t, a.ephemeralTexts("U0AE2")[0], "You're set as away")
+	require.Equal(t, routing.StateOpen, a.handoffNow(h.ID).State)
+	require.Equal(t, before, a.channelMessages()[0], "the message is not changed")
+
+	a.command("U0AE2", "back")
+	a.eventually(func() bool { return strings.Contains(a.privateReplies("U0AE2"), render.BackSet) }, "back is confirmed")
+	a.click("U0AE2", h, "")
+	a.eventually(func() bool { return a.handoffNow(h.ID).OwnerID == "U0AE2" }, "back, they can claim")
+}
+
+// TestRoundRobinPriorityWindow: the up-next member alone may claim during
+// their window; then the lead opens to the pool, and the member who let it
+// lapse is set away.
+func TestRoundRobinPriorityWindow(t *testing.T) {
+	t.Parallel()
+	a := start(t, options{config: roundRobinConfig})
+	h := a.handoff("U0SDR", "Acme Corp")
+	require.Equal(t, routing.Turn{Mode: routing.ModeRoundRobin, UpNext: "U0AE1", PriorityUntil: h.Turn.PriorityUntil}, h.Turn)
+	require.Contains(t, string(a.channelMessages()[0].Blocks), "<@U0AE1> is up next and may claim alone until")
+	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE1"), "You're up next") }, "the up-next member is DMed")
+
+	// Inside the window, someone else is refused.
+	a.click("U0AE2", h, "")
+	a.eventually(func() bool { return len(a.ephemeralTexts("U0AE2")) == 1 }, "refused in the window")
+	require.Contains(t, a.ephemeralTexts("U0AE2")[0], "<@U0AE1> is up next and has until")
+
+	// The window ends: the message opens to the pool; U0AE1 lapsed once,
+	// which is this pool's limit, so they are set away and told.
+	a.eventually(func() bool {
+		return strings.Contains(string(a.channelMessages()[0].Blocks), "Open to everyone in the pool")
+	}, "the lead opens to the pool")
+	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE1"), "I've set you as away") }, "the lapsing member is set away")
+	a.click("U0AE1", h, "")
+	a.eventually(func() bool { return len(a.ephemeralTexts("U0AE1")) == 1 }, "the away member is refused")
+	require.Contains(t, a.ephemeralTexts("U0AE1")[0], "You're set as away")
+
+	a.click("U0AE2", h, "")
+	a.eventually(func() bool { return a.handoffNow(h.ID).OwnerID == "U0AE2" }, "after the window anyone may claim")
+	require.Contains(t, a.events(h.ID), routing.EventOfferLapsed)
+}
+
+// TestPassMovesTheLeadOn: the up-next member passes with a reason and the
+// next in the rotation gets the window at once.
+func TestPassMovesTheLeadOn(t *testing.T) {
+	t.Parallel()
+	a := start(t, options{config: strings.Replace(roundRobinConfig, "priority_window: 3s", "priority_window: 30s", 1)})
+	h := a.handoff("U0SDR", "Acme Corp")
+
+	// Only U0AE1 may pass.
+	a.clickIn("U0AE3", "C0HANDOFF", render.ActionPass)
+	a.eventually(func() bool { return len(a.ephemeralTexts("U0AE3")) == 1 }, "a stranger's pass is refused")
+	require.Contains(t, a.ephemeralTexts("U0AE3")[0], "Only the member this lead is offered to")
+
+	a.clickIn("U0AE1", "C0HANDOFF", render.ActionPass)
+	a.waitForModal(render.CallbackPass)
+	ack := a.submit("U0AE1", map[string]map[string]slackfake.InputValue{render.BlockReason: {render.ActionInput: slackfake.SelectedOption("busy")}})
+	require.Empty(t, ack.Payload)
+	h = a.handoffNow(h.ID)
+	require.Equal(t, "U0AE2", h.Turn.UpNext)
+	require.Equal(t, []string{"U0AE1"}, h.DeclinedBy)
+	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE2"), "You're up next") }, "the next member is DMed")
+	a.eventually(func() bool { return strings.Contains(string(a.channelMessages()[0].Blocks), "<@U0AE2> is up next") }, "the message names them")
+
+	a.click("U0AE3", h, "")
+	a.eventually(func() bool { return len(a.ephemeralTexts("U0AE3")) == 2 }, "U0AE3 still waits")
+	require.Contains(t, a.ephemeralTexts("U0AE3")[1], "<@U0AE2> is up next")
+	a.click("U0AE2", h, "")
+	a.eventually(func() bool { return a.handoffNow(h.ID).OwnerID == "U0AE2" }, "the new up-next member claims")
+	events, err := a.store.Events(a.ctx, h.ID)
+	require.NoError(t, err)
+	var passed routing.Event
+	for _, e := range events {
+		if e.Kind == routing.EventPassed {
+			passed = e
+		}
+	}
+	require.Equal(t, "I'm with another prospect", passed.Detail["reason"])
+	require.Equal(t, "U0AE1", passed.Actor)
+}
