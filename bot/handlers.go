@@ -179,11 +179,49 @@ func postedAt(h routing.Handoff, click ButtonClick) bool {
 	return matches(h.Channel, h.MessageTS) || (h.FallbackOpen && matches(h.Escalation.FallbackChannel, h.FallbackTS))
 }
 
-// publishHome shows the App Home tab.
+// publishHome shows the App Home tab, with a receiver's availability.
 func (b *Bot) publishHome(ctx context.Context, user string) {
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
-	if _, err := b.cfg.API.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: render.HomeView()}); err != nil {
+	home := render.Home{}
+	for _, pool := range b.cfg.Policy.Pools {
+		if !pool.IsMember(user) {
+			continue
+		}
+		home.Member = true
+		state, err := b.memberState(ctx, pool, user)
+		if err != nil {
+			b.log.Warn().Err(err).Str("user", user).Msg("home: member state unknown")
+			break
+		}
+		switch pool.Availability(state, b.now()).Reason {
+		case routing.ReasonAway:
+			home.AwayUntil = state.AwayUntil
+		case routing.ReasonLapsedOffers:
+			home.LapsedAway = true
+		}
+		break
+	}
+	if _, err := b.cfg.API.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: b.clock.HomeView(home)}); err != nil {
 		b.log.Warn().Err(err).Str("user", user).Msg("views.publish failed")
 	}
+}
+
+// homeAvailability answers the App Home's Away / I'm back buttons.
+func (b *Bot) homeAvailability(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
+	ctx, cancel := detached(ctx, handlerTimeout)
+	defer cancel()
+	user := cb.User.ID
+	if user == "" {
+		return
+	}
+	until := time.Time{}
+	if action.ActionID == render.ActionAwayHour {
+		until = b.now().Add(routing.DefaultAway)
+	}
+	if err := b.cfg.Store.SetAvailability(ctx, user, until, b.now()); err != nil {
+		b.log.Error().Err(err).Str("user", user).Msg("home: availability not saved")
+		return
+	}
+	b.publishHome(ctx, user)
 }

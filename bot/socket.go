@@ -145,6 +145,8 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 				b.spawn(func() { b.claim(ctx, cb, action) })
 			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass:
 				b.spawn(func() { b.handoffButton(ctx, cb, action) })
+			case render.ActionAwayHour, render.ActionBack:
+				b.spawn(func() { b.homeAvailability(ctx, cb, action) })
 			}
 		}
 	default:

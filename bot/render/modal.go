@@ -59,15 +59,3 @@ func FieldErrors(errs routing.FieldErrors) map[string]string {
 	}
 	return out
 }
-
-// HomeView is the App Home tab: how to use Baton.
-func HomeView() slack.HomeTabViewRequest {
-	return slack.HomeTabViewRequest{
-		Type: slack.VTHomeTab,
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewHeaderBlock(plain("Baton: hot handoffs")),
-			section("*Passing a lead?* While the prospect is on the phone, type `/handoff` (or `/handoff Acme Corp`), fill in the brief, and press *Transfer now*. Closers are pinged at once; you'll get a DM with who is coming and what to say."),
-			section("*Closing?* Click *Claim* on a hot lead in your pool's channel. The first eligible click wins, and the full brief lands in your DMs."),
-		}},
-	}
-}

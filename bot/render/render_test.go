@@ -81,7 +81,9 @@ func TestGoldenDMs(t *testing.T) {
 	golden(t, "passer_sent", clock.PasserSent(openHandoff()))
 	golden(t, "owner_brief", clock.OwnerBrief(claimed(14*time.Second)))
 	golden(t, "passer_claimed", clock.PasserClaimed(claimed(14*time.Second)))
-	golden(t, "home", render.HomeView())
+	golden(t, "home", clock.HomeView(render.Home{}))
+	golden(t, "home_member", clock.HomeView(render.Home{Member: true}))
+	golden(t, "home_away", clock.HomeView(render.Home{Member: true, AwayUntil: created.Add(time.Hour)}))
 }
 
 func TestChannelMessageAnnouncesChannel(t *testing.T) {
