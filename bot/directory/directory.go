@@ -156,7 +156,9 @@ func (d *Directory) Refresh(ctx context.Context) error {
 		handles = append(handles, handle)
 	}
 	d.mu.Unlock()
-
+	// In a stable order, so the calls and the joined error read the same each time.
+	slices.Sort(emails)
+	slices.Sort(handles)
 	return d.lookUp(ctx, emails, handles)
 }
 
