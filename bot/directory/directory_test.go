@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,28 +17,12 @@ import (
 
 const waitTimeout = 5 * time.Second
 
-// syncBuffer is a log sink safe for the concurrent writes of Run.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type dirBundle struct {
 	fake *slackfake.Server
 	dir  *directory.Directory
-	log  *syncBuffer
+	// log is written through zerolog.SyncWriter; read it only once the
+	// goroutines that log have finished.
+	log *bytes.Buffer
 }
 
 // setupDirectory returns a Directory talking to a fake Slack over HTTP with
@@ -50,9 +33,9 @@ func setupDirectory(t *testing.T) dirBundle {
 	fake := slackfake.New(t)
 	fake.SetUserEmail("U2", "dana@acme.com")
 	fake.AddUserGroup("closers", "S1", "U3", "U1", "U4")
-	logs := &syncBuffer{}
+	logs := &bytes.Buffer{}
 	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()))
-	return dirBundle{fake: fake, dir: directory.New(api, zerolog.New(logs)), log: logs}
+	return dirBundle{fake: fake, dir: directory.New(api, zerolog.New(zerolog.SyncWriter(logs))), log: logs}
 }
 
 func entries(t *testing.T, in ...string) []directory.Entry {
@@ -236,9 +219,6 @@ func TestRun(t *testing.T) {
 	}, waitTimeout)
 	ids, _ = b.dir.Resolve(ctx, pool)
 	require.Equal(t, []string{"U5"}, ids)
-	require.Contains(t, b.log.String(), `"level":"warn"`)
-	require.Contains(t, b.log.String(), "keeping the last good members")
-	require.NotContains(t, b.log.String(), b.fake.BotToken())
 
 	cancel()
 	select {
@@ -246,4 +226,7 @@ func TestRun(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("Run did not stop when its context ended")
 	}
+	require.Contains(t, b.log.String(), `"level":"warn"`)
+	require.Contains(t, b.log.String(), "keeping the last good members")
+	require.NotContains(t, b.log.String(), b.fake.BotToken())
 }

@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"sync"
@@ -27,7 +28,7 @@ type presenceBundle struct {
 	fake     *slackfake.Server
 	clock    *testClock
 	presence *directory.Presence
-	log      *syncBuffer
+	log      *bytes.Buffer // read once concurrent callers have finished
 }
 
 // setupPresence returns a Presence with the default TTL (60 s) talking to a
@@ -37,10 +38,10 @@ func setupPresence(t *testing.T) presenceBundle {
 	clock := &testClock{}
 	clock.nanos.Store(time.Unix(1700000000, 0).UnixNano())
 	fake := slackfake.New(t, slackfake.WithClock(clock.Now))
-	logs := &syncBuffer{}
+	logs := &bytes.Buffer{}
 	p := directory.NewPresence(directory.PresenceConfig{
 		API: slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL())),
-		Log: zerolog.New(logs).Level(zerolog.DebugLevel),
+		Log: zerolog.New(zerolog.SyncWriter(logs)).Level(zerolog.DebugLevel),
 		Now: clock.Now,
 	})
 	return presenceBundle{fake: fake, clock: clock, presence: p, log: logs}

@@ -95,11 +95,20 @@ func (s *Server) findGroupLocked(id string) *userGroup {
 	return nil
 }
 
-// looksLikeUserID is Slack's shape of a user ID; methods taking a user answer
-// user_not_found for anything else, so an email or handle passed by mistake
-// fails as it would in Slack.
-func looksLikeUserID(id string) bool {
-	return len(id) >= 2 && (id[0] == 'U' || id[0] == 'W') && strings.ToUpper(id) == id
+// perUser adapts the handler of a method about one user: it answers for the
+// caller (the bot) when the user is left out, as Slack does, and
+// user_not_found for anything not shaped like a user ID, so an email or
+// handle passed by mistake fails as in Slack. h runs under s.mu.
+func perUser(h func(s *Server, user string) reply) func(*Server, apiRequest) reply {
+	return func(s *Server, req apiRequest) reply {
+		user := cmp.Or(req.params["user"], BotUserID)
+		if len(user) < 2 || (user[0] != 'U' && user[0] != 'W') || strings.ToUpper(user) != user {
+			return fail("user_not_found")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return h(s, user)
+	}
 }
 
 // usersLookupByEmail finds a registered user by email, ignoring case as
@@ -119,28 +128,17 @@ func (s *Server) usersLookupByEmail(req apiRequest) reply {
 	return fail("users_not_found")
 }
 
-// usersGetPresence answers with presence only, which is all Slack tells a
-// bot about another user (online, auto_away and the rest are for oneself).
-func (s *Server) usersGetPresence(req apiRequest) reply {
-	user := cmp.Or(req.params["user"], BotUserID)
-	if !looksLikeUserID(user) {
-		return fail("user_not_found")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// usersGetPresenceLocked answers with presence only, which is all Slack
+// tells a bot about another user (online, auto_away and the rest are for
+// oneself).
+func (s *Server) usersGetPresenceLocked(user string) reply {
 	return success(reply{"presence": cmp.Or(s.presence[user], "active")})
 }
 
-// dndInfo answers with the public DND fields. A user with no DND has
+// dndInfoLocked answers with the public DND fields. A user with no DND has
 // dnd_enabled false and next_dnd_*_ts of 1, as Slack answers for a user who
 // never set a schedule.
-func (s *Server) dndInfo(req apiRequest) reply {
-	user := cmp.Or(req.params["user"], BotUserID)
-	if !looksLikeUserID(user) {
-		return fail("user_not_found")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) dndInfoLocked(user string) reply {
 	w, set := s.dnd[user]
 	if !set || !s.now().Before(w.until) {
 		return success(reply{"dnd_enabled": false, "next_dnd_start_ts": 1, "next_dnd_end_ts": 1})
