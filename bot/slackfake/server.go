@@ -11,10 +11,12 @@
 //
 // Tests then drive the bot the way a user would (SlashCommand, ClickButton,
 // SubmitView, ...) and inspect what it did through the recorded Calls and the
-// resulting Messages, Ephemerals and Views. The fake enforces the parts of
-// Slack's contract that bots most often get wrong in production and that a
-// mock would let slip: token types, single-use three-second trigger_ids,
-// Block Kit limits, rate limits and acknowledgement of envelopes.
+// resulting Messages, Ephemerals and Views. The workspace's people are set
+// up with AddUser, SetUserEmail, AddUserGroup, SetPresence and SetDND. The
+// fake enforces the parts of Slack's contract that bots most often get wrong
+// in production and that a mock would let slip: token types, single-use
+// three-second trigger_ids, Block Kit limits, rate limits and
+// acknowledgement of envelopes.
 package slackfake
 
 import (
@@ -174,6 +176,10 @@ type Server struct {
 	views    []*View
 	users    map[string]slack.User
 	triggers map[string]*trigger
+	// Directory and availability state; see directory.go.
+	groups   []*userGroup
+	presence map[string]string
+	dnd      map[string]dndWindow
 	tickets  map[string]bool
 	faults   map[string][]*fault
 
@@ -198,6 +204,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		clock:        time.Now,
 		changed:      make(chan struct{}),
 		users:        map[string]slack.User{},
+		presence:     map[string]string{},
+		dnd:          map[string]dndWindow{},
 		triggers:     map[string]*trigger{},
 		tickets:      map[string]bool{},
 		faults:       map[string][]*fault{},

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // reply is a Web API response body.
@@ -51,6 +53,11 @@ var apiMethods = map[string]apiMethod{
 	"chat.getPermalink":     {botToken, (*Server).chatGetPermalink},
 	"conversations.open":    {botToken, (*Server).conversationsOpen},
 	"users.info":            {botToken, (*Server).usersInfo},
+	"users.lookupByEmail":   {botToken, (*Server).usersLookupByEmail},
+	"users.getPresence":     {botToken, perUser((*Server).usersGetPresenceLocked)},
+	"usergroups.list":       {botToken, (*Server).usergroupsList},
+	"usergroups.users.list": {botToken, (*Server).usergroupsUsersList},
+	"dnd.info":              {botToken, perUser((*Server).dndInfoLocked)},
 	"views.open":            {botToken, (*Server).viewsOpen},
 	"views.update":          {botToken, (*Server).viewsUpdate},
 	"views.push":            {botToken, (*Server).viewsPush},
@@ -423,18 +430,25 @@ func (s *Server) usersInfo(req apiRequest) reply {
 	if !known {
 		// Generate a plausible user so tests only register the users whose
 		// details they assert on.
-		u.ID = id
-		u.TeamID = TeamID
-		u.Name = strings.ToLower(id)
-		u.RealName = "User " + id
-		u.TZ = "America/New_York"
-		u.TZLabel = "Eastern Standard Time"
-		u.TZOffset = -18000
-		u.Profile.RealName = u.RealName
-		u.Profile.DisplayName = u.Name
-		u.Profile.Email = u.Name + "@example.com"
+		u = generatedUser(id)
 	}
 	return success(reply{"user": u})
+}
+
+// generatedUser is the user users.info describes for an id no test registered.
+func generatedUser(id string) slack.User {
+	var u slack.User
+	u.ID = id
+	u.TeamID = TeamID
+	u.Name = strings.ToLower(id)
+	u.RealName = "User " + id
+	u.TZ = "America/New_York"
+	u.TZLabel = "Eastern Standard Time"
+	u.TZOffset = -18000
+	u.Profile.RealName = u.RealName
+	u.Profile.DisplayName = u.Name
+	u.Profile.Email = u.Name + "@example.com"
+	return u
 }
 
 // messageJSON is a stored message as Slack returns it in chat.* responses and
