@@ -126,7 +126,7 @@ func (b *Bot) submitReason(ctx context.Context, cb *slack.InteractionCallback) a
 		if cb.View.CallbackID == render.CallbackCancel {
 			return routing.Cancel(h, pool, sub.UserID, reason, now)
 		}
-		period, today := b.cfg.Policy.RotationSince(pool, now)
+		period, today := b.policy().RotationSince(pool, now)
 		states, err := loads(pool.Members, period, today)
 		if err != nil {
 			return routing.Change{}, err
@@ -208,7 +208,7 @@ func refusalText(err error) (text string, refused bool) {
 // poolOf is h's pool as configured now, or a pool with no members or
 // managers when it was removed: its passer can still act on it.
 func (b *Bot) poolOf(h routing.Handoff) routing.Pool {
-	if pool, ok := b.cfg.Policy.Pool(h.Pool); ok {
+	if pool, ok := b.policy().Pool(h.Pool); ok {
 		return pool
 	}
 	return routing.Pool{Name: h.Pool, Channel: h.Channel}

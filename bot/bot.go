@@ -75,11 +75,21 @@ type Config struct {
 	// OutboxPoll is how often the delivery worker looks for due notices that
 	// no in-process wake-up announced (another replica's, retries). Default 250 ms.
 	OutboxPoll time.Duration
+	// Presence, when set, says whether Slack shows a member away or in Do
+	// Not Disturb; such a member is not offered new leads. Nil: only
+	// Baton's own availability counts.
+	Presence Presence
 	// SweepInterval is the longest the escalation sweeper sleeps: it wakes
 	// earlier for the next deadline it knows of (its fast path), and this
 	// bounds how late a step fires when it did not know (after a restart,
 	// or a handoff created by another replica). Default 5 s.
 	SweepInterval time.Duration
+}
+
+// Presence is Slack's view of whether a member is away (presence or DND),
+// until when if known. It must answer fast and say "not away" when unsure.
+type Presence interface {
+	Away(ctx context.Context, user string) (away bool, until time.Time)
 }
 
 // Bot handles Slack interactions and delivers the outbox.
@@ -91,9 +101,12 @@ type Bot struct {
 	// rewind tells the escalation sweeper a new deadline may be earlier
 	// than the one it sleeps until.
 	rewind chan struct{}
-	dms    sync.Map // user ID → DM channel ID, so a DM costs one call, not two
-	online atomic.Bool
-	work   sync.WaitGroup // handlers in flight, waited for on shutdown
+	// current is the routing policy in force: swapped whole when user
+	// groups are refreshed, so every decision reads one consistent policy.
+	current atomic.Pointer[routing.Policy]
+	dms     sync.Map // user ID → DM channel ID, so a DM costs one call, not two
+	online  atomic.Bool
+	work    sync.WaitGroup // handlers in flight, waited for on shutdown
 }
 
 // New builds a bot; Run starts it.
@@ -104,14 +117,23 @@ func New(cfg Config) *Bot {
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 250*time.Millisecond)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, 5*time.Second)
-	return &Bot{
+	b := &Bot{
 		cfg:    cfg,
 		clock:  render.Clock{Location: cfg.Policy.Location},
 		log:    cfg.Log,
 		wake:   make(chan struct{}, 1),
 		rewind: make(chan struct{}, 1),
 	}
+	b.current.Store(&cfg.Policy)
+	return b
 }
+
+// SetPolicy replaces the routing policy for decisions from now on (new
+// handoffs, clicks, ladder steps). Handoffs already open keep what was
+// frozen onto them: their ladder, their fallback pool and their turn.
+func (b *Bot) SetPolicy(p routing.Policy) { b.current.Store(&p) }
+
+func (b *Bot) policy() routing.Policy { return *b.current.Load() }
 
 // Connected reports whether the Socket Mode connection is up; it backs the
 // readiness probe.

@@ -72,13 +72,13 @@ func (b *Bot) EscalateDue(ctx context.Context) (int, error) {
 // lead). A pool removed from the configuration escalates with nobody to
 // nudge, and the passer keeps the lead at the end.
 func (b *Bot) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
-	pool, ok := b.cfg.Policy.Pool(h.Pool)
+	pool, ok := b.policy().Pool(h.Pool)
 	if !ok {
 		b.log.Error().Int64("handoff", h.ID).Str("pool", h.Pool).Msg("sweeping a handoff whose pool is no longer configured")
 		pool = routing.Pool{Name: h.Pool, Channel: h.Channel}
 	}
 	now := b.now()
-	period, today := b.cfg.Policy.RotationSince(pool, now)
+	period, today := b.policy().RotationSince(pool, now)
 	if !h.OfferEndsAt.IsZero() && !h.OfferEndsAt.After(now) {
 		states, err := loads([]string{h.Turn.UpNext}, period, today)
 		if err != nil {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -53,14 +54,14 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		log.Info().Int("problems", len(problems)).Msg("handoff form returned for fixes")
 		return slack.NewErrorsViewSubmissionResponse(render.FieldErrors(problems))
 	}
-	pool := b.cfg.Policy.Route(lead)
+	pool := b.policy().Route(lead)
 	now := b.now()
 	offer, err := b.offer(ctx, pool, now)
 	if err != nil {
 		log.Error().Err(err).Msg("handoff not routed")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
 	}
-	h, created, err := b.cfg.Store.CreateHandoff(ctx, b.cfg.Policy.Open(sub.ViewID, sub.UserID, lead, pool, offer, now))
+	h, created, err := b.cfg.Store.CreateHandoff(ctx, b.policy().Open(sub.ViewID, sub.UserID, lead, pool, offer, now))
 	if err != nil {
 		log.Error().Err(err).Msg("handoff not saved")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
@@ -106,7 +107,7 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 		tell(render.HandoffGone)
 		return
 	}
-	pool, ok := b.cfg.Policy.ClaimingPool(h, click.UserID)
+	pool, ok := b.policy().ClaimingPool(h, click.UserID)
 	if !ok {
 		log.Error().Str("pool", h.Pool).Msg("claim on a handoff whose pool is no longer configured")
 		tell(render.PoolGone(h.Pool))
@@ -150,19 +151,64 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 }
 
 // offer decides who a new handoff in pool is offered to, from the members'
-// states now.
+// states now. With presence on, a member Slack shows away or in Do Not
+// Disturb counts as away for the offer. Presence is not asked at click
+// time: someone clicking Claim is plainly there.
 func (b *Bot) offer(ctx context.Context, pool routing.Pool, now time.Time) (routing.Offer, error) {
-	period, today := b.cfg.Policy.RotationSince(pool, now)
+	period, today := b.policy().RotationSince(pool, now)
 	states, err := b.cfg.Store.MemberStates(ctx, pool.Members, period, today)
 	if err != nil {
 		return routing.Offer{}, err
 	}
+	if b.cfg.Presence != nil {
+		states = b.withPresence(ctx, pool, states, now)
+	}
 	return routing.Decide(pool, states, now), nil
+}
+
+// presenceAway is how long a member Slack shows away (without a known end)
+// counts as away for one decision.
+const presenceAway = time.Minute
+
+// withPresence marks members Slack shows away, asking in parallel so that
+// the submit is not slowed by the pool's size.
+func (b *Bot) withPresence(ctx context.Context, pool routing.Pool, states []routing.MemberState, now time.Time) []routing.MemberState {
+	byUser := make(map[string]routing.MemberState, len(pool.Members))
+	for _, s := range states {
+		byUser[s.User] = s
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, m := range pool.Members {
+		wg.Go(func() {
+			away, until := b.cfg.Presence.Away(ctx, m)
+			if !away {
+				return
+			}
+			if until.IsZero() {
+				until = now.Add(presenceAway)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			s := byUser[m]
+			s.User = m
+			if until.After(s.AwayUntil) {
+				s.AwayUntil = until
+			}
+			byUser[m] = s
+		})
+	}
+	wg.Wait()
+	out := make([]routing.MemberState, 0, len(byUser))
+	for _, s := range byUser {
+		out = append(out, s)
+	}
+	return out
 }
 
 // memberState is user's rotation state in pool now.
 func (b *Bot) memberState(ctx context.Context, pool routing.Pool, user string) (routing.MemberState, error) {
-	period, today := b.cfg.Policy.RotationSince(pool, b.now())
+	period, today := b.policy().RotationSince(pool, b.now())
 	states, err := b.cfg.Store.MemberStates(ctx, []string{user}, period, today)
 	if err != nil || len(states) == 0 {
 		return routing.MemberState{User: user}, err
@@ -184,7 +230,7 @@ func (b *Bot) publishHome(ctx context.Context, user string) {
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
 	home := render.Home{}
-	for _, pool := range b.cfg.Policy.Pools {
+	for _, pool := range b.policy().Pools {
 		if !pool.IsMember(user) {
 			continue
 		}

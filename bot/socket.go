@@ -90,7 +90,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 			b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": helpText})
 			return
 		}
-		if change, ok, err := routing.ParseAvailability(arg, b.now(), b.cfg.Policy.Location); ok {
+		if change, ok, err := routing.ParseAvailability(arg, b.now(), b.policy().Location); ok {
 			if err != nil {
 				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": "I didn't get that: " + err.Error() + "."})
 				return

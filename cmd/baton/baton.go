@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/localpg"
@@ -158,7 +159,22 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	defer closeDB()
 	st := store.New(pool)
 
-	b := bot.New(bot.Config{Policy: cfg.Policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval})
+	policy := cfg.Policy
+	var dir *directory.Directory
+	if cfg.NeedsDirectory() {
+		dir = directory.New(api, log)
+		policy = resolvePolicy(ctx, dir, cfg.Policy, log)
+	}
+	var presence bot.Presence
+	if cfg.Presence {
+		presence = directory.NewPresence(directory.PresenceConfig{API: api, Log: log, Now: m.Now})
+	}
+	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval, Presence: presence})
+	if dir != nil {
+		refreshCtx, stopRefresh := context.WithCancel(ctx)
+		defer stopRefresh()
+		go refreshMembers(refreshCtx, dir, b, cfg.Policy, cfg.MembersRefresh, log)
+	}
 
 	srv, err := m.serveHTTP(env.HTTPAddr, st, b, log)
 	if err != nil {

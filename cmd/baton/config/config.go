@@ -18,6 +18,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/routing"
 )
 
@@ -31,16 +32,40 @@ type Config struct {
 	// SweepInterval bounds how late an escalation step fires when this
 	// process did not set its deadline (after a restart, another replica's).
 	SweepInterval time.Duration
+	// Presence makes Slack presence and Do Not Disturb count as away when a
+	// lead is offered.
+	Presence bool
+	// MembersRefresh is how often user groups named in pools are read again.
+	MembersRefresh time.Duration
 }
+
+// NeedsDirectory reports whether some pool names members by email or user
+// group, which must be resolved to user IDs through Slack before use.
+func (c Config) NeedsDirectory() bool {
+	for _, p := range c.Policy.Pools {
+		for _, m := range p.Members {
+			if e, err := directory.ParseEntry(m); err == nil && e.Kind != directory.User {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// DefaultMembersRefresh is how often user groups are read again.
+const DefaultMembersRefresh = directory.DefaultRefresh
 
 // file mirrors baton.yaml. Keys are the outside contract; see
 // manifests/baton.example.yaml for each one explained.
 type file struct {
-	Timezone   string `yaml:"timezone"`
-	Pools      []pool `yaml:"pools"`
-	SLA        sla    `yaml:"sla"`
-	Digest     digest `yaml:"digest"`
-	Escalation struct {
+	Timezone string `yaml:"timezone"`
+	Pools    []pool `yaml:"pools"`
+	SLA      sla    `yaml:"sla"`
+	Digest   digest `yaml:"digest"`
+	// Presence turns on Slack presence and DND as availability.
+	Presence       bool           `yaml:"presence"`
+	MembersRefresh *time.Duration `yaml:"members_refresh"`
+	Escalation     struct {
 		SweepInterval *time.Duration `yaml:"sweep_interval"`
 		Ladder        []ladderStep   `yaml:"ladder"`
 	} `yaml:"escalation"`
@@ -106,6 +131,9 @@ func (p pool) rotation(at string) (routing.Rotation, error) {
 		key := fmt.Sprintf("%s.member_settings[%d]", at, i)
 		if !slices.Contains(p.Members, ms.Member) {
 			return r, fmt.Errorf("%s.member: %q is not one of the pool's members", key, ms.Member)
+		}
+		if e, _ := directory.ParseEntry(ms.Member); e.Kind == directory.Group {
+			return r, fmt.Errorf("%s.member: settings are per person: name a user ID or an email, not the group %s", key, ms.Member)
 		}
 		s := r.Settings[ms.Member]
 		s.Weight = ms.Weight
@@ -258,6 +286,14 @@ func (f file) validate() (Config, error) {
 	if defaultLadder == nil {
 		defaultLadder = routing.DefaultLadder()
 	}
+	cfg.Presence = f.Presence
+	cfg.MembersRefresh = DefaultMembersRefresh
+	if mr := f.MembersRefresh; mr != nil {
+		if *mr < time.Minute {
+			return cfg, fmt.Errorf("members_refresh: at least 1m (Slack rate-limits usergroups.*), got %s", *mr)
+		}
+		cfg.MembersRefresh = *mr
+	}
 	cfg.SweepInterval = DefaultSweepInterval
 	if si := f.Escalation.SweepInterval; si != nil {
 		if *si < 100*time.Millisecond || *si > 10*time.Minute {
@@ -281,7 +317,7 @@ func (f file) validate() (Config, error) {
 			return cfg, fmt.Errorf("%s.members: at least one member is required", at)
 		}
 		names[p.Name] = true
-		if err := checkUsers(at+".members", p.Members); err != nil {
+		if err := checkMembers(at+".members", p.Members); err != nil {
 			return cfg, err
 		}
 		if err := checkUsers(at+".managers", p.Managers); err != nil {
@@ -344,6 +380,23 @@ func (f file) validate() (Config, error) {
 // handoff or digest can be posted for a team to see.
 func isChannelID(s string) bool {
 	return len(s) >= 2 && len(s) <= 32 && (s[0] == 'C' || s[0] == 'G') && isIDChars(s)
+}
+
+// checkMembers accepts user IDs, emails and @user-group handles: the forms
+// Baton resolves to user IDs through Slack.
+func checkMembers(key string, entries []string) error {
+	seen := map[string]bool{}
+	for i, m := range entries {
+		e, err := directory.ParseEntry(m)
+		if err != nil {
+			return fmt.Errorf("%s[%d]: %w", key, i, err)
+		}
+		if seen[e.String()] {
+			return fmt.Errorf("%s[%d]: %s is listed twice", key, i, m)
+		}
+		seen[e.String()] = true
+	}
+	return nil
 }
 
 func checkUsers(key string, ids []string) error {
