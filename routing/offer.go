@@ -36,6 +36,9 @@ type Turn struct {
 	// PriorityUntil ends the up-next member's priority window in round
 	// robin; zero in the other modes.
 	PriorityUntil time.Time
+	// Available and Members are how many of the pool's members were
+	// available when the lead opened, of how many: what the passer is told.
+	Available, Members int
 }
 
 // Exclusive reports whether only the up-next member may claim at now: always
@@ -102,9 +105,6 @@ type Offer struct {
 	// fairest first (only the next in line in strict round robin): the
 	// order for the escalation ladder's DMs.
 	Order []string
-	// Available counts the available members, whatever the mode, for "3 of
-	// 5 available" before submit.
-	Available int
 	// MayClaim is who may claim at the moment of the decision: Order in
 	// first to claim, the up-next member alone in the round robins. Someone
 	// outside their working hours who clicks anyway is not refused (see
@@ -132,7 +132,7 @@ func Decide(pool Pool, members []MemberState, now time.Time) Offer {
 			available = append(available, c.User)
 		}
 	}
-	offer.Available = len(available)
+	offer.Available, offer.Members = len(available), len(ranked)
 
 	switch offer.Mode {
 	case ModeStrictRoundRobin:

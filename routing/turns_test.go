@@ -22,7 +22,7 @@ func roundRobin(mode Mode) (Pool, Handoff) {
 func TestOpenFreezesTheTurn(t *testing.T) {
 	t.Parallel()
 	_, h := roundRobin(ModeRoundRobin)
-	require.Equal(t, Turn{Mode: ModeRoundRobin, UpNext: "U1", PriorityUntil: t0.Add(DefaultPriorityWindow)}, h.Turn)
+	require.Equal(t, Turn{Mode: ModeRoundRobin, UpNext: "U1", PriorityUntil: t0.Add(DefaultPriorityWindow), Available: 3, Members: 3}, h.Turn)
 	require.Equal(t, t0.Add(DefaultPriorityWindow), h.OfferEndsAt)
 	require.Equal(t, map[NoticeKind][]string{NoticeChannelMessage: {"C1"}, NoticePasserSent: {"U0"}, NoticeOffered: {"U1"}}, kinds(NoticesOnOpen(h)))
 

@@ -203,13 +203,28 @@ func (c Clock) turnLine(h routing.Handoff) string {
 	return ""
 }
 
-// PasserSent tells the passer, privately, that the lead is out, with a way
-// to cancel it if the prospect drops off.
+// PasserSent tells the passer, privately, that the lead is out, how many
+// closers are available and who is up next, with a way to cancel it if the
+// prospect drops off.
 func (c Clock) PasserSent(h routing.Handoff) Message {
 	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have until %s to claim it; I'll tell you who picks it up. Keep the prospect on the line.",
 		company(h), h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
+	blocks := []slack.Block{section(text)}
+	if t := h.Turn; t.Members > 0 {
+		who := fmt.Sprintf("%d of %d in *%s* available now", t.Available, t.Members, userText(h.Pool, 100))
+		switch {
+		case t.Available == 0:
+			who = fmt.Sprintf("Nobody in *%s* is available right now, so I'm escalating at once; if nobody claims, the lead will be scheduled for later with an owner.", userText(h.Pool, 100))
+		case t.UpNext != "":
+			who += fmt.Sprintf("; <@%s> is up next.", t.UpNext)
+		default:
+			who += "."
+		}
+		blocks = append(blocks, contextLine(who))
+	}
 	cancel := slack.NewButtonBlockElement(ActionCancel, strconv.FormatInt(h.ID, 10), plain("Cancel handoff"))
-	return Message{Text: text, Blocks: []slack.Block{section(text), slack.NewActionBlock("passer_actions", cancel)}}
+	blocks = append(blocks, slack.NewActionBlock("passer_actions", cancel))
+	return Message{Text: text, Blocks: blocks}
 }
 
 // OwnerBrief is the full brief the new owner gets by DM: everything the

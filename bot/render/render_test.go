@@ -79,6 +79,11 @@ func TestGoldenChannelMessage(t *testing.T) {
 func TestGoldenDMs(t *testing.T) {
 	t.Parallel()
 	golden(t, "passer_sent", clock.PasserSent(openHandoff()))
+	routed := openHandoff()
+	routed.Turn = routing.Turn{Mode: routing.ModeRoundRobin, UpNext: "U0AE2", Available: 2, Members: 3}
+	golden(t, "passer_sent_routed", clock.PasserSent(routed))
+	routed.Turn = routing.Turn{Members: 3}
+	golden(t, "passer_sent_nobody", clock.PasserSent(routed))
 	golden(t, "owner_brief", clock.OwnerBrief(claimed(14*time.Second)))
 	golden(t, "passer_claimed", clock.PasserClaimed(claimed(14*time.Second)))
 	golden(t, "home", clock.HomeView(render.Home{}))

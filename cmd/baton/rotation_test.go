@@ -55,6 +55,7 @@ func TestAwayMemberCannotClaim(t *testing.T) {
 
 	h := a.handoff("U0SDR", "Acme Corp")
 	require.NotEqual(t, "U0AE2", h.Turn.UpNext, "an away member is never up next")
+	a.eventually(func() bool { return strings.Contains(a.dmText("U0SDR"), "2 of 3 in *closers* available now") }, "the passer sees who is available")
 	before := a.channelMessages()[0]
 	a.click("U0AE2", h, "")
 	a.eventually(func() bool { return len(a.ephemeralTexts("U0AE2")) == 1 }, "the away member is told")
@@ -75,7 +76,7 @@ func TestRoundRobinPriorityWindow(t *testing.T) {
 	t.Parallel()
 	a := start(t, options{config: roundRobinConfig})
 	h := a.handoff("U0SDR", "Acme Corp")
-	require.Equal(t, routing.Turn{Mode: routing.ModeRoundRobin, UpNext: "U0AE1", PriorityUntil: h.Turn.PriorityUntil}, h.Turn)
+	require.Equal(t, routing.Turn{Mode: routing.ModeRoundRobin, UpNext: "U0AE1", PriorityUntil: h.Turn.PriorityUntil, Available: 3, Members: 3}, h.Turn)
 	require.Contains(t, string(a.channelMessages()[0].Blocks), "<@U0AE1> is up next and may claim alone until")
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE1"), "You're up next") }, "the up-next member is DMed")
 
