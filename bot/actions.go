@@ -26,22 +26,8 @@ const previewWindow = time.Hour
 func (b *Bot) handoffButton(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
-	click, err := parseClick(cb, action)
-	if err != nil {
-		b.log.Warn().Err(err).Msg("button click dropped")
-		return
-	}
-	log := b.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
-	tell := b.teller(ctx, log, click.ChannelID, click.UserID)
-
-	h, err := b.cfg.Store.Handoff(ctx, click.HandoffID)
-	switch {
-	case errors.Is(err, routing.ErrNotFound):
-		tell(render.HandoffGone)
-		return
-	case err != nil:
-		log.Error().Err(err).Msg("load handoff")
-		tell(render.ActionFailed)
+	click, h, log, tell, ok := b.clickedHandoff(ctx, cb, action, render.ActionFailed)
+	if !ok {
 		return
 	}
 	pool := b.poolOf(h)
@@ -77,6 +63,31 @@ func (b *Bot) handoffButton(ctx context.Context, cb *slack.InteractionCallback, 
 		log.Error().Err(err).Msg("views.open failed")
 		tell(render.ActionFailed)
 	}
+}
+
+// clickedHandoff reads a click on a button naming a handoff and loads that
+// handoff, answering the clicker privately (with failed when Baton is at
+// fault) when it can't; ok is false then. A malformed payload is dropped.
+func (b *Bot) clickedHandoff(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction, failed string) (
+	click ButtonClick, h routing.Handoff, log zerolog.Logger, tell func(string), ok bool) {
+	click, err := parseClick(cb, action)
+	if err != nil {
+		b.log.Warn().Err(err).Msg("button click dropped")
+		return click, h, log, nil, false
+	}
+	log = b.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
+	tell = b.teller(ctx, log, click.ChannelID, click.UserID)
+	h, err = b.cfg.Store.Handoff(ctx, click.HandoffID)
+	switch {
+	case errors.Is(err, routing.ErrNotFound):
+		tell(render.HandoffGone)
+		return click, h, log, tell, false
+	case err != nil:
+		log.Error().Err(err).Msg("load handoff")
+		tell(failed)
+		return click, h, log, tell, false
+	}
+	return click, h, log, tell, true
 }
 
 func (b *Bot) accept(ctx context.Context, log zerolog.Logger, tell func(string), id int64, user string) {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -82,22 +81,8 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
-	click, err := parseClick(cb, action)
-	if err != nil {
-		b.log.Warn().Err(err).Msg("claim click dropped")
-		return
-	}
-	log := b.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Logger()
-	tell := b.teller(ctx, log, click.ChannelID, click.UserID)
-
-	h, err := b.cfg.Store.Handoff(ctx, click.HandoffID)
-	switch {
-	case errors.Is(err, routing.ErrNotFound):
-		tell(render.HandoffGone)
-		return
-	case err != nil:
-		log.Error().Err(err).Msg("claim: load handoff")
-		tell(render.ClaimFailed)
+	click, h, log, tell, ok := b.clickedHandoff(ctx, cb, action, render.ClaimFailed)
+	if !ok {
 		return
 	}
 	// A button whose value names a handoff posted elsewhere is forged or
