@@ -24,7 +24,17 @@ type Lead struct {
 	Email   string
 	Notes   string
 	Consent bool
+	Context Context
+	// Checklist is the checklist the passer answered, as it stood then,
+	// so the brief shows what was asked even after the configuration
+	// changes.
+	Checklist Checklist
+	// Answers are the typed checklist answers, in checklist order.
+	Answers []Answer
 }
+
+// Unmet returns the gated questions the lead's answers do not pass.
+func (l Lead) Unmet() []Question { return l.Checklist.Unmet(l.Answers) }
 
 // NewHandoff is a validated request to pass a lead, before it is stored.
 type NewHandoff struct {
@@ -36,6 +46,18 @@ type NewHandoff struct {
 	Lead          Lead
 	CreatedAt     time.Time
 	ClaimDeadline time.Time
+	// Live is true for a live transfer now, false for a call scheduled
+	// for later (the passer's choice, or the gates' when the criteria of
+	// a live transfer are not met).
+	Live bool
+	// ScheduledFor is when the scheduled call is to happen; zero when Live.
+	ScheduledFor time.Time
+}
+
+// Later makes n a call scheduled for at instead of a live transfer.
+func (n NewHandoff) Later(at time.Time) NewHandoff {
+	n.Live, n.ScheduledFor = false, at
+	return n
 }
 
 // Handoff is one lead passed from a passer to a receiver: the central record.
@@ -51,6 +73,9 @@ type Handoff struct {
 	ClaimDeadline time.Time
 	OwnerID       string
 	ClaimedAt     time.Time
+	// Live and ScheduledFor are as in NewHandoff.
+	Live         bool
+	ScheduledFor time.Time
 }
 
 // TimeToClaim is how long the lead waited for its owner; zero while unclaimed.
@@ -67,7 +92,7 @@ func (h Handoff) ClaimedLate() bool {
 }
 
 // Open creates the request for a new handoff of lead into pool, submitted now,
-// with the pool's claim deadline.
+// with the pool's claim deadline: a live transfer (see NewHandoff.Later).
 func Open(submissionKey, passerID string, lead Lead, pool Pool, sla SLA, now time.Time) NewHandoff {
 	return NewHandoff{
 		SubmissionKey: submissionKey,
@@ -76,5 +101,6 @@ func Open(submissionKey, passerID string, lead Lead, pool Pool, sla SLA, now tim
 		Lead:          lead,
 		CreatedAt:     now,
 		ClaimDeadline: now.Add(sla.ClaimWindow),
+		Live:          true,
 	}
 }
