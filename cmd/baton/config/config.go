@@ -32,10 +32,13 @@ type Config struct {
 // file mirrors baton.yaml. Keys are the outside contract; see
 // manifests/baton.example.yaml for each one explained.
 type file struct {
-	Timezone      string `yaml:"timezone"`
-	Pools         []pool `yaml:"pools"`
-	SLA           sla    `yaml:"sla"`
-	Digest        digest `yaml:"digest"`
+	Timezone string `yaml:"timezone"`
+	Pools    []pool `yaml:"pools"`
+	SLA      sla    `yaml:"sla"`
+	Digest   digest `yaml:"digest"`
+	// Checklist is the default qualification checklist; nil means the
+	// default template.
+	Checklist     *checklistSpec `yaml:"checklist"`
 	LocalPostgres struct {
 		Dir string `yaml:"dir"`
 	} `yaml:"local_postgres"`
@@ -46,6 +49,8 @@ type pool struct {
 	Channel  string   `yaml:"channel"`
 	Members  []string `yaml:"members"`
 	Managers []string `yaml:"managers"`
+	// Checklist is the pool's own checklist; nil means the default one.
+	Checklist *checklistSpec `yaml:"checklist"`
 }
 
 // sla's fields are pointers so that a key set to 0s is told apart from a
@@ -107,6 +112,13 @@ func (f file) validate() (Config, error) {
 		return cfg, fmt.Errorf("timezone: %q is not an IANA time zone such as UTC or America/New_York", f.Timezone)
 	}
 
+	checklist, _ := routing.Template(routing.DefaultTemplate)
+	if f.Checklist != nil {
+		if checklist, err = f.Checklist.build("checklist", "custom"); err != nil {
+			return cfg, err
+		}
+	}
+
 	if len(f.Pools) == 0 {
 		return cfg, errors.New("pools: at least one pool is required")
 	}
@@ -131,7 +143,13 @@ func (f file) validate() (Config, error) {
 		if err := checkUsers(at+".managers", p.Managers); err != nil {
 			return cfg, err
 		}
-		pools = append(pools, routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers})
+		pool := routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers}
+		if p.Checklist != nil {
+			if pool.Checklist, err = p.Checklist.build(at+".checklist", "custom:"+p.Name); err != nil {
+				return cfg, err
+			}
+		}
+		pools = append(pools, pool)
 	}
 
 	for _, c := range []struct {
@@ -159,7 +177,7 @@ func (f file) validate() (Config, error) {
 		return cfg, fmt.Errorf("digest.schedule: %q is not a cron schedule (e.g. \"0 9 * * 1-5\" or \"@every 1h\"): %v", dg.Schedule, err)
 	}
 
-	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg}
+	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Checklist: checklist}
 	return cfg, nil
 }
 
