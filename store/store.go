@@ -49,14 +49,18 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 const handoffColumns = `id, state, pool, channel, coalesce(message_ts, ''), passer_id,
 	company, contact_name, contact_title, phone, email, notes, consent,
-	created_at, claim_deadline, coalesce(owner_id, ''), claimed_at`
+	created_at, claim_deadline, coalesce(owner_id, ''), claimed_at,
+	live, scheduled_for, checklist_name, checklist, answers, context`
 
 func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	var h routing.Handoff
-	var claimedAt *time.Time
+	var claimedAt, scheduledFor *time.Time
+	var checklistName string
+	var lead leadJSON
 	err := row.Scan(&h.ID, &h.State, &h.Pool, &h.Channel, &h.MessageTS, &h.PasserID,
 		&h.Lead.Company, &h.Lead.ContactName, &h.Lead.ContactTitle, &h.Lead.Phone, &h.Lead.Email, &h.Lead.Notes, &h.Lead.Consent,
-		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt)
+		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt,
+		&h.Live, &scheduledFor, &checklistName, &lead.checklist, &lead.answers, &lead.context)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, routing.ErrNotFound
 	}
@@ -66,6 +70,12 @@ func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	if claimedAt != nil {
 		h.ClaimedAt = *claimedAt
 	}
+	if scheduledFor != nil {
+		h.ScheduledFor = *scheduledFor
+	}
+	if err := lead.decode(checklistName, &h.Lead); err != nil {
+		return h, fmt.Errorf("handoff %d: %w", h.ID, err)
+	}
 	return h, nil
 }
 
@@ -74,17 +84,28 @@ func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 // (a double submit, a redelivered envelope) returns the first handoff with
 // created false and changes nothing.
 func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h routing.Handoff, created bool, err error) {
+	lead, err := encodeLead(in.Lead)
+	if err != nil {
+		return h, false, fmt.Errorf("create handoff %s: %w", in.SubmissionKey, err)
+	}
+	var scheduledFor *time.Time
+	if !in.Live {
+		scheduledFor = &in.ScheduledFor
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		h, err = scanHandoff(tx.QueryRow(ctx, `
 			INSERT INTO handoffs (submission_key, state, pool, channel, passer_id,
 				company, contact_name, contact_title, phone, email, notes, consent,
-				created_at, claim_deadline, updated_at)
-			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)
+				created_at, claim_deadline, updated_at,
+				live, scheduled_for, checklist_name, checklist, answers, context)
+			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12,
+				$14, $15, $16, $17, $18, $19)
 			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING `+handoffColumns,
 			in.SubmissionKey, in.Pool.Name, in.Pool.Channel, in.PasserID,
 			in.Lead.Company, in.Lead.ContactName, in.Lead.ContactTitle, in.Lead.Phone, in.Lead.Email, in.Lead.Notes, in.Lead.Consent,
-			in.CreatedAt, in.ClaimDeadline))
+			in.CreatedAt, in.ClaimDeadline,
+			in.Live, scheduledFor, in.Lead.Checklist.Name, lead.checklist, lead.answers, lead.context))
 		if errors.Is(err, routing.ErrNotFound) {
 			h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE submission_key = $1`, in.SubmissionKey))
 			return err
@@ -93,7 +114,16 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 			return err
 		}
 		created = true
-		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, map[string]any{"pool": in.Pool.Name}); err != nil {
+		detail := map[string]any{"pool": in.Pool.Name, "live": in.Live, "checklist": in.Lead.Checklist.Name}
+		if unmet := in.Lead.Unmet(); len(unmet) > 0 {
+			// Why the lead was not live-qualified, as it was judged then.
+			ids := make([]string, len(unmet))
+			for i, q := range unmet {
+				ids[i] = q.ID
+			}
+			detail["unmet_gates"] = ids
+		}
+		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, detail); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, in.CreatedAt, routing.NoticesOnOpen(h))
