@@ -133,6 +133,8 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 	switch n.Kind {
 	case routing.NoticeChannelMessage:
 		return b.syncChannelMessage(ctx, h)
+	case routing.NoticeThreadBrief:
+		return b.postThreadBrief(ctx, h)
 	case routing.NoticePasserSent:
 		return b.dm(ctx, n.Recipient, b.clock.PasserSent(h))
 	case routing.NoticeOwnerBrief:
@@ -165,6 +167,23 @@ func (b *Bot) syncChannelMessage(ctx context.Context, h routing.Handoff) error {
 	}
 	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, h.Channel, h.MessageTS, msg.Options()...); err != nil {
 		return fmt.Errorf("update handoff %d message %s: %w", h.ID, h.MessageTS, err)
+	}
+	return nil
+}
+
+// postThreadBrief replies to the handoff's channel message with the whole
+// brief. It follows the post in the same ordering key, so the post is there;
+// if the post was abandoned there is no thread, and the owner's DM still
+// carries the brief, so the reply is skipped rather than retried for hours
+// in front of the message's later updates.
+func (b *Bot) postThreadBrief(ctx context.Context, h routing.Handoff) error {
+	if h.MessageTS == "" {
+		b.log.Warn().Int64("handoff", h.ID).Msg("no channel message to reply under; thread brief skipped")
+		return nil
+	}
+	msg := b.clock.ThreadBrief(h)
+	if _, _, err := b.cfg.API.PostMessageContext(ctx, h.Channel, append(msg.Options(), slack.MsgOptionTS(h.MessageTS))...); err != nil {
+		return fmt.Errorf("thread brief of handoff %d: %w", h.ID, err)
 	}
 	return nil
 }

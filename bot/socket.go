@@ -154,4 +154,11 @@ func (b *Bot) spawn(f func()) {
 
 const helpText = "*Baton* passes a hot lead to a closer while the prospect is on the line.\n" +
 	"• `/handoff` opens the handoff form; `/handoff Acme Corp` fills in the company.\n" +
-	"• Closers click *Claim* in the pool's channel; the first eligible click wins."
+	"• The form asks the lead and contact, the *qualification checklist* (concrete criteria, each live-transfer criterion shown under its question), " +
+	"the context the closer needs so the prospect never repeats themselves (pain, interest, current tools, best time and way to reach them, personality, call recording, notes), " +
+	"and how to hand off.\n" +
+	"• *Live transfer now* needs the prospect's consent and every live-transfer criterion. If one is unmet, Baton says which and offers " +
+	"*Schedule for later* instead: pick when a closer should call.\n" +
+	"• Typed in the channel of a pool that has its own checklist, `/handoff` asks that checklist and the lead goes to that pool.\n" +
+	"• Closers click *Claim* in the pool's channel; the first eligible click wins. The whole brief is in the thread under the post and in the owner's DM.\n" +
+	"• `/handoff help` shows this."

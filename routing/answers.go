@@ -138,22 +138,12 @@ func validateAnswer(q Question, raw RawAnswer) (a Answer, answered bool, msg str
 			return a, false, fmt.Sprintf("Keep this under %s characters.", thousands(limit))
 		}
 		a.Text = text
-	case TypeEmail:
-		if m := checkEmail(text); m != "" {
-			return a, false, m
-		}
-		a.Text = text
-	case TypePhone:
-		phone, m := NormalizePhone(text)
+	case TypeEmail, TypePhone, TypeURL:
+		v, m := contactCheckers[q.Type](text)
 		if m != "" {
 			return a, false, m
 		}
-		a.Text = phone
-	case TypeURL:
-		if m := CheckURL(text); m != "" {
-			return a, false, m
-		}
-		a.Text = text
+		a.Text = v
 	case TypeDate:
 		d, err := time.Parse(DateLayout, text)
 		if err != nil {
@@ -164,6 +154,14 @@ func validateAnswer(q Question, raw RawAnswer) (a Answer, answered bool, msg str
 		return a, false, "Baton can't read this answer; please tell your admin."
 	}
 	return a, true, ""
+}
+
+// contactCheckers validate the answers that are ways to reach someone,
+// returning the answer as stored (a phone in E.164) or what is wrong.
+var contactCheckers = map[QuestionType]func(string) (string, string){
+	TypeEmail: func(s string) (string, string) { return s, checkEmail(s) },
+	TypePhone: NormalizePhone,
+	TypeURL:   func(s string) (string, string) { return s, CheckURL(s) },
 }
 
 func uniq(s []string) []string {

@@ -115,6 +115,15 @@ func (c Checklist) Gated() []Question {
 	return out
 }
 
+// QuestionIDs returns the ids of qs, in order.
+func QuestionIDs(qs []Question) []string {
+	ids := make([]string, len(qs))
+	for i, q := range qs {
+		ids[i] = q.ID
+	}
+	return ids
+}
+
 // ChecklistError says what is wrong with a checklist definition: which
 // question (by its position) and which of its keys.
 type ChecklistError struct {

@@ -13,6 +13,9 @@ const (
 	// NoticeChannelMessage brings the handoff's channel message up to date
 	// with its state: posted the first time, updated afterwards.
 	NoticeChannelMessage NoticeKind = "channel_message"
+	// NoticeThreadBrief posts the whole brief in the thread of the
+	// channel message, so closers can read it all before claiming.
+	NoticeThreadBrief NoticeKind = "thread_brief"
 	// NoticePasserSent tells the passer, privately, that the lead is out.
 	NoticePasserSent NoticeKind = "passer_sent"
 	// NoticeOwnerBrief gives the new owner the full brief.
@@ -30,11 +33,11 @@ type Notice struct {
 }
 
 // OrderingKey groups notices that must reach Slack one at a time, in order:
-// every version of a handoff's channel message goes through one key, so an
-// update can never overtake the post it updates, and a person's DMs arrive in
-// the order they were written.
+// every version of a handoff's channel message, and the reply in its
+// thread, go through one key, so neither can overtake the post it needs; and
+// a person's DMs arrive in the order they were written.
 func (n Notice) OrderingKey() string {
-	if n.Kind == NoticeChannelMessage {
+	if n.Kind == NoticeChannelMessage || n.Kind == NoticeThreadBrief {
 		return "message:" + strconv.FormatInt(n.HandoffID, 10)
 	}
 	return "dm:" + n.Recipient
@@ -44,6 +47,7 @@ func (n Notice) OrderingKey() string {
 func NoticesOnOpen(h Handoff) []Notice {
 	return []Notice{
 		{Kind: NoticeChannelMessage, HandoffID: h.ID, Recipient: h.Channel},
+		{Kind: NoticeThreadBrief, HandoffID: h.ID, Recipient: h.Channel},
 		{Kind: NoticePasserSent, HandoffID: h.ID, Recipient: h.PasserID},
 	}
 }

@@ -115,7 +115,7 @@ func TestScheduledHandoffIsStored(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, h.Live)
 	require.True(t, h.ScheduledFor.Equal(at))
-	require.Equal(t, []string{"employees"}, gateIDs(h.Lead.Unmet()))
+	require.Equal(t, []string{"employees"}, routing.QuestionIDs(h.Lead.Unmet()))
 
 	events, err := b.store.Events(b.ctx, h.ID)
 	require.NoError(t, err)
@@ -125,14 +125,6 @@ func TestScheduledHandoffIsStored(t *testing.T) {
 	// The schema holds the two together.
 	_, err = b.db.Exec(b.ctx, `UPDATE handoffs SET live = true WHERE id = $1`, h.ID)
 	require.ErrorContains(t, err, "handoffs_live_or_scheduled")
-}
-
-func gateIDs(qs []routing.Question) []string {
-	var out []string
-	for _, q := range qs {
-		out = append(out, q.ID)
-	}
-	return out
 }
 
 func TestLeadWithoutChecklist(t *testing.T) {

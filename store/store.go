@@ -117,11 +117,7 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		detail := map[string]any{"pool": in.Pool.Name, "live": in.Live, "checklist": in.Lead.Checklist.Name}
 		if unmet := in.Lead.Unmet(); len(unmet) > 0 {
 			// Why the lead was not live-qualified, as it was judged then.
-			ids := make([]string, len(unmet))
-			for i, q := range unmet {
-				ids[i] = q.ID
-			}
-			detail["unmet_gates"] = ids
+			detail["unmet_gates"] = routing.QuestionIDs(unmet)
 		}
 		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, detail); err != nil {
 			return err

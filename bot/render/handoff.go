@@ -54,6 +54,15 @@ func (c Clock) date(t time.Time, format string) string {
 	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.In(loc).Format("15:04:05 MST"))
 }
 
+// when formats the time of a scheduled call, day included.
+func (c Clock) when(t time.Time) string {
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|%s>", t.Unix(), t.In(loc).Format("Mon 2 Jan 15:04 MST"))
+}
+
 // Wait formats how long something took, the way people say it: "14 s",
 // "3 min", "2 h".
 func Wait(d time.Duration) string {
@@ -85,15 +94,7 @@ func contactLine(l routing.Lead) string {
 // never show an older truth.
 func (c Clock) ChannelMessage(h routing.Handoff) Message {
 	co := company(h)
-	brief := []slack.Block{
-		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			mrkdwn("*Contact*\n" + contactLine(h.Lead)),
-			mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
-		}, nil),
-	}
-	if h.Lead.Notes != "" {
-		brief = append(brief, section("*Notes*\n"+userText(h.Lead.Notes, 2500)))
-	}
+	brief := channelFacts(h)
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
 
 	switch h.State {
@@ -115,6 +116,16 @@ func (c Clock) ChannelMessage(h routing.Handoff) Message {
 
 	claim := slack.NewButtonBlockElement(ActionClaim, strconv.FormatInt(h.ID, 10), plain("Claim"))
 	claim.Style = slack.StylePrimary
+	if !h.Live {
+		// A call for later pings nobody: the prospect is not holding.
+		when := c.when(h.ScheduledFor)
+		blocks := append([]slack.Block{section("📅 *Scheduled for later — " + co + "*: a call at " + when)}, brief...)
+		blocks = append(blocks,
+			contextLine("Claim it to own the call at "+when+" · "+id),
+			slack.NewActionBlock("handoff_actions", claim),
+		)
+		return Message{Text: "📅 Scheduled for later — " + co + ": a call at " + when, Blocks: blocks}
+	}
 	blocks := append([]slack.Block{section("<!channel> 🔥 *Hot lead transferring — " + co + "*")}, brief...)
 	blocks = append(blocks,
 		contextLine(fmt.Sprintf("⏱ Claim by %s · %s", c.date(h.ClaimDeadline, "{time_secs}"), id)),
@@ -123,8 +134,28 @@ func (c Clock) ChannelMessage(h routing.Handoff) Message {
 	return Message{Text: "<!channel> 🔥 Hot lead transferring — " + co, Blocks: blocks}
 }
 
+// channelFacts are the few facts that let a closer decide to claim in five
+// seconds: the contact and title, who passed it, and the gate answers. The
+// whole brief goes in the thread and the owner's DM.
+func channelFacts(h routing.Handoff) []slack.Block {
+	fields := []string{
+		field("Contact", contactLine(h.Lead)),
+		field("Passed by", fmt.Sprintf("<@%s>", h.PasserID)),
+	}
+	for _, q := range h.Lead.Checklist.Gated() {
+		a, answered := routing.FindAnswer(h.Lead.Answers, q.ID)
+		fields = append(fields, field(userText(q.Label, 300), gateVerdict(q, a, answered, 1000)))
+	}
+	return fieldSections(fields)
+}
+
 // PasserSent tells the passer, privately, that the lead is out.
 func (c Clock) PasserSent(h routing.Handoff) Message {
+	if !h.Live {
+		text := fmt.Sprintf("📅 Your handoff of *%s* is in <#%s>, scheduled for a call at %s. A closer will own it; I'll tell you who.",
+			company(h), h.Channel, c.when(h.ScheduledFor))
+		return Message{Text: text, Blocks: []slack.Block{section(text)}}
+	}
 	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have until %s to claim it; I'll tell you who picks it up. Keep the prospect on the line.",
 		company(h), h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
 	return Message{Text: text, Blocks: []slack.Block{section(text)}}
@@ -133,25 +164,32 @@ func (c Clock) PasserSent(h routing.Handoff) Message {
 // OwnerBrief is the full brief the new owner gets by DM: everything the
 // passer learned, so the prospect never repeats themselves.
 func (c Clock) OwnerBrief(h routing.Handoff) Message {
-	l := h.Lead
 	head := fmt.Sprintf("🎯 *You own %s* — the prospect is waiting on the line with <@%s>.", company(h), h.PasserID)
-	fields := []*slack.TextBlockObject{
-		mrkdwn("*Contact*\n" + contactLine(l)),
-		mrkdwn("*Phone*\n" + userText(l.Phone, 40)),
-		mrkdwn("*Email*\n" + userText(l.Email, routing.MaxEmailLength*5)),
-		mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
+	if !h.Live {
+		head = fmt.Sprintf("🎯 *You own %s* — a call scheduled for %s, passed by <@%s>.", company(h), c.when(h.ScheduledFor), h.PasserID)
 	}
-	blocks := []slack.Block{section(head), slack.NewSectionBlock(nil, fields, nil)}
-	if l.Notes != "" {
-		blocks = append(blocks, section("*Notes*\n"+userText(l.Notes, MaxSectionText-10)))
-	}
-	blocks = append(blocks, contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim()))))
-	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: blocks}
+	foot := contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim())))
+	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-2)...)
+	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: append(blocks, foot)}
+}
+
+// ThreadBrief is the whole brief, posted in the thread of the channel
+// message, so a closer can read everything before claiming.
+func (c Clock) ThreadBrief(h routing.Handoff) Message {
+	head := section("📋 *Full brief — " + company(h) + "*")
+	foot := contextLine(fmt.Sprintf("Handoff #%d · pool %s", h.ID, userText(h.Pool, 100)))
+	blocks := append([]slack.Block{head}, c.newBrief(h).fit(MaxMessageBlock-2)...)
+	return Message{Text: "Full brief — " + company(h), Blocks: append(blocks, foot)}
 }
 
 // PasserClaimed tells the passer who is coming, with a warm-intro line to say
 // so the prospect hears they won't have to start over.
 func (c Clock) PasserClaimed(h routing.Handoff) Message {
+	if !h.Live {
+		text := fmt.Sprintf("🤝 <@%s> claimed *%s* and will call the prospect at %s.", h.OwnerID, company(h), c.when(h.ScheduledFor))
+		intro := fmt.Sprintf("If you can, tell the prospect: _“<@%s> will call you at the time we set. I've briefed them on everything we discussed, so you won't have to repeat yourself.”_", h.OwnerID)
+		return Message{Text: text, Blocks: []slack.Block{section(text), section(intro)}}
+	}
 	text := fmt.Sprintf("🤝 <@%s> claimed *%s* in %s and is joining now.", h.OwnerID, company(h), Wait(h.TimeToClaim()))
 	intro := fmt.Sprintf("Say: _“I have <@%s> joining us. I've briefed them on everything we discussed, so you won't have to repeat yourself.”_", h.OwnerID)
 	return Message{Text: text, Blocks: []slack.Block{section(text), section(intro)}}
@@ -185,8 +223,11 @@ func PoolGone(pool string) string {
 
 // Texts for failures people must understand without reading a log.
 const (
-	HandoffGone     = "I can't find that handoff any more, so nothing was claimed."
-	ClaimFailed     = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
-	SaveFailed      = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Transfer now again in a moment."
-	OpenModalFailed = "Baton couldn't open the handoff form. Please type /handoff again."
+	HandoffGone = "I can't find that handoff any more, so nothing was claimed."
+	ClaimFailed = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
+	SaveFailed  = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Hand off again in a moment."
+	// ChecklistChanged answers a form whose checklist left the
+	// configuration while it was open.
+	ChecklistChanged = "Baton's qualification checklist changed while this form was open. Please close it and type /handoff again."
+	OpenModalFailed  = "Baton couldn't open the handoff form. Please type /handoff again."
 )
