@@ -404,10 +404,12 @@ func TestPolicyForms(t *testing.T) {
 	_, ok = p.ChecklistNamed("")
 	require.False(t, ok, "an empty name is no checklist")
 
-	require.Equal(t, "homes", p.RouteForm("homes", routing.Lead{}).Name)
-	require.Equal(t, "closers", p.RouteForm("", routing.Lead{}).Name)
-	require.Equal(t, "closers", p.RouteForm("gone", routing.Lead{}).Name, "a pool removed since the form opened")
-	require.Equal(t, "closers", p.RouteForm("closers", routing.Lead{}).Name)
+	homes := routing.Lead{Checklist: lpmama}
+	require.Equal(t, "homes", p.RouteForm("homes", homes).Name)
+	require.Equal(t, "closers", p.RouteForm("", homes).Name)
+	require.Equal(t, "closers", p.RouteForm("gone", homes).Name, "a pool removed since the form opened")
+	require.Equal(t, "closers", p.RouteForm("closers", routing.Lead{Checklist: def}).Name)
+	require.Equal(t, "closers", p.RouteForm("homes", routing.Lead{Checklist: def}).Name, "a form that did not ask the pool's checklist")
 }
 
 func TestScheduledHandoff(t *testing.T) {

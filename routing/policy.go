@@ -86,10 +86,10 @@ func (p Policy) ChecklistNamed(name string) (Checklist, bool) {
 }
 
 // RouteForm picks the pool for a lead whose form was opened for formPool
-// (see FormFor): that pool, whose questions the passer answered, while it
-// still has its own checklist; otherwise Route decides.
+// (see FormFor): that pool, whose questions the passer answered, while its
+// checklist is still the one the lead answered; otherwise Route decides.
 func (p Policy) RouteForm(formPool string, l Lead) Pool {
-	if pool, ok := p.Pool(formPool); ok && pool.Checklist.Name != "" {
+	if pool, ok := p.Pool(formPool); ok && pool.Checklist.Name != "" && pool.Checklist.Name == l.Checklist.Name {
 		return pool
 	}
 	return p.Route(l)

@@ -284,7 +284,7 @@ func TestModalWithinLimits(t *testing.T) {
 func TestGoldenChannelMessage(t *testing.T) {
 	t.Parallel()
 	golden(t, "channel_open", clock.ChannelMessage(openHandoff()))
-	golden(t, "channel_scheduled", clock.ChannelMessage(scheduled()))
+	golden(t, "channel_open_later", clock.ChannelMessage(scheduled()))
 	golden(t, "channel_claimed", clock.ChannelMessage(claimed(14*time.Second)))
 	golden(t, "channel_claimed_late", clock.ChannelMessage(claimed(95*time.Second)))
 	cancelled := openHandoff()

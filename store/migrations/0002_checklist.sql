@@ -4,7 +4,7 @@ ALTER TABLE handoffs
     -- (the passer's choice, or the gates' when a live transfer's criteria
     -- are not met).
     ADD COLUMN live            boolean     NOT NULL DEFAULT true,
-    -- When the scheduled call is to happen; NULL for a live transfer.
+    -- When the scheduled call is to happen; NULL while none is set.
     ADD COLUMN scheduled_for   timestamptz,
     -- The checklist the passer answered, as it stood then (name and the
     -- questions with their gates), so the brief and reports read the
@@ -14,8 +14,7 @@ ALTER TABLE handoffs
     -- What the closer needs so the prospect never repeats themselves:
     -- pain, interest, current tools, recording link, best time and channel,
     -- personality notes. Free text, kept whole.
-    ADD COLUMN context         jsonb       NOT NULL DEFAULT '{}',
-    ADD CONSTRAINT handoffs_live_or_scheduled CHECK (live = (scheduled_for IS NULL));
+    ADD COLUMN context         jsonb       NOT NULL DEFAULT '{}';
 
 -- answers (from 0001) holds the typed answers by question id: numbers as
 -- JSON numbers, yes_no as booleans, multi_select as arrays, dates as
