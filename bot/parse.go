@@ -98,8 +98,9 @@ func parseSubmission(cb *slack.InteractionCallback) (Submission, error) {
 			ContactTitle: text(routing.FieldContactTitle),
 			Phone:        text(routing.FieldPhone),
 			Email:        text(routing.FieldEmail),
-			Notes:        richTextPlain(get(string(routing.FieldNotes)).RichTextValue),
-			Consent:      consent,
+			// A form opened before notes took rich text sends a value.
+			Notes:   cmp.Or(richTextPlain(get(string(routing.FieldNotes)).RichTextValue), text(routing.FieldNotes)),
+			Consent: consent,
 			Context: routing.Context{
 				Pain:         text(routing.FieldPain),
 				Interest:     text(routing.FieldInterest),

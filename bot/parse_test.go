@@ -106,6 +106,15 @@ func TestParseTransferChoice(t *testing.T) {
 	}
 }
 
+func TestParsePlainNotes(t *testing.T) {
+	t.Parallel()
+	var cb slack.InteractionCallback
+	require.NoError(t, json.Unmarshal([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","state":{"values":{"notes":{"input":{"type":"plain_text_input","value":"typed in an older form"}}}}}}`), &cb))
+	sub, err := parseSubmission(&cb)
+	require.NoError(t, err)
+	require.Equal(t, "typed in an older form", sub.Form.Lead.Notes)
+}
+
 func TestRichTextPlainEmpty(t *testing.T) {
 	t.Parallel()
 	require.Empty(t, richTextPlain(slack.RichTextBlock{}))
