@@ -133,6 +133,8 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 	switch n.Kind {
 	case routing.NoticeChannelMessage:
 		return b.syncChannelMessage(ctx, h)
+	case routing.NoticeThreadBrief:
+		return b.threadReply(ctx, h, "thread brief", b.clock.ThreadBrief(h))
 	case routing.NoticePasserSent:
 		return b.dm(ctx, n.Recipient, b.clock.PasserSent(h))
 	case routing.NoticeOwnerBrief:
@@ -142,7 +144,7 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 	case routing.NoticeFallbackMessage:
 		return b.syncFallbackMessage(ctx, h)
 	case routing.NoticeReping:
-		return b.reping(ctx, h)
+		return b.threadReply(ctx, h, "re-ping", b.clock.Reping(h))
 	case routing.NoticeMemberNudge:
 		return b.dm(ctx, n.Recipient, b.clock.MemberNudge(h, b.permalink(ctx, h)))
 	case routing.NoticeManagerAlert:
@@ -207,21 +209,17 @@ func (b *Bot) syncMessage(ctx context.Context, h routing.Handoff, channel, ts st
 	return nil
 }
 
-// errNotPosted holds a thread reply back until its parent is posted; the
-// ordering key normally guarantees that, so this only happens when the
-// parent was abandoned, and then the reply is abandoned after its retries.
-var errNotPosted = errors.New("the handoff's channel message is not posted")
-
-// reping replies in the handoff's thread with <!here>, pinging the channel
-// again without a second top-level post.
-func (b *Bot) reping(ctx context.Context, h routing.Handoff) error {
+// threadReply posts msg in the handoff's thread. It follows the post in the
+// same ordering key, so the post is there; if the post was abandoned there
+// is no thread (the DMs still carry what matters), so the reply is skipped
+// rather than retried for hours in front of the message's later updates.
+func (b *Bot) threadReply(ctx context.Context, h routing.Handoff, what string, msg render.Message) error {
 	if h.MessageTS == "" {
-		return fmt.Errorf("reping handoff %d: %w", h.ID, errNotPosted)
+		b.log.Warn().Int64("handoff", h.ID).Str("reply", what).Msg("no channel message to reply under; skipped")
+		return nil
 	}
-	msg := b.clock.Reping(h)
-	opts := append(msg.Options(), slack.MsgOptionTS(h.MessageTS))
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, h.Channel, opts...); err != nil {
-		return fmt.Errorf("reping handoff %d: %w", h.ID, err)
+	if _, _, err := b.cfg.API.PostMessageContext(ctx, h.Channel, append(msg.Options(), slack.MsgOptionTS(h.MessageTS))...); err != nil {
+		return fmt.Errorf("%s of handoff %d: %w", what, h.ID, err)
 	}
 	return nil
 }

@@ -20,13 +20,17 @@ func detached(ctx context.Context, d time.Duration) (context.Context, context.Ca
 	return context.WithTimeout(context.WithoutCancel(ctx), d)
 }
 
-// openHandoffModal answers /handoff by opening the form. The trigger_id
-// lives 3 s, so this runs right after the ack and never through the outbox.
+// openHandoffModal answers /handoff by opening the form, with the checklist
+// of the pool whose channel it was typed in, or the default one. The
+// trigger_id lives 3 s, so this runs right after the ack and never through
+// the outbox.
 func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, company string) {
 	ctx, cancel := detached(ctx, 3*time.Second)
 	defer cancel()
 	log := b.log.With().Str("user", cmd.UserID).Str("command", cmd.Command).Logger()
-	if _, err := b.cfg.API.OpenViewContext(ctx, cmd.TriggerID, render.HandoffModal(company)); err != nil {
+	pool, checklist := b.policy().FormFor(cmd.ChannelID)
+	form := render.Form{Pool: pool, Checklist: checklist, Company: company}
+	if _, err := b.cfg.API.OpenViewContext(ctx, cmd.TriggerID, render.HandoffModal(form)); err != nil {
 		log.Error().Err(err).Msg("views.open failed")
 		if _, err := b.cfg.API.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(render.OpenModalFailed, false)); err != nil {
 			log.Warn().Err(err).Msg("could not tell the user the form failed to open")
@@ -36,9 +40,11 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 
 // submitHandoff validates and stores a submitted modal and returns the ack
 // payload: nil closes the modal, a response_action "errors" keeps it open
-// with a sentence under each field to fix. Storing happens before the ack on
-// purpose: if the database is down, the passer sees it in the modal, with
-// their answers intact, instead of a handoff silently lost.
+// with a sentence under each field to fix, and a response_action "update"
+// shows the form again when the gates refuse a live transfer, offering to
+// schedule the call for later. Storing happens before the ack on purpose: if
+// the database is down, the passer sees it in the modal, with their answers
+// intact, instead of a handoff silently lost.
 func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) any {
 	ctx, cancel := detached(ctx, b.cfg.SubmitTimeout)
 	defer cancel()
@@ -48,25 +54,52 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		return nil
 	}
 	log := b.log.With().Str("user", sub.UserID).Str("view", sub.ViewID).Logger()
-	lead, problems := routing.ValidateLead(sub.Lead)
+	// A form without metadata asks the default checklist.
+	checklist, ok := b.policy().Checklist, true
+	if sub.Meta.Checklist != "" {
+		checklist, ok = b.policy().ChecklistNamed(sub.Meta.Checklist)
+	}
+	if !ok {
+		// The configuration changed while the form was open: its
+		// questions are not the ones Baton would check now.
+		log.Warn().Str("checklist", sub.Meta.Checklist).Msg("handoff form asked a checklist no longer configured")
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.ChecklistChanged})
+	}
+	checked, problems := routing.CheckForm(checklist, sub.Form, b.now())
 	if len(problems) > 0 {
 		log.Info().Int("problems", len(problems)).Msg("handoff form returned for fixes")
 		return slack.NewErrorsViewSubmissionResponse(render.FieldErrors(problems))
 	}
-	pool := b.policy().Route(lead)
+	if checked.OffersLater() {
+		log.Info().Int("unmet_gates", len(checked.Unmet)).Msg("live transfer refused by the gates; schedule for later offered")
+		view := render.LaterOffer(render.Form{Pool: sub.Meta.Pool, Checklist: checklist}, checked)
+		return slack.NewUpdateViewSubmissionResponse(&view)
+	}
+	policy := b.policy()
+	pool := policy.RouteForm(sub.Meta.Pool, checked.Lead)
 	now := b.now()
-	offer, err := b.offer(ctx, pool, now)
+	states, err := b.memberStates(ctx, pool, now)
 	if err != nil {
 		log.Error().Err(err).Msg("handoff not routed")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
 	}
-	h, created, err := b.cfg.Store.CreateHandoff(ctx, b.policy().Open(sub.ViewID, sub.UserID, lead, pool, offer, now))
+	in := policy.Open(sub.ViewID, sub.UserID, checked.Lead, pool, routing.Decide(pool, states, now), now)
+	if !checked.Live {
+		// A call for later is not offered for claiming: the rotation
+		// gives it an owner now (the passer, if the pool is empty).
+		owner, ok := routing.PickOwner(pool, states, nil, now)
+		if !ok {
+			owner = sub.UserID
+		}
+		in = in.Later(checked.ScheduledFor, owner)
+	}
+	h, created, err := b.cfg.Store.CreateHandoff(ctx, in)
 	if err != nil {
 		log.Error().Err(err).Msg("handoff not saved")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
 	}
 	if created {
-		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Msg("handoff created")
+		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Bool("live", h.Live).Msg("handoff created")
 		b.wakeOutbox()
 		b.rewindSweeper()
 	} else {
@@ -135,20 +168,20 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 	b.wakeOutbox()
 }
 
-// offer decides who a new handoff in pool is offered to, from the members'
-// states now. With presence on, a member Slack shows away or in Do Not
-// Disturb counts as away for the offer. Presence is not asked at click
-// time: someone clicking Claim is plainly there.
-func (b *Bot) offer(ctx context.Context, pool routing.Pool, now time.Time) (routing.Offer, error) {
+// memberStates are the states of pool's members for routing a new handoff.
+// With presence on, a member Slack shows away or in Do Not Disturb counts
+// as away. Presence is not asked at click time: someone clicking Claim is
+// plainly there.
+func (b *Bot) memberStates(ctx context.Context, pool routing.Pool, now time.Time) ([]routing.MemberState, error) {
 	period, today := b.policy().RotationSince(pool, now)
 	states, err := b.cfg.Store.MemberStates(ctx, pool.Members, period, today)
 	if err != nil {
-		return routing.Offer{}, err
+		return nil, err
 	}
 	if b.cfg.Presence != nil {
 		states = b.withPresence(ctx, pool, states, now)
 	}
-	return routing.Decide(pool, states, now), nil
+	return states, nil
 }
 
 // presenceAway is how long a member Slack shows away (without a known end)

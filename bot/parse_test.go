@@ -2,7 +2,9 @@ package bot
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
@@ -12,11 +14,35 @@ import (
 )
 
 const submissionJSON = `{"type":"view_submission","user":{"id":"U0SDR"},"view":{"id":"V123","callback_id":"handoff_submit",
+"private_metadata":"{\"checklist\":\"bant\",\"pool\":\"enterprise\"}",
 "state":{"values":{
  "company":{"input":{"type":"plain_text_input","value":"Acme Corp"}},
  "contact_name":{"input":{"type":"plain_text_input","value":"Dana"}},
  "phone":{"input":{"type":"plain_text_input","value":"+1 415 555 0100"}},
- "email":{"input":{"type":"plain_text_input","value":"dana@acme.example"}},
+ "email":{"input":{"type":"email_text_input","value":"dana@acme.example"}},
+ "q.employees":{"input":{"type":"number_input","value":"600"}},
+ "q.uses_salesforce":{"input":{"type":"radio_buttons","selected_option":{"value":"yes"}}},
+ "q.level":{"input":{"type":"static_select","selected_option":{"value":"VP"}}},
+ "q.channels":{"input":{"type":"checkboxes","selected_options":[{"value":"Online"},{"value":"Retail"}]}},
+ "q.go_live":{"input":{"type":"datepicker","selected_date":"2027-02-28"}},
+ "q.website":{"input":{"type":"url_text_input","value":"https://acme.example"}},
+ "pain":{"input":{"type":"plain_text_input","value":"Slow callbacks"}},
+ "interest":{"input":{"type":"plain_text_input","value":"Routing"}},
+ "current_tools":{"input":{"type":"plain_text_input","value":"Salesforce"}},
+ "best_time":{"input":{"type":"plain_text_input","value":"Mornings"}},
+ "best_channel":{"input":{"type":"radio_buttons","selected_option":{"value":"Email"}}},
+ "personality":{"input":{"type":"plain_text_input","value":"Direct"}},
+ "recording_url":{"input":{"type":"url_text_input","value":"https://calls.example/1"}},
+ "notes":{"input":{"type":"rich_text_input","rich_text_value":{"type":"rich_text","elements":[
+   {"type":"rich_text_section","elements":[{"type":"text","text":"Call "},{"type":"user","user_id":"U0BOSS"},{"type":"text","text":" first "},{"type":"emoji","name":"fire"},{"type":"text","text":"\n"}]},
+   {"type":"rich_text_list","style":"bullet","elements":[
+     {"type":"rich_text_section","elements":[{"type":"link","url":"https://acme.example","text":"site"}]},
+     {"type":"rich_text_section","elements":[{"type":"broadcast","range":"here"},{"type":"text","text":" & "},{"type":"channel","channel_id":"C0X"}]}]},
+   {"type":"rich_text_list","style":"ordered","elements":[{"type":"rich_text_section","elements":[{"type":"text","text":"one"}]}]},
+   {"type":"rich_text_quote","elements":[{"type":"text","text":"quoted"}]},
+   {"type":"rich_text_preformatted","elements":[{"type":"text","text":"code"}]}]}}},
+ "transfer":{"input":{"type":"radio_buttons","selected_option":{"value":"live"}}},
+ "scheduled_for":{"input":{"type":"datetimepicker","selected_date_time":null}},
  "consent":{"input":{"type":"checkboxes","selected_options":[{"value":"agreed"}]}}}}}}`
 
 func TestParseSubmission(t *testing.T) {
@@ -25,8 +51,18 @@ func TestParseSubmission(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(submissionJSON), &cb))
 	sub, err := parseSubmission(&cb)
 	require.NoError(t, err)
-	require.Equal(t, Submission{ViewID: "V123", UserID: "U0SDR", Lead: routing.Lead{
-		Company: "Acme Corp", ContactName: "Dana", Phone: "+1 415 555 0100", Email: "dana@acme.example", Consent: true,
+	require.Equal(t, Submission{ViewID: "V123", UserID: "U0SDR", Meta: render.FormMeta{Checklist: "bant", Pool: "enterprise"}, Form: routing.Form{
+		Lead: routing.Lead{
+			Company: "Acme Corp", ContactName: "Dana", Phone: "+1 415 555 0100", Email: "dana@acme.example", Consent: true,
+			Notes: "Call @U0BOSS first :fire:\n• site (https://acme.example)\n• @here & #C0X\n1. one\n> quoted\ncode",
+			Context: routing.Context{Pain: "Slow callbacks", Interest: "Routing", CurrentTools: "Salesforce", BestTime: "Mornings",
+				BestChannel: "Email", Personality: "Direct", RecordingURL: "https://calls.example/1"},
+		},
+		Answers: map[string]routing.RawAnswer{
+			"employees": {Text: "600"}, "uses_salesforce": {Text: "yes"}, "level": {Text: "VP"},
+			"channels": {Choices: []string{"Online", "Retail"}}, "go_live": {Text: "2027-02-28"}, "website": {Text: "https://acme.example"},
+		},
+		Live: true,
 	}}, sub)
 
 	cb.View.CallbackID = "something_else"
@@ -37,10 +73,54 @@ func TestParseSubmission(t *testing.T) {
 func TestParseSubmissionWithoutConsent(t *testing.T) {
 	t.Parallel()
 	var cb slack.InteractionCallback
-	require.NoError(t, json.Unmarshal([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","state":{"values":{"consent":{"input":{"selected_options":[{"value":"forged"}]}}}}}}`), &cb))
+	require.NoError(t, json.Unmarshal([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","private_metadata":"not json","state":{"values":{"consent":{"input":{"selected_options":[{"value":"forged"}]}}}}}}`), &cb))
 	sub, err := parseSubmission(&cb)
 	require.NoError(t, err)
-	require.False(t, sub.Lead.Consent, "only Baton's own option value counts as consent")
+	require.False(t, sub.Form.Lead.Consent, "only Baton's own option value counts as consent")
+	require.True(t, sub.Form.Live, "without a choice, the form is checked as a live transfer, which asks the most")
+	require.Equal(t, render.FormMeta{}, sub.Meta, "unreadable metadata asks nothing")
+}
+
+func TestParseTransferChoice(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 22, 16, 30, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		block, value string
+		live         bool
+	}{
+		{render.BlockTransfer, render.TransferLive, true},
+		{render.BlockTransfer, render.TransferLater, false},
+		{render.BlockTransferOffered, render.TransferLater, false},
+		{render.BlockTransferOffered, render.TransferLive, true},
+		{render.BlockTransfer, "forged", true},
+	} {
+		payload := fmt.Sprintf(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","state":{"values":{
+			%q:{"input":{"type":"radio_buttons","selected_option":{"value":%q}}},
+			"scheduled_for":{"input":{"type":"datetimepicker","selected_date_time":%d}}}}}}`, tt.block, tt.value, at.Unix())
+		var cb slack.InteractionCallback
+		require.NoError(t, json.Unmarshal([]byte(payload), &cb))
+		sub, err := parseSubmission(&cb)
+		require.NoError(t, err)
+		require.Equal(t, tt.live, sub.Form.Live, "%s=%s", tt.block, tt.value)
+		require.Equal(t, at, sub.Form.ScheduledFor)
+	}
+}
+
+func TestParsePlainNotes(t *testing.T) {
+	t.Parallel()
+	var cb slack.InteractionCallback
+	require.NoError(t, json.Unmarshal([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","state":{"values":{"notes":{"input":{"type":"plain_text_input","value":"typed in an older form"}}}}}}`), &cb))
+	sub, err := parseSubmission(&cb)
+	require.NoError(t, err)
+	require.Equal(t, "typed in an older form", sub.Form.Lead.Notes)
+}
+
+func TestRichTextPlainEmpty(t *testing.T) {
+	t.Parallel()
+	require.Empty(t, richTextPlain(slack.RichTextBlock{}))
+	var rt slack.RichTextBlock
+	require.NoError(t, json.Unmarshal([]byte(`null`), &rt))
+	require.Empty(t, richTextPlain(rt))
 }
 
 func TestParseClaim(t *testing.T) {
@@ -83,6 +163,8 @@ func FuzzParseInteraction(f *testing.F) {
 	f.Add([]byte(`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"actions":[{"block_id":"b","action_id":"claim","value":"1"}]}`))
 	f.Add([]byte(`{"type":"view_submission","view":{"state":null}}`))
 	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","state":{"values":{"notes":{"input":{"rich_text_value":{"type":"rich_text","elements":[{"type":"rich_text_list","elements":[{"type":"rich_text_quote"}]}]}}},"q.x":{"input":{"selected_date":"2026-02-30","selected_options":[{}]}}}}}}`))
+	now := time.Date(2026, 11, 21, 14, 30, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var cb slack.InteractionCallback
 		if json.Unmarshal(data, &cb) != nil {
@@ -91,7 +173,18 @@ func FuzzParseInteraction(f *testing.F) {
 		if sub, err := parseSubmission(&cb); err == nil {
 			require.NotEmpty(t, sub.ViewID)
 			require.NotEmpty(t, sub.UserID)
-			routing.ValidateLead(sub.Lead)
+			// Whatever came in, the checks answer with a verdict, and a
+			// valid form's answers are typed by the questions asked.
+			for _, name := range routing.TemplateNames() {
+				c, _ := routing.Template(name)
+				checked, errs := routing.CheckForm(c, sub.Form, now)
+				if len(errs) == 0 {
+					for _, a := range checked.Lead.Answers {
+						_, ok := c.Question(a.QuestionID)
+						require.True(t, ok)
+					}
+				}
+			}
 		}
 		for _, action := range cb.ActionCallback.BlockActions {
 			if action == nil {

@@ -184,8 +184,15 @@ func (b *Bot) spawn(f func()) {
 
 const helpText = "*Baton* passes a hot lead to a closer while the prospect is on the line.\n" +
 	"• `/handoff` opens the handoff form; `/handoff Acme Corp` fills in the company.\n" +
-	"• Closers click *Claim* in the pool's channel; the first eligible click wins.\n" +
+	"• The form asks the lead and contact, the *qualification checklist* (concrete criteria, each live-transfer criterion shown under its question), " +
+	"the context the closer needs so the prospect never repeats themselves (pain, interest, current tools, best time and way to reach them, personality, call recording, notes), " +
+	"and how to hand off.\n" +
+	"• *Live transfer now* needs the prospect's consent and every live-transfer criterion. If one is unmet, Baton says which and offers " +
+	"*Schedule for later* instead: pick when a closer should call, and Baton gives the lead an owner by fair rotation.\n" +
+	"• Typed in the channel of a pool that has its own checklist, `/handoff` asks that checklist and the lead goes to that pool.\n" +
+	"• Closers click *Claim* in the pool's channel; the first eligible click wins. The whole brief is in the thread under the post and in the owner's DM.\n" +
 	"• Nobody claims in time? Baton re-pings, DMs the closers and managers, then assigns an owner and asks you for a callback time.\n" +
 	"• The prospect dropped off? Press *Cancel handoff* in Baton's DM to you.\n" +
 	"• Closers: `/handoff away 30m` (or `2h`, `until 17:00`) stops leads coming to you; `/handoff back` restarts them.\n" +
-	"• Up next on a round-robin lead and can't take it? Press *Pass* with a reason and it moves on at once."
+	"• Up next on a round-robin lead and can't take it? Press *Pass* with a reason and it moves on at once.\n" +
+	"• `/handoff help` shows this."

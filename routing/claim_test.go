@@ -59,13 +59,14 @@ func TestNotices(t *testing.T) {
 	t.Parallel()
 	h := routing.Handoff{ID: 7, Channel: "C1", PasserID: "UP", OwnerID: "U1"}
 	open := routing.NoticesOnOpen(h)
-	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage, routing.NoticePasserSent}, kinds(open))
+	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage, routing.NoticeThreadBrief, routing.NoticePasserSent}, kinds(open))
+	require.Equal(t, open[0].OrderingKey(), open[1].OrderingKey(), "the thread reply waits for the post it replies to")
 	claim := routing.NoticesOnClaim(h)
 	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage, routing.NoticeOwnerBrief, routing.NoticePasserClaimed}, kinds(claim))
 	// The post and every later update of one message share a key, so they stay in order.
 	require.Equal(t, open[0].OrderingKey(), claim[0].OrderingKey())
 	require.NotEqual(t, open[0].OrderingKey(), routing.Notice{Kind: routing.NoticeChannelMessage, HandoffID: 8}.OrderingKey())
-	require.Equal(t, "dm:UP", open[1].OrderingKey())
+	require.Equal(t, "dm:UP", open[2].OrderingKey())
 }
 
 func kinds(ns []routing.Notice) []routing.NoticeKind {

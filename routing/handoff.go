@@ -26,7 +26,17 @@ type Lead struct {
 	Email   string
 	Notes   string
 	Consent bool
+	Context Context
+	// Checklist is the checklist the passer answered, as it stood then,
+	// so the brief shows what was asked even after the configuration
+	// changes.
+	Checklist Checklist
+	// Answers are the typed checklist answers, in checklist order.
+	Answers []Answer
 }
+
+// Unmet returns the gated questions the lead's answers do not pass.
+func (l Lead) Unmet() []Question { return l.Checklist.Unmet(l.Answers) }
 
 // NewHandoff is a validated request to pass a lead, before it is stored.
 type NewHandoff struct {
@@ -45,6 +55,23 @@ type NewHandoff struct {
 	// EscalateNow starts the ladder at once instead of at the deadline:
 	// nobody in the pool is available, or the strict next in line is not.
 	EscalateNow bool
+	// Live is true for a live transfer now, false for a call scheduled
+	// for later (the passer's choice, or the gates' when the criteria of
+	// a live transfer are not met).
+	Live bool
+	// ScheduledFor is when the scheduled call is to happen; zero when Live.
+	ScheduledFor time.Time
+	// Owner is who a call scheduled for later goes to, picked by fair
+	// rotation when it is stored (a live transfer's owner is its claimer).
+	Owner string
+}
+
+// Later makes n a call scheduled for at with owner, instead of a live
+// transfer: it is never offered for claiming and its ladder does not run.
+func (n NewHandoff) Later(at time.Time, owner string) NewHandoff {
+	n.Live, n.ScheduledFor, n.Owner = false, at, owner
+	n.Turn, n.EscalateNow = Turn{}, false
+	return n
 }
 
 // FirstStepAt is when the first rung of the new handoff's ladder is due:
@@ -91,6 +118,9 @@ type Handoff struct {
 	FallbackTS   string
 	// MissedAt is when the live transfer was given up; zero if it never was.
 	MissedAt time.Time
+	// Live is false for a call scheduled for later from the form, true for
+	// a live transfer (even one the ladder scheduled after it was missed).
+	Live bool
 	// ScheduledFor is the callback time the passer picked for a scheduled
 	// lead; zero until they pick one.
 	ScheduledFor time.Time
@@ -149,5 +179,6 @@ func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, offer
 		Escalation:    p.Escalation(pool),
 		Turn:          offer.Turn,
 		EscalateNow:   offer.EscalateNow,
+		Live:          true,
 	}
 }

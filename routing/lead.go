@@ -1,7 +1,9 @@
 package routing
 
 import (
+	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,23 +21,60 @@ const (
 	FieldEmail        Field = "email"
 	FieldNotes        Field = "notes"
 	FieldConsent      Field = "consent"
+
+	// The context fields: what the closer needs so the prospect never
+	// repeats themselves.
+	FieldPain         Field = "pain"
+	FieldInterest     Field = "interest"
+	FieldCurrentTools Field = "current_tools"
+	FieldRecordingURL Field = "recording_url"
+	FieldBestTime     Field = "best_time"
+	FieldBestChannel  Field = "best_channel"
+	FieldPersonality  Field = "personality"
 )
 
-// Lengths a lead's fields may have. Notes get the most that one Slack text
-// input allows (3,000): they are the context that spares the prospect from
-// repeating themselves, stored whole and truncated only for display.
+// Lengths a lead's fields may have. Notes get the most: they are the context
+// that spares the prospect from repeating themselves, typed in a rich text
+// box without Slack's 3,000-character cap of a plain one, stored whole and
+// shown in pieces where Slack needs them cut.
 const (
-	MaxNameLength  = 150
-	MaxEmailLength = 254
-	MaxNotesLength = 3000
+	MaxNameLength        = 150
+	MaxEmailLength       = 254
+	MaxNotesLength       = 10000
+	MaxPainLength        = 3000
+	MaxShortContext      = 300
+	MaxBestTimeLength    = 150
+	MaxPersonalityLength = 1000
 )
+
+// ReachChannels are the ways a prospect may prefer to be reached.
+var ReachChannels = []string{"Phone call", "Text message", "Email", "Video call"}
+
+// Context is what the passer learned beyond the checklist, so the closer
+// never makes the prospect repeat themselves. Every field is optional.
+type Context struct {
+	// Pain is the pain or need the prospect described.
+	Pain string
+	// Interest is the feature that caught their interest.
+	Interest string
+	// CurrentTools are the tools they use today.
+	CurrentTools string
+	// RecordingURL links to the call recording (http or https).
+	RecordingURL string
+	// BestTime and BestChannel say when and how to reach them.
+	BestTime    string
+	BestChannel string
+	// Personality holds notes such as "prefers texting".
+	Personality string
+}
 
 // FieldErrors maps a field to a sentence telling the passer what to fix.
 type FieldErrors map[Field]string
 
-// ValidateLead checks a lead as typed and returns it cleaned (trimmed, phone
-// normalised to E.164) with the problems found, one plain sentence per field.
-// An empty FieldErrors means the lead may be handed off.
+// ValidateLead checks a lead's contact and context as typed and returns it
+// cleaned (trimmed, phone normalised to E.164) with the problems found, one
+// plain sentence per field. Consent and the checklist are checked by
+// CheckForm, because what they need depends on the transfer chosen.
 func ValidateLead(in Lead) (Lead, FieldErrors) {
 	out := Lead{
 		Company:      strings.TrimSpace(in.Company),
@@ -44,6 +83,8 @@ func ValidateLead(in Lead) (Lead, FieldErrors) {
 		Email:        strings.TrimSpace(in.Email),
 		Notes:        strings.TrimSpace(in.Notes),
 		Consent:      in.Consent,
+		Checklist:    in.Checklist,
+		Answers:      in.Answers,
 	}
 	errs := FieldErrors{}
 	required := func(f Field, v, what string) {
@@ -67,13 +108,42 @@ func ValidateLead(in Lead) (Lead, FieldErrors) {
 	if msg := checkEmail(out.Email); msg != "" {
 		errs[FieldEmail] = msg
 	}
-	if utf8.RuneCountInString(out.Notes) > MaxNotesLength {
-		errs[FieldNotes] = "Keep the notes under 3,000 characters."
-	}
-	if !out.Consent {
-		errs[FieldConsent] = "Ask the prospect whether they agree to be transferred now, and tick the box when they do."
-	}
+	out.Context = validateContext(in.Context, errs)
+	tooLong(errs, FieldNotes, out.Notes, MaxNotesLength, "the notes")
 	return out, errs
+}
+
+// validateContext cleans the context fields, adding their problems to errs.
+func validateContext(in Context, errs FieldErrors) Context {
+	out := Context{
+		Pain:         strings.TrimSpace(in.Pain),
+		Interest:     strings.TrimSpace(in.Interest),
+		CurrentTools: strings.TrimSpace(in.CurrentTools),
+		RecordingURL: strings.TrimSpace(in.RecordingURL),
+		BestTime:     strings.TrimSpace(in.BestTime),
+		BestChannel:  strings.TrimSpace(in.BestChannel),
+		Personality:  strings.TrimSpace(in.Personality),
+	}
+	tooLong(errs, FieldPain, out.Pain, MaxPainLength, "this")
+	tooLong(errs, FieldInterest, out.Interest, MaxShortContext, "this")
+	tooLong(errs, FieldCurrentTools, out.CurrentTools, MaxShortContext, "this")
+	tooLong(errs, FieldBestTime, out.BestTime, MaxBestTimeLength, "this")
+	tooLong(errs, FieldPersonality, out.Personality, MaxPersonalityLength, "these notes")
+	if out.RecordingURL != "" {
+		if msg := CheckURL(out.RecordingURL); msg != "" {
+			errs[FieldRecordingURL] = msg
+		}
+	}
+	if out.BestChannel != "" && !slices.Contains(ReachChannels, out.BestChannel) {
+		errs[FieldBestChannel] = "Choose one of the options listed."
+	}
+	return out
+}
+
+func tooLong(errs FieldErrors, f Field, v string, limit int, what string) {
+	if utf8.RuneCountInString(v) > limit {
+		errs[f] = fmt.Sprintf("Keep %s under %s characters.", what, thousands(limit))
+	}
 }
 
 // NormalizePhone turns what people type ("+1 (415) 555-0100", "0044 20 7946

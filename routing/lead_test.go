@@ -59,8 +59,18 @@ func TestValidateLead(t *testing.T) {
 		{"email without domain dot", func(l *routing.Lead) { l.Email = "dana@localhost" }, routing.FieldEmail},
 		{"phone missing", func(l *routing.Lead) { l.Phone = "" }, routing.FieldPhone},
 		{"phone invalid", func(l *routing.Lead) { l.Phone = "call me" }, routing.FieldPhone},
-		{"no consent", func(l *routing.Lead) { l.Consent = false }, routing.FieldConsent},
+		{"no consent is CheckForm's business", func(l *routing.Lead) { l.Consent = false }, ""},
 		{"notes too long", func(l *routing.Lead) { l.Notes = strings.Repeat("n", routing.MaxNotesLength+1) }, routing.FieldNotes},
+		{"notes of 5,000 characters", func(l *routing.Lead) { l.Notes = strings.Repeat("n", 5000) }, ""},
+		{"pain too long", func(l *routing.Lead) { l.Context.Pain = strings.Repeat("p", routing.MaxPainLength+1) }, routing.FieldPain},
+		{"interest too long", func(l *routing.Lead) { l.Context.Interest = strings.Repeat("i", 301) }, routing.FieldInterest},
+		{"tools too long", func(l *routing.Lead) { l.Context.CurrentTools = strings.Repeat("t", 301) }, routing.FieldCurrentTools},
+		{"best time too long", func(l *routing.Lead) { l.Context.BestTime = strings.Repeat("b", 151) }, routing.FieldBestTime},
+		{"personality too long", func(l *routing.Lead) { l.Context.Personality = strings.Repeat("p", 1001) }, routing.FieldPersonality},
+		{"recording link not http", func(l *routing.Lead) { l.Context.RecordingURL = "javascript:alert(1)" }, routing.FieldRecordingURL},
+		{"recording link https", func(l *routing.Lead) { l.Context.RecordingURL = "https://calls.example/r/42" }, ""},
+		{"forged best channel", func(l *routing.Lead) { l.Context.BestChannel = "Carrier pigeon" }, routing.FieldBestChannel},
+		{"best channel", func(l *routing.Lead) { l.Context.BestChannel = "Text message" }, ""},
 	}
 	for _, tt := range tests {
 		lead := validLead()
@@ -80,9 +90,11 @@ func TestValidateLeadCleans(t *testing.T) {
 	lead := validLead()
 	lead.Company = "  Acme Corp \n"
 	lead.Notes = strings.Repeat("x", routing.MaxNotesLength)
+	lead.Context.Personality = "  prefers texting\n"
 	got, errs := routing.ValidateLead(lead)
 	require.Empty(t, errs)
 	require.Equal(t, "Acme Corp", got.Company)
+	require.Equal(t, "prefers texting", got.Context.Personality)
 	require.Equal(t, "+14155550100", got.Phone)
 	require.Len(t, got.Notes, routing.MaxNotesLength, "notes are stored whole")
 }

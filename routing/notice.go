@@ -13,6 +13,9 @@ const (
 	// NoticeChannelMessage brings the handoff's channel message up to date
 	// with its state: posted the first time, updated afterwards.
 	NoticeChannelMessage NoticeKind = "channel_message"
+	// NoticeThreadBrief posts the whole brief in the thread of the
+	// channel message, so closers can read it all before claiming.
+	NoticeThreadBrief NoticeKind = "thread_brief"
 	// NoticePasserSent tells the passer, privately, that the lead is out.
 	NoticePasserSent NoticeKind = "passer_sent"
 	// NoticeOwnerBrief gives the new owner the full brief.
@@ -58,12 +61,12 @@ type Notice struct {
 }
 
 // OrderingKey groups notices that must reach Slack one at a time, in order:
-// every version of a handoff's channel message goes through one key, so an
-// update can never overtake the post it updates, and a person's DMs arrive in
-// the order they were written.
+// every version of a handoff's channel message, and the reply in its
+// thread, go through one key, so neither can overtake the post it needs; and
+// a person's DMs arrive in the order they were written.
 func (n Notice) OrderingKey() string {
 	switch n.Kind {
-	case NoticeChannelMessage, NoticeReping:
+	case NoticeChannelMessage, NoticeReping, NoticeThreadBrief:
 		// A thread reply needs the post it replies to.
 		return "message:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeFallbackMessage:
@@ -73,11 +76,20 @@ func (n Notice) OrderingKey() string {
 }
 
 // NoticesOnOpen are the notices for a handoff that was just opened.
+// A call scheduled for later from the form already has its owner, who gets
+// the brief with the time; the passer learns who it is.
 func NoticesOnOpen(h Handoff) []Notice {
-	return append([]Notice{
+	out := []Notice{
 		{Kind: NoticeChannelMessage, HandoffID: h.ID, Recipient: h.Channel},
-		{Kind: NoticePasserSent, HandoffID: h.ID, Recipient: h.PasserID},
-	}, offeredNotices(h)...)
+		{Kind: NoticeThreadBrief, HandoffID: h.ID, Recipient: h.Channel},
+	}
+	if h.State == StateScheduled {
+		return append(out,
+			Notice{Kind: NoticeOwnerAssigned, HandoffID: h.ID, Recipient: h.OwnerID},
+			Notice{Kind: NoticePasserScheduled, HandoffID: h.ID, Recipient: h.PasserID})
+	}
+	out = append(out, Notice{Kind: NoticePasserSent, HandoffID: h.ID, Recipient: h.PasserID})
+	return append(out, offeredNotices(h)...)
 }
 
 // offeredNotices DM the up-next member when the lead is theirs first.

@@ -19,6 +19,9 @@ type Pool struct {
 	// Rotation is how the pool shares leads among its members (mode,
 	// fairness, caps, hours); the zero value is first to claim.
 	Rotation
+	// Checklist is the pool's own checklist; a zero Checklist (no name)
+	// means the policy's default.
+	Checklist Checklist
 }
 
 // IsMember reports whether user is one of the pool's receivers.
@@ -58,6 +61,45 @@ type Policy struct {
 	Pools    []Pool
 	SLA      SLA
 	Digest   Digest
+	// Checklist is the default qualification checklist.
+	Checklist Checklist
+}
+
+// FormFor picks what the /handoff form asks when it is opened in channel: a
+// pool with its own checklist asks it in its channel, and the handoff then
+// goes to that pool (pool is its name); anywhere else the default checklist
+// is asked and pool is "".
+func (p Policy) FormFor(channel string) (pool string, c Checklist) {
+	for _, pl := range p.Pools {
+		if pl.Channel == channel && pl.Checklist.Name != "" {
+			return pl.Name, pl.Checklist
+		}
+	}
+	return "", p.Checklist
+}
+
+// ChecklistNamed returns the checklist called name, the default's or a
+// pool's: the one a submitted form says it asked.
+func (p Policy) ChecklistNamed(name string) (Checklist, bool) {
+	if p.Checklist.Name == name {
+		return p.Checklist, true
+	}
+	for _, pl := range p.Pools {
+		if pl.Checklist.Name != "" && pl.Checklist.Name == name {
+			return pl.Checklist, true
+		}
+	}
+	return Checklist{}, false
+}
+
+// RouteForm picks the pool for a lead whose form was opened for formPool
+// (see FormFor): that pool, whose questions the passer answered, while its
+// checklist is still the one the lead answered; otherwise Route decides.
+func (p Policy) RouteForm(formPool string, l Lead) Pool {
+	if pool, ok := p.Pool(formPool); ok && pool.Checklist.Name != "" && pool.Checklist.Name == l.Checklist.Name {
+		return pool
+	}
+	return p.Route(l)
 }
 
 // Pool returns the pool called name.

@@ -24,7 +24,7 @@ func TestOpenFreezesTheTurn(t *testing.T) {
 	_, h := roundRobin(ModeRoundRobin)
 	require.Equal(t, Turn{Mode: ModeRoundRobin, UpNext: "U1", PriorityUntil: t0.Add(DefaultPriorityWindow), Available: 3, Members: 3}, h.Turn)
 	require.Equal(t, t0.Add(DefaultPriorityWindow), h.OfferEndsAt)
-	require.Equal(t, map[NoticeKind][]string{NoticeChannelMessage: {"C1"}, NoticePasserSent: {"U0"}, NoticeOffered: {"U1"}}, kinds(NoticesOnOpen(h)))
+	require.Equal(t, map[NoticeKind][]string{NoticeChannelMessage: {"C1"}, NoticeThreadBrief: {"C1"}, NoticePasserSent: {"U0"}, NoticeOffered: {"U1"}}, kinds(NoticesOnOpen(h)))
 
 	_, h = roundRobin(ModeStrictRoundRobin)
 	require.Equal(t, h.ClaimDeadline, h.OfferEndsAt, "the strict next in line holds it for the whole window")

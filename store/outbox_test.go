@@ -19,7 +19,8 @@ func TestLeaseOneHeadPerKeyInOrder(t *testing.T) {
 	_, won, err := b.store.Claim(b.ctx, h.ID, "U1", b.now.Add(time.Second))
 	require.NoError(t, err)
 	require.True(t, won)
-	// Outbox now: message post, passer DM, message update, owner DM, passer DM.
+	// Outbox now: message post, thread reply, passer DM, message update,
+	// owner DM, passer DM.
 
 	at := b.now.Add(time.Second)
 	first, err := b.store.LeaseNotices(b.ctx, at, time.Minute, 10)
@@ -37,7 +38,14 @@ func TestLeaseOneHeadPerKeyInOrder(t *testing.T) {
 	}
 	second, err := b.store.LeaseNotices(b.ctx, at, time.Minute, 10)
 	require.NoError(t, err)
-	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage, routing.NoticePasserClaimed}, noticeKinds(second))
+	require.Equal(t, []routing.NoticeKind{routing.NoticeThreadBrief, routing.NoticePasserClaimed}, noticeKinds(second),
+		"the thread reply right after the post it replies to")
+	for _, n := range second {
+		require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+	}
+	third, err := b.store.LeaseNotices(b.ctx, at, time.Minute, 10)
+	require.NoError(t, err)
+	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage}, noticeKinds(third))
 }
 
 func TestLeaseLapsesAndFailedWaits(t *testing.T) {
@@ -140,7 +148,7 @@ func TestAbandonReleasesTheKey(t *testing.T) {
 
 	next, err := b.store.LeaseNotices(b.ctx, b.now.Add(2*time.Minute), time.Minute, 10)
 	require.NoError(t, err)
-	require.Contains(t, noticeKinds(next), routing.NoticeChannelMessage, "the update behind it is no longer blocked")
+	require.Contains(t, noticeKinds(next), routing.NoticeThreadBrief, "the notice behind it is no longer blocked")
 	require.NotContains(t, ids(next), post.ID, "an abandoned notice is never handed out again")
 
 	events, err := b.store.Events(b.ctx, h.ID)

@@ -53,18 +53,20 @@ const handoffColumns = `id, state, pool, channel, coalesce(message_ts, ''), pass
 	escalation, rung, next_step_at, fallback_open, coalesce(fallback_ts, ''),
 	missed_at, scheduled_for, accepted_at, declined_by,
 	coalesce(cancelled_by, ''), coalesce(cancel_reason, ''), cancelled_at,
-	turn, offer_ends_at`
+	turn, offer_ends_at, live, checklist_name, checklist, answers, context`
 
 func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	var h routing.Handoff
 	var claimedAt, nextStepAt, missedAt, scheduledFor, acceptedAt, cancelledAt, offerEndsAt *time.Time
+	var checklistName string
+	var lead leadJSON
 	err := row.Scan(&h.ID, &h.State, &h.Pool, &h.Channel, &h.MessageTS, &h.PasserID,
 		&h.Lead.Company, &h.Lead.ContactName, &h.Lead.ContactTitle, &h.Lead.Phone, &h.Lead.Email, &h.Lead.Notes, &h.Lead.Consent,
 		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt,
 		&h.Escalation, &h.Rung, &nextStepAt, &h.FallbackOpen, &h.FallbackTS,
 		&missedAt, &scheduledFor, &acceptedAt, &h.DeclinedBy,
 		&h.CancelledBy, &h.CancelReason, &cancelledAt,
-		&h.Turn, &offerEndsAt)
+		&h.Turn, &offerEndsAt, &h.Live, &checklistName, &lead.checklist, &lead.answers, &lead.context)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, routing.ErrNotFound
 	}
@@ -79,6 +81,9 @@ func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 		if src != nil {
 			*dst = *src
 		}
+	}
+	if err := lead.decode(checklistName, &h.Lead); err != nil {
+		return h, fmt.Errorf("handoff %d: %w", h.ID, err)
 	}
 	return h, nil
 }
@@ -104,17 +109,37 @@ func nullText(s string) *string {
 // (a double submit, a redelivered envelope) returns the first handoff with
 // created false and changes nothing.
 func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h routing.Handoff, created bool, err error) {
+	lead, err := encodeLead(in.Lead)
+	if err != nil {
+		return h, false, fmt.Errorf("create handoff %s: %w", in.SubmissionKey, err)
+	}
+	// A live transfer opens: claimable, its ladder and its turn running. A
+	// call scheduled for later from the form is stored with the owner the
+	// rotation picked, and nothing runs on it.
+	state, nextStep, offerEnds, owner, claimedAt := routing.StateOpen, in.FirstStepAt(), in.OfferEndsAt(), "", time.Time{}
+	var scheduledFor *time.Time
+	if !in.Live {
+		if in.Owner == "" {
+			return h, false, fmt.Errorf("create handoff %s: a call scheduled for later needs an owner", in.SubmissionKey)
+		}
+		scheduledFor = &in.ScheduledFor
+		state, nextStep, offerEnds, owner, claimedAt = routing.StateScheduled, time.Time{}, time.Time{}, in.Owner, in.CreatedAt
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		h, err = scanHandoff(tx.QueryRow(ctx, `
 			INSERT INTO handoffs (submission_key, state, pool, channel, passer_id,
 				company, contact_name, contact_title, phone, email, notes, consent,
-				created_at, claim_deadline, updated_at, escalation, next_step_at, turn, offer_ends_at)
-			VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15, $16, $17)
+				created_at, claim_deadline, updated_at, escalation, next_step_at, turn, offer_ends_at,
+				live, scheduled_for, checklist_name, checklist, answers, context, owner_id, claimed_at)
+			VALUES ($1, $20, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15, $16, $17,
+				$18, $19, $21, $22, $23, $24, $25, $26)
 			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING `+handoffColumns,
 			in.SubmissionKey, in.Pool.Name, in.Pool.Channel, in.PasserID,
 			in.Lead.Company, in.Lead.ContactName, in.Lead.ContactTitle, in.Lead.Phone, in.Lead.Email, in.Lead.Notes, in.Lead.Consent,
-			in.CreatedAt, in.ClaimDeadline, in.Escalation, nullTime(in.FirstStepAt()), in.Turn, nullTime(in.OfferEndsAt())))
+			in.CreatedAt, in.ClaimDeadline, in.Escalation, nullTime(nextStep), in.Turn, nullTime(offerEnds),
+			in.Live, scheduledFor, state, in.Lead.Checklist.Name, lead.checklist, lead.answers, lead.context,
+			nullText(owner), nullTime(claimedAt)))
 		if errors.Is(err, routing.ErrNotFound) {
 			h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE submission_key = $1`, in.SubmissionKey))
 			return err
@@ -123,7 +148,12 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 			return err
 		}
 		created = true
-		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, map[string]any{"pool": in.Pool.Name}); err != nil {
+		detail := map[string]any{"pool": in.Pool.Name, "live": in.Live, "checklist": in.Lead.Checklist.Name}
+		if unmet := in.Lead.Unmet(); len(unmet) > 0 {
+			// Why the lead was not live-qualified, as it was judged then.
+			detail["unmet_gates"] = routing.QuestionIDs(unmet)
+		}
+		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, detail); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, in.CreatedAt, routing.NoticesOnOpen(h))

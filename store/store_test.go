@@ -71,7 +71,7 @@ func TestCreateHandoff(t *testing.T) {
 	// The announcement was written with the handoff, in the same transaction.
 	pending, err := b.store.PendingCount(b.ctx)
 	require.NoError(t, err)
-	require.Equal(t, 2, pending)
+	require.Equal(t, 3, pending, "the post, its thread reply, the passer's DM")
 }
 
 func TestCreateHandoffTwiceIsOnce(t *testing.T) {
@@ -89,7 +89,7 @@ func TestCreateHandoffTwiceIsOnce(t *testing.T) {
 	require.Len(t, events, 1)
 	pending, err := b.store.PendingCount(b.ctx)
 	require.NoError(t, err)
-	require.Equal(t, 2, pending, "a double submit announces once")
+	require.Equal(t, 3, pending, "a double submit announces once")
 }
 
 func TestHandoffNotFound(t *testing.T) {

@@ -67,14 +67,14 @@ func (c Clock) callback(h routing.Handoff) string {
 	if h.ScheduledFor.IsZero() {
 		return "to be agreed: <@" + h.PasserID + "> will pick the time with the prospect"
 	}
-	return c.date(h.ScheduledFor, "{date_short_pretty} at {time}")
+	return c.when(h.ScheduledFor)
 }
 
 // OwnerAssigned gives the brief to an owner chosen by rotation for a lead
 // nobody took live (or one scheduled from the start), with Accept and Hand
 // back.
 func (c Clock) OwnerAssigned(h routing.Handoff) Message {
-	why := "it was scheduled for later"
+	why := "the passer scheduled a call for later"
 	if !h.MissedAt.IsZero() {
 		why = "nobody could take it live"
 	}
@@ -83,7 +83,7 @@ func (c Clock) OwnerAssigned(h routing.Handoff) Message {
 	accept := slack.NewButtonBlockElement(ActionAccept, id, plain("Accept"))
 	accept.Style = slack.StylePrimary
 	back := slack.NewButtonBlockElement(ActionHandBack, id, plain("Hand back"))
-	blocks := append([]slack.Block{section(head)}, briefBlocks(h)...)
+	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-3)...)
 	blocks = append(blocks, slack.NewActionBlock("owner_actions", accept, back), contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
 	return Message{Text: fmt.Sprintf("%s is yours: callback %s", company(h), c.callback(h)), Blocks: blocks}
 }
@@ -140,7 +140,7 @@ func PassModal(h routing.Handoff) slack.ModalViewRequest {
 
 // AwaySet confirms /handoff away.
 func (c Clock) AwaySet(until time.Time) string {
-	return fmt.Sprintf("💤 You're away until %s: no leads will be offered to you, and you can't claim. Type `/handoff back` to come back sooner.", c.date(until, "{date_short_pretty} at {time}"))
+	return fmt.Sprintf("💤 You're away until %s: no leads will be offered to you, and you can't claim. Type `/handoff back` to come back sooner.", c.when(until))
 }
 
 // BackSet confirms /handoff back.

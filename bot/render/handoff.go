@@ -59,6 +59,9 @@ func (c Clock) date(t time.Time, format string) string {
 	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, fallback)
 }
 
+// when formats the time of a scheduled call, day included.
+func (c Clock) when(t time.Time) string { return c.date(t, "{date_short_pretty} at {time}") }
+
 // Wait formats how long something took, the way people say it: "14 s",
 // "3 min", "2 h".
 func Wait(d time.Duration) string {
@@ -106,15 +109,7 @@ func (c Clock) FallbackMessage(h routing.Handoff) Message {
 // can be claimed, and its outcome afterwards.
 func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Message {
 	co := company(h)
-	brief := []slack.Block{
-		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			mrkdwn("*Contact*\n" + contactLine(h.Lead)),
-			mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
-		}, nil),
-	}
-	if h.Lead.Notes != "" {
-		brief = append(brief, section("*Notes*\n"+userText(h.Lead.Notes, 2500)))
-	}
+	brief := channelFacts(h)
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
 	closed := func(head, text, foot string) Message {
 		blocks := append([]slack.Block{section(head)}, brief...)
@@ -144,7 +139,7 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 		}
 		foot := "Callback time to be agreed with the passer"
 		if !h.ScheduledFor.IsZero() {
-			foot = "Callback " + c.date(h.ScheduledFor, "{date_short_pretty} at {time}")
+			foot = "Callback " + c.when(h.ScheduledFor)
 		}
 		if !h.AcceptedAt.IsZero() {
 			foot += " · accepted"
@@ -203,6 +198,21 @@ func (c Clock) turnLine(h routing.Handoff) string {
 	return ""
 }
 
+// channelFacts are the few facts that let a closer decide to claim in five
+// seconds: the contact and title, who passed it, and the gate answers. The
+// whole brief goes in the thread and the owner's DM.
+func channelFacts(h routing.Handoff) []slack.Block {
+	fields := []string{
+		field("Contact", contactLine(h.Lead)),
+		field("Passed by", fmt.Sprintf("<@%s>", h.PasserID)),
+	}
+	for _, q := range h.Lead.Checklist.Gated() {
+		a, answered := routing.FindAnswer(h.Lead.Answers, q.ID)
+		fields = append(fields, field(userText(q.Label, 300), gateVerdict(q, a, answered, 1000)))
+	}
+	return fieldSections(fields)
+}
+
 // PasserSent tells the passer, privately, that the lead is out, how many
 // closers are available and who is up next, with a way to cancel it if the
 // prospect drops off.
@@ -231,25 +241,18 @@ func (c Clock) PasserSent(h routing.Handoff) Message {
 // passer learned, so the prospect never repeats themselves.
 func (c Clock) OwnerBrief(h routing.Handoff) Message {
 	head := fmt.Sprintf("🎯 *You own %s* — the prospect is waiting on the line with <@%s>.", company(h), h.PasserID)
-	blocks := append([]slack.Block{section(head)}, briefBlocks(h)...)
-	blocks = append(blocks, contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim()))))
-	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: blocks}
+	foot := contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim())))
+	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-2)...)
+	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: append(blocks, foot)}
 }
 
-// briefBlocks are the lead's details as the owner needs them.
-func briefBlocks(h routing.Handoff) []slack.Block {
-	l := h.Lead
-	fields := []*slack.TextBlockObject{
-		mrkdwn("*Contact*\n" + contactLine(l)),
-		mrkdwn("*Phone*\n" + userText(l.Phone, 40)),
-		mrkdwn("*Email*\n" + userText(l.Email, routing.MaxEmailLength*5)),
-		mrkdwn(fmt.Sprintf("*Passed by*\n<@%s>", h.PasserID)),
-	}
-	blocks := []slack.Block{slack.NewSectionBlock(nil, fields, nil)}
-	if l.Notes != "" {
-		blocks = append(blocks, section("*Notes*\n"+userText(l.Notes, MaxSectionText-10)))
-	}
-	return blocks
+// ThreadBrief is the whole brief, posted in the thread of the channel
+// message, so a closer can read everything before claiming.
+func (c Clock) ThreadBrief(h routing.Handoff) Message {
+	head := section("📋 *Full brief — " + company(h) + "*")
+	foot := contextLine(fmt.Sprintf("Handoff #%d · pool %s", h.ID, userText(h.Pool, 100)))
+	blocks := append([]slack.Block{head}, c.newBrief(h).fit(MaxMessageBlock-2)...)
+	return Message{Text: "Full brief — " + company(h), Blocks: append(blocks, foot)}
 }
 
 // PasserClaimed tells the passer who is coming, with a warm-intro line to say
@@ -298,8 +301,11 @@ func PoolGone(pool string) string {
 
 // Texts for failures people must understand without reading a log.
 const (
-	HandoffGone     = "I can't find that handoff any more, so nothing was claimed."
-	ClaimFailed     = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
-	SaveFailed      = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Transfer now again in a moment."
-	OpenModalFailed = "Baton couldn't open the handoff form. Please type /handoff again."
+	HandoffGone = "I can't find that handoff any more, so nothing was claimed."
+	ClaimFailed = "Something went wrong on Baton's side and the lead was not claimed. Please click Claim again."
+	SaveFailed  = "Baton couldn't save this handoff just now (its database is not answering). Your answers are still here: press Hand off again in a moment."
+	// ChecklistChanged answers a form whose checklist left the
+	// configuration while it was open.
+	ChecklistChanged = "Baton's qualification checklist changed while this form was open. Please close it and type /handoff again."
+	OpenModalFailed  = "Baton couldn't open the handoff form. Please type /handoff again."
 )

@@ -39,7 +39,7 @@ func (c Clock) HomeView(h Home) slack.HomeTabViewRequest {
 			status = "💤 *You're away*: you let several offers in a row go by, so Baton stopped offering you leads."
 			button = slack.NewButtonBlockElement(ActionBack, "back", plain("I'm back"))
 		case !h.AwayUntil.IsZero():
-			status = fmt.Sprintf("💤 *You're away* until %s: no leads are offered to you.", c.date(h.AwayUntil, "{date_short_pretty} at {time}"))
+			status = fmt.Sprintf("💤 *You're away* until %s: no leads are offered to you.", c.when(h.AwayUntil))
 			button = slack.NewButtonBlockElement(ActionBack, "back", plain("I'm back"))
 		default:
 			status = "✅ *You're available*: leads are offered to you."
@@ -49,7 +49,7 @@ func (c Clock) HomeView(h Home) slack.HomeTabViewRequest {
 			contextLine("Or type `/handoff away 30m`, `/handoff away until 17:00`, `/handoff back`."))
 	}
 	blocks = append(blocks,
-		section("*Passing a lead?* While the prospect is on the phone, type `/handoff` (or `/handoff Acme Corp`), fill in the brief, and press *Transfer now*. Closers are pinged at once; you'll get a DM with who is coming and what to say."),
+		section("*Passing a lead?* While the prospect is on the phone, type `/handoff` (or `/handoff Acme Corp`), answer the qualification checklist, add the context, and press *Hand off*. If the lead meets the live-transfer criteria, closers are pinged at once; if not, Baton says which criteria are unmet and you schedule a call for later instead, with an owner picked by rotation."),
 		section("*Closing?* Click *Claim* on a hot lead in your pool's channel. The first eligible click wins, and the full brief lands in your DMs."),
 	)
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}

@@ -39,11 +39,27 @@ const (
 	BlockReason = "reason"
 	BlockNote   = "note"
 	BlockWhen   = "when"
+
+	// BlockTransfer holds the choice between a live transfer and a call
+	// scheduled for later.
+	BlockTransfer = string(routing.FieldTransfer)
+	// BlockTransferOffered holds the same choice in the form shown again
+	// after the gates refused a live transfer. Its block_id differs on
+	// purpose: Slack keeps what the passer entered in blocks whose ids stay
+	// the same, and this one must start on Schedule for later.
+	BlockTransferOffered = "transfer_offered"
+	// TransferLive and TransferLater are the values of the two choices.
+	TransferLive  = "live"
+	TransferLater = "later"
+	// AnswerYes and AnswerNo are the values of a yes_no question's choices.
+	AnswerYes = "yes"
+	AnswerNo  = "no"
 )
 
-// ModalFields lists the modal's input blocks in order. Their block_ids are the
-// routing field names, so per-field errors map straight onto them.
-var ModalFields = []routing.Field{
-	routing.FieldCompany, routing.FieldContactName, routing.FieldContactTitle,
-	routing.FieldPhone, routing.FieldEmail, routing.FieldNotes, routing.FieldConsent,
+// FormMeta is the modal's private_metadata: which checklist the form asks
+// and for which pool. The bot looks both up in its configuration when the
+// form comes back; a form is never trusted to carry its own questions.
+type FormMeta struct {
+	Checklist string `json:"checklist"`
+	Pool      string `json:"pool,omitempty"`
 }

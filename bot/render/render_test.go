@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/routing"
 )
 
@@ -44,14 +45,39 @@ var (
 )
 
 func openHandoff() routing.Handoff {
+	checklist, _ := routing.Template(routing.DefaultTemplate)
 	return routing.Handoff{
 		ID: 42, State: routing.StateOpen, Pool: "closers", Channel: "C0HANDOFF", PasserID: "U0SDR",
 		Lead: routing.Lead{
 			Company: "Acme Corp", ContactName: "Dana Reyes", ContactTitle: "VP Sales",
 			Phone: "+14155550100", Email: "dana@acme.example", Notes: "Uses Salesforce; 600 employees; wants a demo of routing.", Consent: true,
+			Context: routing.Context{
+				Pain: "Inbound leads wait a day for a callback.", Interest: "Round-robin routing", CurrentTools: "Salesforce, Outreach",
+				RecordingURL: "https://calls.example/r/42?t=1&u=2", BestTime: "Weekdays after 3 pm ET", BestChannel: "Text message",
+				Personality: "Prefers texting; very direct.",
+			},
+			Checklist: checklist,
+			Answers: []routing.Answer{
+				{QuestionID: "crm", Text: "Salesforce"},
+				{QuestionID: "employees", Number: 600},
+				{QuestionID: "industry", Text: "E-commerce"},
+				{QuestionID: "decision_maker_level", Text: "VP"},
+			},
 		},
-		CreatedAt: created, ClaimDeadline: created.Add(time.Minute),
+		CreatedAt: created, ClaimDeadline: created.Add(time.Minute), Live: true,
 	}
+}
+
+// scheduled is openHandoff made a call for tomorrow, its employees gate
+// unmet.
+// scheduled is a call scheduled for later from the form: stored with the
+// owner the rotation picked.
+func scheduled() routing.Handoff {
+	h := openHandoff()
+	h.Live, h.ScheduledFor = false, created.Add(26*time.Hour)
+	h.State, h.OwnerID, h.ClaimedAt = routing.StateScheduled, "U0AE2", created
+	h.Lead.Answers[1].Number = 120
+	return h
 }
 
 func claimed(after time.Duration) routing.Handoff {
@@ -60,15 +86,208 @@ func claimed(after time.Duration) routing.Handoff {
 	return h
 }
 
-func TestGoldenModal(t *testing.T) {
+// validView checks a modal as Slack would.
+func validView(t *testing.T, v slack.ModalViewRequest) {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindModal, raw))
+}
+
+// validMessage checks a message's blocks as Slack would.
+func validMessage(t *testing.T, m render.Message) {
+	t.Helper()
+	raw, err := json.Marshal(m.Blocks)
+	require.NoError(t, err)
+	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindMessage, raw))
+	require.LessOrEqual(t, len([]rune(m.Text)), render.MaxMessageText)
+}
+
+// TestGoldenModalPerTemplate renders the form of each built-in template.
+func TestGoldenModalPerTemplate(t *testing.T) {
 	t.Parallel()
-	golden(t, "modal", render.HandoffModal(""))
-	golden(t, "modal_prefilled", render.HandoffModal("Acme Corp"))
+	for _, name := range routing.TemplateNames() {
+		c, _ := routing.Template(name)
+		v := render.HandoffModal(render.Form{Checklist: c})
+		validView(t, v)
+		golden(t, "modal_"+name, v)
+	}
+	bant, _ := routing.Template("bant")
+	v := render.HandoffModal(render.Form{Checklist: bant, Pool: "enterprise", Company: "Acme Corp"})
+	validView(t, v)
+	golden(t, "modal_prefilled", v)
+	require.JSONEq(t, `{"checklist":"bant","pool":"enterprise"}`, v.PrivateMetadata)
+}
+
+// TestGoldenLaterOffer is the form shown again when the gates refuse a
+// live transfer: answers kept, unmet criteria named, later chosen.
+func TestGoldenLaterOffer(t *testing.T) {
+	t.Parallel()
+	h := scheduled()
+	h.Lead.Answers = h.Lead.Answers[:3] // the level of the contact left unanswered
+	checked := routing.CheckedForm{Lead: h.Lead, Live: true, Unmet: h.Lead.Unmet()}
+	require.True(t, checked.OffersLater())
+	v := render.LaterOffer(render.Form{Checklist: h.Lead.Checklist}, checked)
+	validView(t, v)
+	golden(t, "modal_later_offer", v)
+	all := blocksJSON(t, v.Blocks.BlockSet)
+	require.Contains(t, all, "*Number of employees*: 120 ❌ needs at least 500")
+	require.Contains(t, all, "*Level of the contact*: _not answered_ ❌ needs Director, VP, C-level or Owner / founder")
+	require.Contains(t, all, `"block_id":"transfer_offered"`)
+	require.NotContains(t, all, `"block_id":"transfer"`, "a new block id, so Slack shows the new choice")
+	require.Contains(t, all, `"initial_option":{"text":{"type":"plain_text","text":"Schedule for later"`)
+	require.Contains(t, all, `"initial_value":"Acme Corp"`)
+	require.Contains(t, all, `"initial_value":"120"`)
+	require.Contains(t, all, "Uses Salesforce; 600 employees", "the notes come back in the rich text box")
+}
+
+func TestModalPrefillsEveryType(t *testing.T) {
+	t.Parallel()
+	c := everyType()
+	lead := routing.Lead{Company: "Acme", ContactName: "Dana", Phone: "+14155550100", Email: "d@acme.example", Checklist: c, Answers: everyAnswer(), Consent: true}
+	v := render.LaterOffer(render.Form{Checklist: c}, routing.CheckedForm{Lead: lead, ScheduledFor: created.Add(time.Hour)})
+	validView(t, v)
+	all := blocksJSON(t, v.Blocks.BlockSet)
+	for _, want := range []string{
+		`"initial_value":"600"`, `"initial_date":"2027-02-28"`, `"initial_value":"https://acme.example"`,
+		`"initial_value":"sam@acme.example"`, `"initial_value":"+442079460958"`, `"initial_value":"Line one\nLine two"`,
+		`"initial_date_time":` + itoa(created.Add(time.Hour).Unix()),
+		`"initial_options":[{"text":{"type":"plain_text","text":"The prospect agreed to be transferred now"`,
+	} {
+		require.Contains(t, all, want)
+	}
+	require.Contains(t, all, `"block_id":"transfer"`, "no gate refused anything: the plain choice")
+}
+
+// everyType is a checklist with a question of every type, and a select
+// and a multi_select too long for radio buttons.
+func everyType() routing.Checklist {
+	var many []string
+	for i := range 11 {
+		many = append(many, "Option "+itoa(int64(i)))
+	}
+	min := 1.0
+	return routing.Checklist{Name: "custom", Questions: []routing.Question{
+		{ID: "employees", Label: "Employees", Type: routing.TypeNumber, Required: true, Min: &min, Gate: &routing.Gate{AtLeast: ptr(500)}},
+		{ID: "uses_salesforce", Label: "Uses Salesforce?", Type: routing.TypeYesNo, Gate: &routing.Gate{Equals: "yes"}},
+		{ID: "big_select", Label: "Big select", Type: routing.TypeSelect, Options: many},
+		{ID: "big_multi", Label: "Big multi", Type: routing.TypeMultiSelect, Options: many, Gate: &routing.Gate{In: many[:2]}},
+		{ID: "channels", Label: "Channels", Type: routing.TypeMultiSelect, Options: []string{"Online", "Retail"}},
+		{ID: "summary", Label: "Summary", Type: routing.TypeText},
+		{ID: "story", Label: "Story", Type: routing.TypeLongText},
+		{ID: "champion_email", Label: "Champion email", Type: routing.TypeEmail},
+		{ID: "champion_phone", Label: "Champion phone", Type: routing.TypePhone},
+		{ID: "website", Label: "Website", Type: routing.TypeURL},
+		{ID: "go_live", Label: "Go-live", Type: routing.TypeDate, Hint: "When they want it running."},
+	}}
+}
+
+func everyAnswer() []routing.Answer {
+	return []routing.Answer{
+		{QuestionID: "employees", Number: 600},
+		{QuestionID: "uses_salesforce", Yes: true},
+		{QuestionID: "big_select", Text: "Option 10"},
+		{QuestionID: "big_multi", Choices: []string{"Option 1", "Option 9"}},
+		{QuestionID: "channels", Choices: []string{"Online"}},
+		{QuestionID: "summary", Text: "Wants routing"},
+		{QuestionID: "story", Text: "Line one\nLine two"},
+		{QuestionID: "champion_email", Text: "sam@acme.example"},
+		{QuestionID: "champion_phone", Text: "+442079460958"},
+		{QuestionID: "website", Text: "https://acme.example"},
+		{QuestionID: "go_live", Date: time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC)},
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+func TestModalElements(t *testing.T) {
+	t.Parallel()
+	v := render.HandoffModal(render.Form{Checklist: everyType()})
+	validView(t, v)
+	elements := map[string]string{}
+	optional := map[string]bool{}
+	hints := map[string]string{}
+	for _, b := range v.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		raw, err := json.Marshal(in.Element)
+		require.NoError(t, err)
+		var el struct {
+			Type string `json:"type"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &el))
+		elements[in.BlockID] = el.Type
+		optional[in.BlockID] = in.Optional
+		if in.Hint != nil {
+			hints[in.BlockID] = in.Hint.Text
+		}
+	}
+	require.Equal(t, map[string]string{
+		"q.employees": "number_input", "q.uses_salesforce": "radio_buttons", "q.big_select": "static_select",
+		"q.big_multi": "multi_static_select", "q.channels": "checkboxes", "q.summary": "plain_text_input",
+		"q.story": "plain_text_input", "q.champion_email": "email_text_input", "q.champion_phone": "plain_text_input",
+		"q.website": "url_text_input", "q.go_live": "datepicker",
+		"company": "plain_text_input", "contact_name": "plain_text_input", "contact_title": "plain_text_input",
+		"phone": "plain_text_input", "email": "email_text_input",
+		"pain": "plain_text_input", "interest": "plain_text_input", "current_tools": "plain_text_input",
+		"best_time": "plain_text_input", "best_channel": "radio_buttons", "personality": "plain_text_input",
+		"recording_url": "url_text_input", "notes": "rich_text_input",
+		"transfer": "radio_buttons", "scheduled_for": "datetimepicker", "consent": "checkboxes",
+	}, elements)
+	require.False(t, optional["q.employees"], "required questions are required in Slack too")
+	require.True(t, optional["q.summary"])
+	require.True(t, optional["consent"], "consent is needed only for a live transfer; Baton checks it")
+	require.True(t, optional["scheduled_for"])
+	require.False(t, optional["transfer"])
+	require.Equal(t, "Live transfer needs: at least 500.", hints["q.employees"])
+	require.Equal(t, "Live transfer needs: any of Option 0 or Option 1.", hints["q.big_multi"])
+	require.Equal(t, "When they want it running.", hints["q.go_live"])
+}
+
+// TestModalWithinLimits renders the biggest checklist the configuration
+// allows, with the longest labels, options and hints: Slack must take it.
+func TestModalWithinLimits(t *testing.T) {
+	t.Parallel()
+	c := routing.Checklist{Name: strings.Repeat("n", 200)}
+	opts := make([]string, routing.MaxOptions)
+	for i := range opts {
+		opts[i] = strings.Repeat("o", routing.MaxOptionLength-3) + itoa(int64(100+i))
+	}
+	for i := range routing.MaxQuestions {
+		q := routing.Question{ID: "q" + itoa(int64(i)), Label: strings.Repeat("<", routing.MaxLabelLength), Hint: strings.Repeat("h", routing.MaxHintLength)}
+		switch i % 3 {
+		case 0:
+			q.Type, q.Options, q.Gate = routing.TypeSelect, opts, &routing.Gate{In: opts}
+		case 1:
+			q.Type, q.Options, q.Gate = routing.TypeMultiSelect, opts, &routing.Gate{In: opts}
+		default:
+			q.Type = routing.TypeLongText
+		}
+		c.Questions = append(c.Questions, q)
+	}
+	checked, err := routing.CheckChecklist(c)
+	require.Nil(t, err)
+	v := render.HandoffModal(render.Form{Checklist: checked, Pool: strings.Repeat("p", 100), Company: strings.Repeat("&", 500)})
+	validView(t, v)
+	require.LessOrEqual(t, len(v.Blocks.BlockSet), render.MaxModalBlocks)
+
+	lead := routing.Lead{Company: "Acme", ContactName: "Dana", Checklist: checked, Notes: strings.Repeat("<>", routing.MaxNotesLength/2)}
+	var answers []routing.Answer
+	for _, q := range checked.Questions {
+		answers = append(answers, routing.Answer{QuestionID: q.ID, Text: strings.Repeat("&", routing.MaxLongTextAnswer)})
+	}
+	lead.Answers = answers[2:3]
+	offer := render.LaterOffer(render.Form{Checklist: checked}, routing.CheckedForm{Lead: lead, Live: true, Unmet: checked.Gated()})
+	validView(t, offer)
+	require.LessOrEqual(t, len(offer.Blocks.BlockSet), render.MaxModalBlocks)
 }
 
 func TestGoldenChannelMessage(t *testing.T) {
 	t.Parallel()
 	golden(t, "channel_open", clock.ChannelMessage(openHandoff()))
+	golden(t, "channel_later", clock.ChannelMessage(scheduled()))
 	golden(t, "channel_claimed", clock.ChannelMessage(claimed(14*time.Second)))
 	golden(t, "channel_claimed_late", clock.ChannelMessage(claimed(95*time.Second)))
 	cancelled := openHandoff()
@@ -89,6 +308,145 @@ func TestGoldenDMs(t *testing.T) {
 	golden(t, "home", clock.HomeView(render.Home{}))
 	golden(t, "home_member", clock.HomeView(render.Home{Member: true}))
 	golden(t, "home_away", clock.HomeView(render.Home{Member: true, AwayUntil: created.Add(time.Hour)}))
+	golden(t, "thread_brief", clock.ThreadBrief(openHandoff()))
+
+	later := scheduled()
+	golden(t, "owner_assigned_scheduled", clock.OwnerAssigned(later))
+	golden(t, "passer_scheduled_later", clock.PasserScheduled(later))
+	for _, m := range []render.Message{clock.PasserSent(openHandoff()), clock.OwnerAssigned(later), clock.ThreadBrief(later), clock.PasserScheduled(later)} {
+		validMessage(t, m)
+	}
+}
+
+// TestScheduledMessagePingsNobody: a call for later must not ping the
+// channel, and must say when the call is.
+func TestScheduledMessagePingsNobody(t *testing.T) {
+	t.Parallel()
+	h := scheduled()
+	m := clock.ChannelMessage(h)
+	validMessage(t, m)
+	all := m.Text + blocksJSON(t, m.Blocks)
+	require.NotContains(t, all, "<!channel>")
+	require.NotContains(t, all, "<!here>")
+	when := "<!date^" + itoa(h.ScheduledFor.Unix()) + "^{date_short_pretty} at {time}|Sun 22 Nov 16:30 UTC>"
+	require.Equal(t, "Scheduled for later with <@U0AE2> — Acme Corp", m.Text)
+	require.Contains(t, all, "Callback "+when)
+	require.NotContains(t, all, `"action_id":"claim"`, "its owner was picked by rotation: nothing to claim")
+	require.Contains(t, blockTexts(t, m.Blocks), "*Number of employees*\n120 ❌ needs at least 500")
+	require.Contains(t, clock.OwnerAssigned(h).Text, "callback "+when)
+}
+
+// TestChannelMessageShowsTheFacts: the company, the contact and title, who
+// passed it and the gate answers; the rest is in the thread.
+func TestChannelMessageShowsTheFacts(t *testing.T) {
+	t.Parallel()
+	all := blockTexts(t, clock.ChannelMessage(openHandoff()).Blocks)
+	for _, want := range []string{"Dana Reyes, VP Sales", "<@U0SDR>", "*Number of employees*\n600 ✅", "*Level of the contact*\nVP ✅"} {
+		require.Contains(t, all, want)
+	}
+	for _, absent := range []string{"Uses Salesforce;", "Inbound leads wait", "E-commerce"} {
+		require.NotContains(t, all, absent, "the channel post is for deciding in five seconds")
+	}
+	brief := blockTexts(t, clock.ThreadBrief(openHandoff()).Blocks)
+	for _, want := range []string{"Uses Salesforce;", "Inbound leads wait", "*Industry*\nE-commerce", "*CRM in use*\nSalesforce", "*Call recording*\nhttps://calls.example/r/42?t=1&amp;u=2", "*Best way to reach them*\nText message", "*Personality notes*\nPrefers texting"} {
+		require.Contains(t, brief, want)
+	}
+}
+
+// TestBriefLabelsEveryAnswer renders a brief of every question type.
+func TestBriefLabelsEveryAnswer(t *testing.T) {
+	t.Parallel()
+	h := claimed(5 * time.Second)
+	h.Lead.Checklist, h.Lead.Answers = everyType(), everyAnswer()
+	m := clock.OwnerBrief(h)
+	validMessage(t, m)
+	all := blockTexts(t, m.Blocks)
+	for _, want := range []string{
+		"*Employees*\n600 ✅", "*Uses Salesforce?*\nYes ✅", "*Big select*\nOption 10", "*Big multi*\nOption 1, Option 9 ✅",
+		"*Channels*\nOnline", "*Summary*\nWants routing", "*Story*\nLine one\nLine two", "*Champion email*\nsam@acme.example",
+		"*Champion phone*\n+442079460958", "*Website*\nhttps://acme.example", "*Go-live*\nSun 28 Feb 2027",
+		"*Qualification* · custom",
+	} {
+		require.Contains(t, all, want)
+	}
+	require.NotContains(t, all, "Not live-qualified")
+}
+
+// TestLongNoteInPieces: a 5,000-character note is shown whole in the DM and
+// the thread, in sections within Slack's limit.
+func TestLongNoteInPieces(t *testing.T) {
+	t.Parallel()
+	h := claimed(3 * time.Second)
+	var note strings.Builder
+	for i := 0; note.Len() < 5000; i++ {
+		note.WriteString("Sentence " + itoa(int64(i)) + " of the call, with <b> & co. ")
+	}
+	h.Lead.Notes = strings.TrimSpace(note.String())
+	for _, m := range []render.Message{clock.OwnerBrief(h), clock.ThreadBrief(h)} {
+		validMessage(t, m)
+		var pieces []string
+		for _, b := range m.Blocks {
+			if s, ok := b.(*slack.SectionBlock); ok && s.Text != nil && strings.Contains(s.Text.Text, "Sentence") {
+				require.LessOrEqual(t, len([]rune(s.Text.Text)), render.MaxSectionText)
+				pieces = append(pieces, strings.TrimPrefix(s.Text.Text, "*Notes*\n"))
+			}
+		}
+		require.GreaterOrEqual(t, len(pieces), 2, "more than one section")
+		joined := strings.Join(pieces, " ")
+		require.Equal(t, strings.Fields(render.Escape(h.Lead.Notes)), strings.Fields(joined), "every word, in order, nothing cut")
+		require.NotContains(t, joined, "…")
+	}
+	require.NotContains(t, blocksJSON(t, clock.ChannelMessage(h).Blocks), "Sentence", "notes stay out of the channel post")
+}
+
+// TestBriefFitsInFiftyBlocks: the largest checklist, every long answer at
+// its longest, and notes that double in length when escaped still make a
+// message Slack takes, cut with a word that the whole text is kept.
+func TestBriefFitsInFiftyBlocks(t *testing.T) {
+	t.Parallel()
+	h := claimed(3 * time.Second)
+	c := routing.Checklist{Name: "custom"}
+	h.Lead.Answers = nil
+	for i := range routing.MaxQuestions {
+		id := "q" + itoa(int64(i))
+		c.Questions = append(c.Questions, routing.Question{ID: id, Label: strings.Repeat("&", routing.MaxLabelLength), Type: routing.TypeLongText})
+		h.Lead.Answers = append(h.Lead.Answers, routing.Answer{QuestionID: id, Text: strings.Repeat("<&>\n", routing.MaxLongTextAnswer/4)})
+	}
+	h.Lead.Checklist = c
+	h.Lead.Notes = strings.Repeat("<", routing.MaxNotesLength)
+	h.Lead.Context.Pain = strings.Repeat("&", routing.MaxPainLength)
+	for _, m := range []render.Message{clock.OwnerBrief(h), clock.ThreadBrief(h)} {
+		validMessage(t, m)
+		require.LessOrEqual(t, len(m.Blocks), render.MaxMessageBlock)
+		require.Contains(t, blocksJSON(t, m.Blocks), "the whole text is kept with handoff #42")
+	}
+
+	// Notes alone, at their longest and all escaped, fit whole.
+	h = claimed(3 * time.Second)
+	h.Lead.Notes = strings.Repeat("<", routing.MaxNotesLength)
+	m := clock.OwnerBrief(h)
+	validMessage(t, m)
+	require.NotContains(t, blocksJSON(t, m.Blocks), "the whole text is kept")
+}
+
+func TestPieces(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, []string{"short"}, render.Pieces("short", 10))
+	require.Empty(t, render.Pieces(" \n ", 10))
+	require.Equal(t, []string{"aaaa bbbb", "cccc"}, render.Pieces("aaaa bbbb cccc", 10), "at a space near the end")
+	require.Equal(t, []string{"aaaa\nbbbb", "cccc"}, render.Pieces("aaaa\nbbbb cccc", 10), "at a line break")
+	require.Equal(t, []string{"aaaaaaaaa", "a"}, render.Pieces("aaaaaaaaaa", 9), "mid-word when it must")
+	for _, s := range []string{strings.Repeat("&amp;", 100), strings.Repeat("x&lt;", 100), strings.Repeat("xy&gt;", 100)} {
+		for max := 5; max < 40; max++ {
+			pieces := render.Pieces(s, max)
+			require.Equal(t, s, strings.Join(pieces, ""), "%q by %d", s[:10], max)
+			for _, p := range pieces {
+				require.LessOrEqual(t, len([]rune(p)), max)
+				require.NotRegexp(t, `&[a-z]*$`, p, "no entity split")
+				require.NotRegexp(t, `^[a-z]*;`, p, "no entity split")
+			}
+		}
+	}
 }
 
 func TestChannelMessageAnnouncesChannel(t *testing.T) {
@@ -111,11 +469,15 @@ func TestUserTextIsEscaped(t *testing.T) {
 	h.Lead.ContactName = "<https://evil.example|click>"
 	h.Lead.Notes = "<!here> call me"
 	h.Lead.Email = "<mailto:x@evil.example|boss>"
+	h.Lead.Context = routing.Context{Pain: "<!channel>", Interest: "<!here>", CurrentTools: "<!everyone>", BestTime: "<@U0BOSS>", Personality: "<!subteam^S1>"}
+	h.Lead.Answers[0].Text = "<!everyone>"
+	h.Lead.Answers[3].Text = "<!here|x>"
+	h.Lead.Checklist.Questions[0].Label = "<!everyone> label"
 	owned := h
 	owned.State, owned.OwnerID, owned.ClaimedAt = routing.StateClaimed, "U0AE1", created.Add(time.Second)
 	for name, m := range map[string]render.Message{
 		"channel": clock.ChannelMessage(h), "sent": clock.PasserSent(h), "claimed channel": clock.ChannelMessage(owned),
-		"brief": clock.OwnerBrief(owned), "passer claimed": clock.PasserClaimed(owned),
+		"brief": clock.OwnerBrief(owned), "passer claimed": clock.PasserClaimed(owned), "thread": clock.ThreadBrief(h),
 	} {
 		all := m.Text + blocksJSON(t, m.Blocks)
 		require.NotContains(t, all, "<!everyone>", name)
@@ -123,6 +485,10 @@ func TestUserTextIsEscaped(t *testing.T) {
 		require.NotContains(t, all, "<@U0BOSS>", name)
 		require.NotContains(t, all, "<https://evil", name)
 		require.NotContains(t, all, "<mailto:", name)
+		require.NotContains(t, all, "<!subteam", name)
+		if name != "channel" {
+			require.NotContains(t, all, "<!channel>", name)
+		}
 	}
 	require.Contains(t, blocksJSON(t, clock.OwnerBrief(owned).Blocks), "&lt;!here&gt; call me", "the brief carries the notes, escaped")
 	m := clock.ChannelMessage(h)
@@ -136,7 +502,9 @@ func TestLongTextStaysWithinLimits(t *testing.T) {
 	h.Lead.ContactName = strings.Repeat("&", 150)
 	h.Lead.ContactTitle = strings.Repeat("é", 150)
 	h.Lead.Notes = strings.Repeat("<>&", 1000)
-	for _, m := range []render.Message{clock.ChannelMessage(h), clock.OwnerBrief(h), clock.PasserClaimed(h), clock.PasserSent(h)} {
+	h.Lead.Answers[0].Text = strings.Repeat("<", 75)
+	for _, m := range []render.Message{clock.ChannelMessage(h), clock.OwnerBrief(h), clock.PasserClaimed(h), clock.PasserSent(h), clock.ThreadBrief(h)} {
+		validMessage(t, m)
 		require.LessOrEqual(t, len([]rune(m.Text)), render.MaxMessageText)
 		require.LessOrEqual(t, len(m.Blocks), render.MaxMessageBlock)
 		for _, b := range m.Blocks {
@@ -194,6 +562,32 @@ func blocksJSON(t *testing.T, blocks []slack.Block) string {
 	enc.SetEscapeHTML(false)
 	require.NoError(t, enc.Encode(blocks))
 	return unescapeJSON(buf.String())
+}
+
+// blockTexts joins every text in blocks, as Slack shows them.
+func blockTexts(t *testing.T, blocks []slack.Block) string {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(blocksJSON(t, blocks)), &v))
+	var texts []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["text"].(string); ok {
+				texts = append(texts, s)
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return strings.Join(texts, "\n\n")
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }

@@ -3,6 +3,9 @@ package slackfake
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -267,6 +270,9 @@ func (v *validator) block(ptr string, b any) {
 		if m["element"] == nil {
 			v.addf(ptr+"/element", "must provide an object")
 		} else {
+			if el, ok := m["element"].(map[string]any); ok && !inputElements[str(el, "type")] {
+				v.addf(ptr+"/element/type", "%q is not an element an input block takes", str(el, "type"))
+			}
 			v.element(ptr+"/element", m["element"], actionIDs)
 		}
 	case "image":
@@ -318,6 +324,7 @@ func (v *validator) element(ptr string, el any, actionIDs map[string]bool) {
 		v.optString(ptr, m, "url", maxURL)
 	case "checkboxes", "radio_buttons":
 		v.options(ptr+"/options", m["options"], maxChoiceOptions, false)
+		v.initialOptions(ptr, m)
 	case "overflow":
 		v.options(ptr+"/options", m["options"], maxOverflowOpts, true)
 	case "static_select", "multi_static_select":
@@ -332,6 +339,7 @@ func (v *validator) element(ptr string, el any, actionIDs map[string]bool) {
 		} else {
 			v.options(ptr+"/options", m["options"], maxSelectOptions, true)
 		}
+		v.initialOptions(ptr, m)
 	case "plain_text_input":
 		limit := maxInputValue
 		if ml, has := num(m, "max_length"); has {
@@ -344,7 +352,98 @@ func (v *validator) element(ptr string, el any, actionIDs map[string]bool) {
 			v.addf(ptr+"/min_length", "must be at most %d", maxInputValue)
 		}
 		v.optString(ptr, m, "initial_value", limit)
+	case "number_input":
+		v.numberInput(ptr, m)
+	case "datepicker":
+		if d, has := m["initial_date"]; has {
+			if s, ok := d.(string); !ok || !datePattern.MatchString(s) {
+				v.addf(ptr+"/initial_date", "must be a date in YYYY-MM-DD format")
+			}
+		}
+	case "datetimepicker":
+		if t, has := m["initial_date_time"]; has {
+			if f, ok := t.(float64); !ok || f != math.Trunc(f) || f < 0 {
+				v.addf(ptr+"/initial_date_time", "must be a UNIX timestamp in seconds")
+			}
+		}
+	case "rich_text_input":
+		if iv, has := m["initial_value"]; has {
+			if im, ok := iv.(map[string]any); !ok || str(im, "type") != "rich_text" {
+				v.addf(ptr+"/initial_value", "must be a rich_text block")
+			}
+		}
 	}
+}
+
+// inputElements are the elements an input block takes.
+var inputElements = map[string]bool{
+	"plain_text_input": true, "number_input": true, "email_text_input": true, "url_text_input": true,
+	"rich_text_input": true, "checkboxes": true, "radio_buttons": true, "static_select": true,
+	"multi_static_select": true, "external_select": true, "multi_external_select": true,
+	"users_select": true, "multi_users_select": true, "conversations_select": true,
+	"multi_conversations_select": true, "channels_select": true, "multi_channels_select": true,
+	"datepicker": true, "timepicker": true, "datetimepicker": true, "file_input": true,
+}
+
+var datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// numberInput checks a number_input: is_decimal_allowed is required, and
+// min_value, max_value and initial_value must be numbers (whole ones unless
+// decimals are allowed), in order.
+func (v *validator) numberInput(ptr string, m map[string]any) {
+	decimals, ok := m["is_decimal_allowed"].(bool)
+	if !ok {
+		v.addf(ptr+"/is_decimal_allowed", "must provide a boolean")
+	}
+	vals := map[string]float64{}
+	for _, key := range []string{"min_value", "max_value", "initial_value"} {
+		raw, has := m[key]
+		if !has {
+			continue
+		}
+		s, _ := raw.(string)
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || (!decimals && f != math.Trunc(f)) {
+			v.addf(ptr+"/"+key, "must be a %s number as a string", map[bool]string{true: "decimal", false: "whole"}[decimals])
+			continue
+		}
+		vals[key] = f
+	}
+	lo, hasLo := vals["min_value"]
+	hi, hasHi := vals["max_value"]
+	if hasLo && hasHi && lo > hi {
+		v.addf(ptr+"/max_value", "must be greater than or equal to min_value")
+	}
+	if iv, has := vals["initial_value"]; has && ((hasLo && iv < lo) || (hasHi && iv > hi)) {
+		v.addf(ptr+"/initial_value", "must be between min_value and max_value")
+	}
+}
+
+// initialOptions checks that initial_option and initial_options are options
+// of the element, as Slack requires.
+func (v *validator) initialOptions(ptr string, m map[string]any) {
+	check := func(p string, o any) {
+		om, _ := o.(map[string]any)
+		opt, found := findOption(m, str(om, "value"))
+		if !found || !sameText(opt["text"], om["text"]) {
+			v.addf(p, "must match one of the options")
+		}
+	}
+	if o, has := m["initial_option"]; has {
+		check(ptr+"/initial_option", o)
+	}
+	if os, has := m["initial_options"]; has {
+		list, _ := os.([]any)
+		for i, o := range list {
+			check(fmt.Sprintf("%s/initial_options/%d", ptr, i), o)
+		}
+	}
+}
+
+func sameText(a, b any) bool {
+	am, _ := a.(map[string]any)
+	bm, _ := b.(map[string]any)
+	return str(am, "type") == str(bm, "type") && str(am, "text") == str(bm, "text")
 }
 
 func (v *validator) options(ptr string, val any, limit int, plainOnly bool) {

@@ -178,6 +178,37 @@ func TestValidateBlocks(t *testing.T) {
 		blockCase{name: "unknown block type passes", kind: KindMessage, raw: message(map[string]any{"type": "rich_text", "elements": []any{}})},
 	)
 
+	// The input elements of a checklist form.
+	num := func(el map[string]any) json.RawMessage {
+		el["type"], el["action_id"] = "number_input", "a"
+		return modal(nil, input("b", el))
+	}
+	opt := func(text, value string) map[string]any { return map[string]any{"text": plain(text), "value": value} }
+	radio := func(initial any) json.RawMessage {
+		return modal(nil, input("b", map[string]any{"type": "radio_buttons", "action_id": "a", "options": []any{opt("Yes", "yes"), opt("No", "no")}, "initial_option": initial}))
+	}
+	add(
+		blockCase{name: "number input", kind: KindModal, raw: num(map[string]any{"is_decimal_allowed": false, "min_value": "1", "max_value": "10", "initial_value": "5"})},
+		blockCase{name: "number input without is_decimal_allowed", kind: KindModal, raw: num(map[string]any{}), wantErr: "/view/blocks/0/element/is_decimal_allowed"},
+		blockCase{name: "number input decimal where whole", kind: KindModal, raw: num(map[string]any{"is_decimal_allowed": false, "min_value": "1.5"}), wantErr: "/view/blocks/0/element/min_value"},
+		blockCase{name: "number input decimals", kind: KindModal, raw: num(map[string]any{"is_decimal_allowed": true, "min_value": "1.5"})},
+		blockCase{name: "number input min over max", kind: KindModal, raw: num(map[string]any{"is_decimal_allowed": false, "min_value": "10", "max_value": "1"}), wantErr: "/view/blocks/0/element/max_value"},
+		blockCase{name: "number input initial out of range", kind: KindModal, raw: num(map[string]any{"is_decimal_allowed": false, "min_value": "10", "initial_value": "1"}), wantErr: "/view/blocks/0/element/initial_value"},
+		blockCase{name: "number input value not a number", kind: KindModal, raw: num(map[string]any{"is_decimal_allowed": false, "max_value": "lots"}), wantErr: "/view/blocks/0/element/max_value"},
+		blockCase{name: "datepicker", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "datepicker", "action_id": "a", "initial_date": "2027-02-28"}))},
+		blockCase{name: "datepicker bad date", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "datepicker", "action_id": "a", "initial_date": "28/02/2027"})), wantErr: "/view/blocks/0/element/initial_date"},
+		blockCase{name: "datetimepicker", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "datetimepicker", "action_id": "a", "initial_date_time": 1795365000}))},
+		blockCase{name: "datetimepicker string", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "datetimepicker", "action_id": "a", "initial_date_time": "tomorrow"})), wantErr: "/view/blocks/0/element/initial_date_time"},
+		blockCase{name: "rich text input", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "rich_text_input", "action_id": "a", "initial_value": map[string]any{"type": "rich_text", "elements": []any{}}}))},
+		blockCase{name: "rich text input plain initial", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "rich_text_input", "action_id": "a", "initial_value": "text"})), wantErr: "/view/blocks/0/element/initial_value"},
+		blockCase{name: "email and url inputs", kind: KindModal, raw: modal(nil, input("e", map[string]any{"type": "email_text_input", "action_id": "a"}), input("u", map[string]any{"type": "url_text_input", "action_id": "a"}))},
+		blockCase{name: "button in an input block", kind: KindModal, raw: modal(nil, input("b", button("a", "Go", "v"))), wantErr: "/view/blocks/0/element/type"},
+		blockCase{name: "initial option among the options", kind: KindModal, raw: radio(opt("No", "no"))},
+		blockCase{name: "initial option not an option", kind: KindModal, raw: radio(opt("Maybe", "maybe")), wantErr: "/view/blocks/0/element/initial_option"},
+		blockCase{name: "initial option with another text", kind: KindModal, raw: radio(opt("Nope", "no")), wantErr: "/view/blocks/0/element/initial_option"},
+		blockCase{name: "initial options of checkboxes", kind: KindModal, raw: modal(nil, input("b", map[string]any{"type": "checkboxes", "action_id": "a", "options": []any{opt("A", "a")}, "initial_options": []any{opt("B", "b")}})), wantErr: "/view/blocks/0/element/initial_options/0"},
+	)
+
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -67,13 +67,27 @@ type InputValue struct {
 	SelectedDate         string                    `json:"selected_date,omitempty"`
 	SelectedTime         string                    `json:"selected_time,omitempty"`
 	SelectedDateTime     int64                     `json:"selected_date_time,omitempty"`
+	RichTextValue        *slack.RichTextBlock      `json:"rich_text_value,omitempty"`
 }
 
 // TextInput is text typed into a plain_text_input (or number, email or URL input).
 func TextInput(value string) InputValue { return InputValue{Value: value} }
 
-// DateTime is a moment picked in a datetimepicker element.
-func DateTime(t time.Time) InputValue { return InputValue{SelectedDateTime: t.Unix()} }
+// DatePicked is a date picked in a datepicker, as YYYY-MM-DD.
+func DatePicked(date string) InputValue { return InputValue{SelectedDate: date} }
+
+// DateTimePicked is a date and time picked in a datetimepicker.
+func DateTimePicked(t time.Time) InputValue { return InputValue{SelectedDateTime: t.Unix()} }
+
+// RichText is text typed in a rich_text_input, one paragraph per line, as
+// Slack sends it: a rich_text block of sections of text elements.
+func RichText(text string) InputValue {
+	var sections []slack.RichTextElement
+	for line := range strings.Lines(text) {
+		sections = append(sections, slack.NewRichTextSection(slack.NewRichTextSectionTextElement(line, nil)))
+	}
+	return InputValue{RichTextValue: slack.NewRichTextBlock("", sections...)}
+}
 
 // SelectedOption is the option with value chosen in a static_select or
 // radio_buttons element.
@@ -361,6 +375,7 @@ var stateKeys = map[string][2]string{
 	"datepicker":                 {"selected_date", "initial_date"},
 	"timepicker":                 {"selected_time", "initial_time"},
 	"datetimepicker":             {"selected_date_time", "initial_date_time"},
+	"rich_text_input":            {"rich_text_value", "initial_value"},
 }
 
 // stateValues builds view.state.values: every stateful element of every

@@ -199,6 +199,60 @@ func TestSlashCommandModalAndSubmission(t *testing.T) {
 	require.Error(t, err)
 }
 
+// TestSubmitPickersAndRichText submits the inputs of a checklist form:
+// slack-go decodes a datetime, a date, a number and rich text as Slack sends
+// them, and inputs left empty arrive empty.
+func TestSubmitPickersAndRichText(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	api, client := startBot(t, fake)
+	ctx := context.Background()
+	label := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
+
+	res := async(func() (slackfake.Ack, error) {
+		return fake.SlashCommand(ctx, slackfake.SlashCommand{Command: "/handoff", UserID: "U1"})
+	})
+	evt := nextEvent(t, client, socketmode.EventTypeSlashCommand)
+	require.NoError(t, client.Ack(*evt.Request))
+	wait(t, res)
+	cmd := evt.Data.(slack.SlashCommand)
+	_, err := api.OpenView(cmd.TriggerID, handoffModal(
+		slack.NewInputBlock("when", label("When"), nil, slack.NewDateTimePickerBlockElement("a")),
+		slack.NewInputBlock("day", label("Day"), nil, slack.NewDatePickerBlockElement("a")),
+		slack.NewInputBlock("seats", label("Seats"), nil, slack.NewNumberInputBlockElement(nil, "a", false)),
+		slack.NewInputBlock("notes", label("Notes"), nil, slack.NewRichTextInputBlockElement(nil, "a")),
+		slack.NewInputBlock("later", label("Later"), nil, slack.NewDateTimePickerBlockElement("a")),
+		slack.NewInputBlock("more", label("More"), nil, slack.NewRichTextInputBlockElement(nil, "a")),
+	))
+	require.NoError(t, err)
+
+	at := time.Date(2026, 11, 22, 16, 30, 0, 0, time.UTC)
+	res = async(func() (slackfake.Ack, error) {
+		return fake.SubmitView(ctx, slackfake.Submit{Values: map[string]map[string]slackfake.InputValue{
+			"when":  {"a": slackfake.DateTimePicked(at)},
+			"day":   {"a": slackfake.DatePicked("2027-02-28")},
+			"seats": {"a": slackfake.TextInput("12")},
+			"notes": {"a": slackfake.RichText("first line\nsecond line")},
+		}})
+	})
+	evt = nextEvent(t, client, socketmode.EventTypeInteractive)
+	cb := evt.Data.(slack.InteractionCallback)
+	values := cb.View.State.Values
+	require.Equal(t, at.Unix(), values["when"]["a"].SelectedDateTime)
+	require.Equal(t, "2027-02-28", values["day"]["a"].SelectedDate)
+	require.Equal(t, "12", values["seats"]["a"].Value)
+	notes := values["notes"]["a"].RichTextValue
+	require.Len(t, notes.Elements, 2)
+	first := notes.Elements[0].(*slack.RichTextSection)
+	require.Equal(t, "first line\n", first.Elements[0].(*slack.RichTextSectionTextElement).Text)
+	require.Zero(t, values["later"]["a"].SelectedDateTime)
+	require.Empty(t, values["more"]["a"].RichTextValue.Elements)
+	require.NoError(t, client.Ack(*evt.Request))
+	wait(t, res)
+}
+
 func TestClickButton(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.New(t)

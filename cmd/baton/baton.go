@@ -108,8 +108,9 @@ func (m *Main) checkConfig(env Env) error {
 	for _, pool := range p.Pools {
 		names = append(names, pool.Name)
 	}
-	fmt.Fprintf(m.Stdout, "%s is valid: %d pool(s) (%s), claim window %s, digest %q in %s\n",
-		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location)
+	fmt.Fprintf(m.Stdout, "%s is valid: %d pool(s) (%s), claim window %s, digest %q in %s, checklist %s (%d questions, %d gated)\n",
+		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location,
+		p.Checklist.Name, len(p.Checklist.Questions), len(p.Checklist.Gated()))
 	return nil
 }
 

@@ -88,6 +88,9 @@ func writeConfig(t *testing.T, content string) string {
 // database, and waits until Socket Mode is connected.
 func setup(t *testing.T) *app { return start(t, options{}) }
 
+// setupWith is setup with another configuration.
+func setupWith(t *testing.T, config string) *app { return start(t, options{config: config}) }
+
 // options vary what start runs: another configuration, or a fake Slack and
 // a database shared with another Main (a second replica, a restart).
 type options struct {
@@ -152,14 +155,26 @@ func (a *app) eventually(cond func() bool, what string) {
 	require.Eventually(a.t, cond, 10*time.Second, 10*time.Millisecond, what)
 }
 
-// channelMessages returns the pool channel's messages with their blocks as
-// Slack reads them (see slackText).
+// channelMessages returns the pool channel's messages, without the replies
+// in their threads, with their blocks as Slack reads them (see slackText).
 func (a *app) channelMessages() []slackfake.Message {
-	msgs := a.slack.Messages("C0HANDOFF")
-	for i := range msgs {
-		msgs[i].Blocks = json.RawMessage(slackText(string(msgs[i].Blocks)))
+	return a.messagesIn("C0HANDOFF", false)
+}
+
+// threadReplies returns the replies in the threads of the pool channel.
+func (a *app) threadReplies() []slackfake.Message {
+	return a.messagesIn("C0HANDOFF", true)
+}
+
+func (a *app) messagesIn(channel string, replies bool) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range a.slack.Messages(channel) {
+		if (m.ThreadTS != "") == replies {
+			m.Blocks = json.RawMessage(slackText(string(m.Blocks)))
+			out = append(out, m)
+		}
 	}
-	return msgs
+	return out
 }
 
 // slackText undoes JSON's \u003c-style escapes, which slack-go's encoders
@@ -206,8 +221,13 @@ func validAnswers(company string) map[string]map[string]slackfake.InputValue {
 		"contact_title": in("VP Sales"),
 		"phone":         in("+1 (415) 555-0100"),
 		"email":         in("dana@acme.example"),
-		"notes":         in("Uses Salesforce, 600 seats, wants routing."),
+		"notes":         {render.ActionInput: slackfake.RichText("Uses Salesforce, 600 seats, wants routing.")},
 		"consent":       {render.ActionInput: slackfake.SelectedOptions(render.ConsentValue)},
+		// The default checklist, concrete-criteria, live-qualified.
+		"q.crm":                  {render.ActionInput: slackfake.SelectedOption("Salesforce")},
+		"q.employees":            in("600"),
+		"q.industry":             {render.ActionInput: slackfake.SelectedOption("E-commerce")},
+		"q.decision_maker_level": {render.ActionInput: slackfake.SelectedOption("VP")},
 	}
 }
 
@@ -265,7 +285,8 @@ func TestHotHandoffEndToEnd(t *testing.T) {
 	require.Len(t, views, 1)
 	require.Equal(t, render.CallbackHandoff, views[0].CallbackID)
 	require.Contains(t, string(views[0].Blocks), `"initial_value":"Acme Corp"`)
-	for _, label := range []string{"Company", "Contact name", "Contact's title", "Phone", "Email", "Notes for the closer", "The prospect agreed to be transferred now"} {
+	for _, label := range []string{"Company", "Contact name", "Contact's title", "Phone", "Email", "Notes for the closer", "The prospect agreed to be transferred now",
+		"CRM in use", "Number of employees", "Live transfer needs: at least 500.", "Pain or need", "Call recording link", "Schedule for later"} {
 		require.Contains(t, string(views[0].Blocks), label)
 	}
 
@@ -297,7 +318,15 @@ func TestHotHandoffEndToEnd(t *testing.T) {
 	require.Contains(t, string(post.Blocks), "<!date^")
 	require.Contains(t, string(post.Blocks), `"action_id":"claim"`)
 	require.Contains(t, string(post.Blocks), "Dana Reyes, VP Sales")
+	require.Contains(t, string(post.Blocks), `*Number of employees*\n600 ✅`, "the gate answers, to decide in five seconds")
+	require.NotContains(t, string(post.Blocks), "Uses Salesforce, 600 seats", "the notes are in the thread")
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0SDR"), "is out in <#C0HANDOFF>") }, "the passer is told it is out")
+	a.eventually(func() bool { return len(a.threadReplies()) == 1 }, "the whole brief in the thread")
+	reply := a.threadReplies()[0]
+	require.Equal(t, post.TS, reply.ThreadTS)
+	for _, want := range []string{"Full brief — Acme Corp", `*CRM in use*\nSalesforce`, `*Industry*\nE-commerce`, "Uses Salesforce, 600 seats, wants routing.", "+14155550100"} {
+		require.Contains(t, reply.Text+string(reply.Blocks), want)
+	}
 
 	var id int64
 	require.NoError(t, a.db.QueryRow(a.ctx, `SELECT id FROM handoffs`).Scan(&id))
@@ -305,6 +334,11 @@ func TestHotHandoffEndToEnd(t *testing.T) {
 	h, err := a.store.Handoff(a.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, "+14155550100", h.Lead.Phone, "stored normalised")
+	require.True(t, h.Live)
+	require.Equal(t, "concrete-criteria", h.Lead.Checklist.Name)
+	var employees float64
+	require.NoError(t, a.db.QueryRow(a.ctx, `SELECT (answers->>'employees')::numeric FROM handoffs WHERE id = $1`, id).Scan(&employees))
+	require.Equal(t, 600.0, employees, "answers are stored typed")
 
 	// 4. Three members (one of them double-clicking) and an outsider click at
 	// once: one owner.
@@ -368,6 +402,8 @@ func TestSlashCommandAckIsImmediate(t *testing.T) {
 	help, err := a.slack.SlashCommand(a.ctx, slackfake.SlashCommand{Command: "/handoff", Text: "help", UserID: "U0SDR"})
 	require.NoError(t, err)
 	require.Contains(t, string(help.Payload), "/handoff Acme Corp")
+	require.Contains(t, string(help.Payload), "Schedule for later")
+	require.Contains(t, string(help.Payload), "qualification checklist")
 	require.Len(t, a.slack.Views(), 1, "help opens no modal")
 }
 
@@ -404,8 +440,11 @@ func TestDoubleSubmitCreatesOneHandoff(t *testing.T) {
 	a.openModal("U0SDR", "")
 	view := a.slack.Views()[0]
 	values := map[string]any{}
-	for block, v := range map[string]string{"company": "Acme", "contact_name": "Dana", "phone": "+14155550100", "email": "d@acme.example"} {
+	for block, v := range map[string]string{"company": "Acme", "contact_name": "Dana", "phone": "+14155550100", "email": "d@acme.example", "q.employees": "900"} {
 		values[block] = map[string]any{render.ActionInput: map[string]any{"type": "plain_text_input", "value": v}}
+	}
+	for block, v := range map[string]string{"q.crm": "HubSpot", "q.industry": "Retail", "q.decision_maker_level": "C-level"} {
+		values[block] = map[string]any{render.ActionInput: map[string]any{"type": "radio_buttons", "selected_option": map[string]any{"value": v}}}
 	}
 	values["consent"] = map[string]any{render.ActionInput: map[string]any{"type": "checkboxes", "selected_options": []any{map[string]any{"value": render.ConsentValue}}}}
 	for i := range 3 { // a double click on Submit, then Slack redelivering

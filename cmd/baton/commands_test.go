@@ -29,6 +29,7 @@ func TestCheckConfig(t *testing.T) {
 	out, err := runMain(t, map[string]string{"BATON_CONFIG": writeConfig(t, testConfig)}, "check-config")
 	require.NoError(t, err)
 	require.Contains(t, out, "is valid: 1 pool(s) (closers), claim window 1m0s")
+	require.Contains(t, out, "checklist concrete-criteria (4 questions, 2 gated)")
 
 	_, err = runMain(t, map[string]string{"BATON_CONFIG": writeConfig(t, testConfig+"pols: []\n")}, "check-config")
 	require.ErrorContains(t, err, "pols: unknown key")

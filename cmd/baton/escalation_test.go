@@ -42,8 +42,8 @@ escalation:
       do: [missed]
 `
 
-// messagesIn returns a channel's messages as Slack reads them.
-func (a *app) messagesIn(channel string) []slackfake.Message {
+// allMessagesIn returns a channel's messages and thread replies as Slack reads them.
+func (a *app) allMessagesIn(channel string) []slackfake.Message {
 	msgs := a.slack.Messages(channel)
 	for i := range msgs {
 		msgs[i].Text = slackText(msgs[i].Text)
@@ -55,7 +55,7 @@ func (a *app) messagesIn(channel string) []slackfake.Message {
 // withAction returns the latest message in channel holding a button with
 // actionID.
 func (a *app) withAction(channel, actionID string) (slackfake.Message, bool) {
-	msgs := a.messagesIn(channel)
+	msgs := a.allMessagesIn(channel)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if strings.Contains(string(msgs[i].Blocks), `"action_id":"`+actionID+`"`) {
 			return msgs[i], true
@@ -76,7 +76,7 @@ func (a *app) clickIn(user, channel, actionID string) {
 // countWhere counts the messages in channel whose text contains s.
 func (a *app) countWhere(channel, s string) int {
 	n := 0
-	for _, m := range a.messagesIn(channel) {
+	for _, m := range a.allMessagesIn(channel) {
 		if strings.Contains(m.Text+string(m.Blocks), s) {
 			n++
 		}
@@ -114,7 +114,7 @@ func TestEscalationLadderEndToEnd(t *testing.T) {
 
 	// Step 1 at the deadline: a thread reply with <!here>, the members DMed.
 	a.eventually(func() bool { return a.countWhere("C0HANDOFF", "<!here>") == 1 }, "the channel is pinged again")
-	for _, m := range a.messagesIn("C0HANDOFF") {
+	for _, m := range a.allMessagesIn("C0HANDOFF") {
 		if strings.Contains(m.Text, "<!here>") {
 			require.Equal(t, h.MessageTS, m.ThreadTS, "the re-ping is a thread reply, not a second post")
 			require.Contains(t, m.Text, "Acme Corp is still unclaimed")
@@ -127,8 +127,8 @@ func TestEscalationLadderEndToEnd(t *testing.T) {
 
 	// Step 2: the manager is alerted; the fallback pool gets its own post.
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0MGR"), "Nobody in *closers* has claimed *Acme Corp*") }, "the manager is alerted")
-	a.eventually(func() bool { return len(a.messagesIn("C0OVERFLOW")) == 1 }, "the fallback pool is offered the lead")
-	require.True(t, strings.HasPrefix(a.messagesIn("C0OVERFLOW")[0].Text, "<!here> 🔥 Overflow from closers"))
+	a.eventually(func() bool { return len(a.allMessagesIn("C0OVERFLOW")) == 1 }, "the fallback pool is offered the lead")
+	require.True(t, strings.HasPrefix(a.allMessagesIn("C0OVERFLOW")[0].Text, "<!here> 🔥 Overflow from closers"))
 
 	// Step 3: missed. U0AE1 is first in the rotation (nobody has a lead yet).
 	a.eventually(func() bool { return a.handoffNow(h.ID).State == routing.StateScheduled }, "the live transfer is given up")
@@ -136,11 +136,11 @@ func TestEscalationLadderEndToEnd(t *testing.T) {
 	require.Equal(t, "U0AE1", h.OwnerID)
 	require.False(t, h.MissedAt.IsZero())
 	a.eventually(func() bool {
-		return strings.Contains(string(a.messagesIn("C0HANDOFF")[0].Blocks), "Missed for live transfer — scheduled with <@U0AE1>")
+		return strings.Contains(string(a.allMessagesIn("C0HANDOFF")[0].Blocks), "Missed for live transfer — scheduled with <@U0AE1>")
 	}, "the channel message says where it stands")
-	require.NotContains(t, string(a.messagesIn("C0HANDOFF")[0].Blocks), `"action_id":"claim"`)
+	require.NotContains(t, string(a.allMessagesIn("C0HANDOFF")[0].Blocks), `"action_id":"claim"`)
 	a.eventually(func() bool {
-		return !strings.Contains(string(a.messagesIn("C0OVERFLOW")[0].Blocks), `"action_id":"claim"`)
+		return !strings.Contains(string(a.allMessagesIn("C0OVERFLOW")[0].Blocks), `"action_id":"claim"`)
 	}, "the fallback post is closed too")
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE1"), "Acme Corp is yours") }, "the owner gets the brief")
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0SDR"), "Nobody could take *Acme Corp* live") }, "the passer is told")
@@ -149,7 +149,7 @@ func TestEscalationLadderEndToEnd(t *testing.T) {
 	a.clickIn("U0SDR", "DU0SDR", render.ActionPickTime)
 	a.waitForModal(render.CallbackCallback)
 	when := time.Now().Add(26 * time.Hour).Truncate(time.Second)
-	ack := a.submit("U0SDR", map[string]map[string]slackfake.InputValue{render.BlockWhen: {render.ActionInput: slackfake.DateTime(when)}})
+	ack := a.submit("U0SDR", map[string]map[string]slackfake.InputValue{render.BlockWhen: {render.ActionInput: slackfake.DateTimePicked(when)}})
 	require.Empty(t, ack.Payload)
 	require.True(t, a.handoffNow(h.ID).ScheduledFor.Equal(when))
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE1"), "booked your callback with *Acme Corp*") }, "the owner learns the time")
@@ -179,12 +179,12 @@ func TestEscalationLadderEndToEnd(t *testing.T) {
 	require.Contains(t, a.slack.Ephemerals("DU0AE2", "U0AE3")[0].Text, "current owner")
 	a.clickIn("U0AE2", "DU0AE2", render.ActionAccept)
 	a.eventually(func() bool { return !a.handoffNow(h.ID).AcceptedAt.IsZero() }, "accepted")
-	a.eventually(func() bool { return strings.Contains(string(a.messagesIn("C0HANDOFF")[0].Blocks), "accepted") }, "the channel shows it")
+	a.eventually(func() bool { return strings.Contains(string(a.allMessagesIn("C0HANDOFF")[0].Blocks), "accepted") }, "the channel shows it")
 
 	// Every rung fired once, and the log tells the story.
 	require.Equal(t, 1, a.countWhere("C0HANDOFF", "<!here>"))
 	require.Equal(t, 1, strings.Count(a.dmText("U0MGR"), "Nobody in *closers*"))
-	require.Len(t, a.messagesIn("C0OVERFLOW"), 1)
+	require.Len(t, a.allMessagesIn("C0OVERFLOW"), 1)
 	require.Equal(t, []routing.EventKind{
 		routing.EventCreated, routing.EventPosted, routing.EventEscalated, routing.EventEscalated, routing.EventPosted,
 		routing.EventMissed, routing.EventScheduled, routing.EventHandedBack, routing.EventAccepted,
@@ -199,7 +199,7 @@ func TestLateClaimIsAllowedAndFlagged(t *testing.T) {
 	h := a.handoff("U0SDR", "Acme Corp")
 	a.eventually(func() bool { return a.handoffNow(h.ID).Rung == 1 }, "the first step fired")
 	a.eventually(func() bool {
-		return strings.Contains(string(a.messagesIn("C0HANDOFF")[0].Blocks), "Escalated (step 1 of 3)")
+		return strings.Contains(string(a.allMessagesIn("C0HANDOFF")[0].Blocks), "Escalated (step 1 of 3)")
 	}, "the message shows the escalation")
 
 	a.click("U0AE2", h, "")
@@ -208,7 +208,7 @@ func TestLateClaimIsAllowedAndFlagged(t *testing.T) {
 	require.True(t, h.ClaimedLate())
 	require.True(t, h.NextStepAt.IsZero(), "the ladder stops")
 	a.eventually(func() bool {
-		return strings.HasPrefix(a.messagesIn("C0HANDOFF")[0].Text, "Claimed late by <@U0AE2> after")
+		return strings.HasPrefix(a.allMessagesIn("C0HANDOFF")[0].Text, "Claimed late by <@U0AE2> after")
 	}, "the message says how late")
 	events, err := a.store.Events(a.ctx, h.ID)
 	require.NoError(t, err)
@@ -234,8 +234,8 @@ func TestFallbackPoolMayClaimOnceOffered(t *testing.T) {
 	a.eventually(func() bool { return a.handoffNow(h.ID).State == routing.StateClaimed }, "claimed from the fallback channel")
 	require.Equal(t, "U0OVR", a.handoffNow(h.ID).OwnerID)
 	a.eventually(func() bool {
-		return strings.HasPrefix(a.messagesIn("C0HANDOFF")[0].Text, "Claimed late by <@U0OVR>") &&
-			strings.HasPrefix(a.messagesIn("C0OVERFLOW")[0].Text, "Claimed late by <@U0OVR>")
+		return strings.HasPrefix(a.allMessagesIn("C0HANDOFF")[0].Text, "Claimed late by <@U0OVR>") &&
+			strings.HasPrefix(a.allMessagesIn("C0OVERFLOW")[0].Text, "Claimed late by <@U0OVR>")
 	}, "both messages show the claim")
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0OVR"), "You own Acme Corp") }, "the brief")
 }
@@ -261,7 +261,7 @@ func TestCancelStopsTheLadder(t *testing.T) {
 	require.Equal(t, routing.StateCancelled, h.State)
 	require.True(t, h.NextStepAt.IsZero())
 	a.eventually(func() bool {
-		return strings.Contains(string(a.messagesIn("C0HANDOFF")[0].Blocks), "Cancelled by <@U0SDR>*: The prospect dropped off the call")
+		return strings.Contains(string(a.allMessagesIn("C0HANDOFF")[0].Blocks), "Cancelled by <@U0SDR>*: The prospect dropped off the call")
 	}, "the channel sees why")
 
 	// Past every deadline of the ladder (and a sweep), nothing fired.
@@ -280,12 +280,13 @@ func TestRestartFiresTheStepOnce(t *testing.T) {
 	h := (&app{t: t, ctx: t.Context(), slack: fake, db: db, store: store.New(db)}).handoff("U0SDR", "Acme Corp")
 	require.True(t, time.Now().Before(h.ClaimDeadline), "killed before the deadline")
 	first.kill()
+	require.Eventually(t, func() bool { return fake.Connected() == 0 }, 10*time.Second, 10*time.Millisecond, "the fake sees the killed socket go")
 
 	a := start(t, options{config: ladderConfig, fake: fake, dbURL: dbURL, db: db})
 	a.eventually(func() bool { return a.handoffNow(h.ID).State == routing.StateScheduled }, "the new process runs the ladder to its end")
 	require.Equal(t, 1, a.countWhere("C0HANDOFF", "<!here>"), "one re-ping")
 	require.Equal(t, 1, strings.Count(a.dmText("U0MGR"), "Nobody in *closers*"), "one manager alert")
-	require.Len(t, a.messagesIn("C0OVERFLOW"), 1, "one fallback post")
+	require.Len(t, a.allMessagesIn("C0OVERFLOW"), 1, "one fallback post")
 	require.Equal(t, []routing.EventKind{
 		routing.EventCreated, routing.EventPosted, routing.EventEscalated, routing.EventEscalated, routing.EventPosted, routing.EventMissed,
 	}, a.events(h.ID))
@@ -312,7 +313,7 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 	}
 	a.eventually(func() bool { return strings.Count(a.dmText("U0MGR"), "Nobody in *closers*") == 3 }, "the alerts are out")
 	a.eventually(func() bool { return a.countWhere("C0HANDOFF", "<!here>") == 3 }, "the re-pings are out")
-	require.Len(t, a.messagesIn("C0OVERFLOW"), 3, "one fallback post per handoff")
+	require.Len(t, a.allMessagesIn("C0OVERFLOW"), 3, "one fallback post per handoff")
 	// Three leads, three members: the rotation gave one to each.
 	owners := map[string]bool{}
 	for _, id := range ids {

@@ -62,6 +62,9 @@ type file struct {
 	Pools    []pool `yaml:"pools"`
 	SLA      sla    `yaml:"sla"`
 	Digest   digest `yaml:"digest"`
+	// Checklist is the default qualification checklist; nil means the
+	// default template.
+	Checklist *checklistSpec `yaml:"checklist"`
 	// Presence turns on Slack presence and DND as availability.
 	Presence       bool           `yaml:"presence"`
 	MembersRefresh *time.Duration `yaml:"members_refresh"`
@@ -79,6 +82,8 @@ type pool struct {
 	Channel  string   `yaml:"channel"`
 	Members  []string `yaml:"members"`
 	Managers []string `yaml:"managers"`
+	// Checklist is the pool's own checklist; nil means the default one.
+	Checklist *checklistSpec `yaml:"checklist"`
 	// Fallback names the pool the ladder's fallback action offers the
 	// lead to; Ladder replaces escalation.ladder for this pool.
 	Fallback string       `yaml:"fallback"`
@@ -276,6 +281,13 @@ func (f file) validate() (Config, error) {
 		return cfg, fmt.Errorf("timezone: %q is not an IANA time zone such as UTC or America/New_York", f.Timezone)
 	}
 
+	checklist, _ := routing.Template(routing.DefaultTemplate)
+	if f.Checklist != nil {
+		if checklist, err = f.Checklist.build("checklist", "custom"); err != nil {
+			return cfg, err
+		}
+	}
+
 	if len(f.Pools) == 0 {
 		return cfg, errors.New("pools: at least one pool is required")
 	}
@@ -334,8 +346,14 @@ func (f file) validate() (Config, error) {
 		if err != nil {
 			return cfg, err
 		}
-		pools = append(pools, routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
-			Ladder: poolLadder, Fallback: p.Fallback, Rotation: rotation})
+		pool := routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
+			Ladder: poolLadder, Fallback: p.Fallback, Rotation: rotation}
+		if p.Checklist != nil {
+			if pool.Checklist, err = p.Checklist.build(at+".checklist", "custom:"+p.Name); err != nil {
+				return cfg, err
+			}
+		}
+		pools = append(pools, pool)
 	}
 	for i, p := range pools {
 		switch {
@@ -372,7 +390,7 @@ func (f file) validate() (Config, error) {
 		return cfg, fmt.Errorf("digest.schedule: %q is not a cron schedule (e.g. \"0 9 * * 1-5\" or \"@every 1h\"): %v", dg.Schedule, err)
 	}
 
-	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg}
+	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Checklist: checklist}
 	return cfg, nil
 }
 

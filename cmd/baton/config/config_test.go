@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,10 +219,138 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(minimal))
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}]"))
 	f.Add([]byte("a: &x [*x]"))
+	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1], checklist: bant}]\nchecklist: [{id: n, label: N, type: number, min: 1, gate: {at_least: 5}}, {id: s, label: S, type: select, options: [a, b], gate: {in: [a]}}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse(data)
 		if err == nil {
 			require.NotEmpty(t, cfg.Policy.Pools, "a valid config always has a pool")
+			require.NotEmpty(t, cfg.Policy.Checklist.Questions, "and a checklist")
+			require.LessOrEqual(t, len(cfg.Policy.Checklist.Questions), routing.MaxQuestions)
 		}
 	})
+}
+
+
+func TestChecklistDefaultsToConcreteCriteria(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(minimal))
+	require.NoError(t, err)
+	want, _ := routing.Template(routing.DefaultTemplate)
+	require.Equal(t, want, cfg.Policy.Checklist)
+	require.Empty(t, cfg.Policy.Pools[0].Checklist.Name, "a pool without a checklist uses the default")
+}
+
+func TestChecklistTemplatesByName(t *testing.T) {
+	t.Parallel()
+	for _, name := range routing.TemplateNames() {
+		cfg, err := config.Parse([]byte(onePool + "checklist: " + name + "\n"))
+		require.NoError(t, err, name)
+		want, _ := routing.Template(name)
+		require.Equal(t, want, cfg.Policy.Checklist, name)
+	}
+}
+
+func TestCustomChecklist(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(`
+pools:
+  - name: closers
+    channel: C1
+    members: [U1]
+  - name: homes
+    channel: C2
+    members: [U2]
+    checklist: lpmama
+  - name: enterprise
+    channel: C3
+    members: [U3]
+    checklist:
+      - {id: budget_approved, label: "Budget approved?", type: yes_no, required: true, gate: {equals: yes}}
+checklist:
+  - id: employees
+    label: Number of employees
+    type: number
+    required: true
+    min: 1
+    max: 1000000
+    hint: Company-wide.
+    gate: {at_least: 500}
+  - id: uses_salesforce
+    label: Uses Salesforce?
+    type: yes_no
+    required: true
+    gate: {equals: yes}
+  - id: level
+    label: Level
+    type: select
+    options: [IC, Manager, Director, VP, C-level]
+    gate: {in: [director, vp, c-level]}
+  - {id: seats, label: Seats, type: number, decimals: true, gate: {at_least: 2.5, at_most: 100}}
+  - {id: channels, label: Channels, type: multi_select, options: [Online, Retail], gate: {in: [Online]}}
+  - {id: tier, label: Tier, type: select, options: [Gold, Silver], gate: {equals: gold}}
+  - {id: summary, label: Summary, type: text}
+  - {id: story, label: Story, type: long_text}
+  - {id: champion_email, label: Champion email, type: email}
+  - {id: champion_phone, label: Champion phone, type: phone}
+  - {id: website, label: Website, type: url}
+  - {id: go_live, label: Go-live, type: date}
+`))
+	require.NoError(t, err)
+	c := cfg.Policy.Checklist
+	require.Equal(t, "custom", c.Name)
+	require.Len(t, c.Questions, 12)
+	emp := c.Questions[0]
+	require.Equal(t, routing.Question{ID: "employees", Label: "Number of employees", Type: routing.TypeNumber, Required: true,
+		Min: ptr(1.0), Max: ptr(1e6), Hint: "Company-wide.", Gate: &routing.Gate{AtLeast: ptr(500.0)}}, emp)
+	require.Equal(t, "yes", c.Questions[1].Gate.Equals)
+	require.Equal(t, []string{"Director", "VP", "C-level"}, c.Questions[2].Gate.In)
+	require.Equal(t, &routing.Gate{AtLeast: ptr(2.5), AtMost: ptr(100.0)}, c.Questions[3].Gate)
+	require.True(t, c.Questions[3].Decimals)
+	require.Equal(t, "Gold", c.Questions[5].Gate.Equals)
+
+	require.Empty(t, cfg.Policy.Pools[0].Checklist.Name)
+	require.Equal(t, "lpmama", cfg.Policy.Pools[1].Checklist.Name)
+	require.Equal(t, "custom:enterprise", cfg.Policy.Pools[2].Checklist.Name)
+	require.Equal(t, "budget_approved", cfg.Policy.Pools[2].Checklist.Questions[0].ID)
+}
+
+func ptr(f float64) *float64 { return &f }
+
+func TestChecklistErrorsNameTheItem(t *testing.T) {
+	t.Parallel()
+	three := func(third string) string {
+		return onePool + "checklist:\n  - {id: a, label: A, type: text}\n  - {id: b, label: B, type: yes_no}\n  - " + third + "\n"
+	}
+	var many []string
+	for i := range 120 {
+		many = append(many, fmt.Sprintf("o%d", i))
+	}
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"120 options", three("{id: c, label: C, type: select, options: [" + strings.Join(many, ", ") + "]}"), "checklist[2].options: 120 options, at most 100"},
+		{"unknown type", three("{id: c, label: C, type: dropdown}"), `checklist[2].type: "dropdown" is not a question type`},
+		{"missing type", three("{id: c, label: C}"), `checklist[2].type: "" is not a question type`},
+		{"unknown key", three("{id: c, lable: C, type: text}"), "checklist[2].lable: unknown key"},
+		{"unknown gate key", three("{id: c, label: C, type: number, gate: {above: 5}}"), "checklist[2].gate.above: unknown key"},
+		{"gate not a map", three("{id: c, label: C, type: number, gate: '>= 500'}"), "checklist[2].gate: want a map of settings"},
+		{"min not a number", three("{id: c, label: C, type: number, min: lots}"), `checklist[2].min: want a number, got "lots"`},
+		{"min infinite", three("{id: c, label: C, type: number, min: .inf}"), "checklist[2].min: want a number"},
+		{"gate option unknown", three("{id: c, label: C, type: select, options: [x, y], gate: {in: [x, z]}}"), `checklist[2].gate.in[1]: "z" is not one of the question's options`},
+		{"gate on text", three("{id: c, label: C, type: text, gate: {equals: x}}"), "checklist[2].gate: a text question can't have a gate"},
+		{"yes_no gate", three("{id: c, label: C, type: yes_no, gate: {equals: maybe}}"), `checklist[2].gate.equals: want yes or no, got "maybe"`},
+		{"duplicate id", three("{id: a, label: C, type: text}"), `checklist[2].id: "a" is also the id of question 0`},
+		{"options not a list", three("{id: c, label: C, type: select, options: x}"), "checklist[2].options: want a list"},
+		{"unknown template", onePool + "checklist: medpic\n", `checklist: "medpic" is not a built-in template; use one of concrete-criteria, bant, meddpicc, lpmama`},
+		{"checklist a map", onePool + "checklist:\n  template: bant\n", "checklist: want a template name such as concrete-criteria, or a list of questions; got a map"},
+		{"empty list", onePool + "checklist: []\n", "checklist: at least one question"},
+		{"pool checklist", "pools:\n  - {name: a, channel: C1, members: [U1]}\n  - {name: b, channel: C2, members: [U2], checklist: [{id: x, label: X, type: number, max: 5, gate: {at_least: 10}}]}\n",
+			"pools[1].checklist[0].gate.at_least: 10 is above the question's max 5"},
+		{"pool template", "pools:\n  - {name: a, channel: C1, members: [U1], checklist: lpmamma}\n", `pools[0].checklist: "lpmamma" is not a built-in template`},
+	}
+	for _, tt := range tests {
+		_, err := config.Parse([]byte(tt.yaml))
+		require.Error(t, err, tt.name)
+		require.Contains(t, err.Error(), tt.want, tt.name)
+	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -26,6 +27,11 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) error {
 	}
 	if node.Tag == "!!null" {
 		return nil // an empty key keeps its default
+	}
+	if v.CanAddr() {
+		if d, ok := v.Addr().Interface().(nodeDecoder); ok {
+			return d.decodeNode(node, path)
+		}
 	}
 	if v.Type() == reflect.TypeFor[time.Duration]() {
 		return decodeDuration(node, v, path)
@@ -53,13 +59,6 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) error {
 		}
 		v.SetBool(b)
 		return nil
-	case reflect.Float64:
-		f, err := strconv.ParseFloat(node.Value, 64)
-		if node.Kind != yaml.ScalarNode || err != nil {
-			return fmt.Errorf("%s: want a number, got %q", path, node.Value)
-		}
-		v.SetFloat(f)
-		return nil
 	case reflect.Int:
 		n, err := strconv.Atoi(node.Value)
 		if node.Kind != yaml.ScalarNode || err != nil {
@@ -67,8 +66,21 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) error {
 		}
 		v.SetInt(int64(n))
 		return nil
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(node.Value, 64)
+		if node.Kind != yaml.ScalarNode || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s: want a number, got %s", path, kindName(node))
+		}
+		v.SetFloat(f)
+		return nil
 	}
 	return fmt.Errorf("%s: unsupported setting type %s", path, v.Type())
+}
+
+// nodeDecoder is a setting that takes more than one shape (a name or a
+// list, say) and decodes itself, reporting problems under path.
+type nodeDecoder interface {
+	decodeNode(node *yaml.Node, path string) error
 }
 
 func decodeStruct(node *yaml.Node, v reflect.Value, path string) error {
