@@ -123,7 +123,9 @@ func TestGateFailureOffersScheduleForLater(t *testing.T) {
 	a.eventually(func() bool { return strings.Contains(a.dmText("U0AE1"), "Tiny Co is yours") }, "the owner's brief")
 	require.Contains(t, a.dmText("U0AE1"), "the passer scheduled a call for later")
 	require.Contains(t, a.dmText("U0AE1"), "Callback: "+date)
-	a.eventually(func() bool { return strings.Contains(a.dmText("U0SDR"), "<@U0AE1> owns *Tiny Co* and will call back: "+date) }, "the passer learns who calls")
+	a.eventually(func() bool {
+		return strings.Contains(a.dmText("U0SDR"), "<@U0AE1> owns *Tiny Co* and will call back: "+date)
+	}, "the passer learns who calls")
 	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPosted}, a.events(id))
 }
 

@@ -230,7 +230,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-
 func TestChecklistDefaultsToConcreteCriteria(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.Parse([]byte(minimal))
