@@ -11,6 +11,10 @@ import (
 	"github.com/batonhq/baton/routing"
 )
 
+// availabilityBudget bounds the lookup of who is available before the
+// /handoff form opens.
+const availabilityBudget = 300 * time.Millisecond
+
 // handlerTimeout bounds the work of one interaction after its ack.
 const handlerTimeout = 10 * time.Second
 
@@ -28,8 +32,21 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 	ctx, cancel := detached(ctx, 3*time.Second)
 	defer cancel()
 	log := b.log.With().Str("user", cmd.UserID).Str("command", cmd.Command).Logger()
-	pool, checklist := b.policy().FormFor(cmd.ChannelID)
-	form := render.Form{Pool: pool, Checklist: checklist, Company: company}
+	policy := b.policy()
+	poolName, checklist := policy.FormFor(cmd.ChannelID)
+	form := render.Form{Pool: poolName, Checklist: checklist, Company: company}
+	// Who could take it live, as routing would decide now. The trigger_id
+	// lives 3 s: the form opens without it rather than late.
+	pool := policy.RouteForm(poolName, routing.Lead{Checklist: checklist})
+	availCtx, cancelAvail := context.WithTimeout(ctx, availabilityBudget)
+	states, err := b.memberStates(availCtx, pool, b.now())
+	cancelAvail()
+	if err == nil {
+		offer := routing.Decide(pool, states, b.now())
+		form.Available = &render.Availability{Pool: pool.Name, Available: offer.Available, Members: offer.Members, UpNext: offer.UpNext}
+	} else {
+		log.Warn().Err(err).Msg("form opens without the pool's availability")
+	}
 	if _, err := b.cfg.API.OpenViewContext(ctx, cmd.TriggerID, render.HandoffModal(form)); err != nil {
 		log.Error().Err(err).Msg("views.open failed")
 		if _, err := b.cfg.API.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(render.OpenModalFailed, false)); err != nil {

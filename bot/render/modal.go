@@ -27,6 +27,16 @@ type Form struct {
 	Checklist routing.Checklist
 	// Company prefills the company field ("/handoff Acme Corp").
 	Company string
+	// Available, when set, says how many of the pool's members could take
+	// a live transfer right now, so the passer knows before submitting.
+	Available *Availability
+}
+
+// Availability is who in a pool can take a lead now.
+type Availability struct {
+	Pool               string
+	Available, Members int
+	UpNext             string
 }
 
 // HandoffModal is the form /handoff opens: the lead and contact, the
@@ -74,7 +84,18 @@ func modal(f Form, prefill *routing.CheckedForm) slack.ModalViewRequest {
 	blocks = append(blocks, slack.NewHeaderBlock(plain("Context for the closer")))
 	blocks = append(blocks, contextInputs(lead)...)
 	blocks = append(blocks, slack.NewHeaderBlock(plain("Transfer")))
-	blocks = append(blocks, transferInputs(prefill)...)
+	nobody := false
+	if av := f.Available; av != nil && prefill == nil {
+		line := fmt.Sprintf("👥 %d of %d in *%s* available now", av.Available, av.Members, userText(av.Pool, 100))
+		if av.UpNext != "" {
+			line += fmt.Sprintf(" · up next: <@%s>", av.UpNext)
+		}
+		if nobody = av.Available == 0; nobody {
+			line = fmt.Sprintf("⚠️ Nobody in *%s* is available right now, so *Schedule for later* is chosen: pick when a closer should call. Choose *Live transfer now* only if you know someone is free.", userText(av.Pool, 100))
+		}
+		blocks = append(blocks, contextLine(line))
+	}
+	blocks = append(blocks, transferInputs(prefill, nobody)...)
 
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -249,12 +270,16 @@ func contextInputs(l routing.Lead) []slack.Block {
 
 // transferInputs are the choice between live now and later, the time of a
 // later call, and the consent a live transfer needs. After a refused live
-// transfer (prefill with unmet gates) they say why and start on later.
-func transferInputs(prefill *routing.CheckedForm) []slack.Block {
+// transfer (prefill with unmet gates) they say why and start on later; when
+// nobody is available they start on later too.
+func transferInputs(prefill *routing.CheckedForm, nobody bool) []slack.Block {
 	live := slack.NewOptionBlockObject(TransferLive, plain("Live transfer now"), plain("The prospect is on the line and agreed to be put through"))
 	later := slack.NewOptionBlockObject(TransferLater, plain("Schedule for later"), plain("A closer calls the prospect at the time you pick"))
 	choice := slack.NewRadioButtonsBlockElement(ActionInput, live, later)
 	choice.InitialOption = live
+	if nobody {
+		choice.InitialOption = later
+	}
 	blockID := BlockTransfer
 	var blocks []slack.Block
 	when := slack.NewDateTimePickerBlockElement(ActionInput)

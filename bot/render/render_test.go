@@ -117,6 +117,18 @@ func TestGoldenModalPerTemplate(t *testing.T) {
 	validView(t, v)
 	golden(t, "modal_prefilled", v)
 	require.JSONEq(t, `{"checklist":"bant","pool":"enterprise"}`, v.PrivateMetadata)
+
+	// Who is available, before submit; nobody: Schedule for later chosen.
+	concrete, _ := routing.Template("concrete-criteria")
+	v = render.HandoffModal(render.Form{Checklist: concrete, Available: &render.Availability{Pool: "closers", Available: 2, Members: 3, UpNext: "U0AE2"}})
+	validView(t, v)
+	require.Contains(t, blocksJSON(t, v.Blocks.BlockSet), "👥 2 of 3 in *closers* available now · up next: <@U0AE2>")
+	require.Contains(t, blocksJSON(t, v.Blocks.BlockSet), `"initial_option":{"text":{"type":"plain_text","text":"Live transfer now"`)
+	v = render.HandoffModal(render.Form{Checklist: concrete, Available: &render.Availability{Pool: "closers", Members: 3}})
+	validView(t, v)
+	golden(t, "modal_nobody_available", v)
+	require.Contains(t, blocksJSON(t, v.Blocks.BlockSet), "Nobody in *closers* is available right now")
+	require.Contains(t, blocksJSON(t, v.Blocks.BlockSet), `"initial_option":{"text":{"type":"plain_text","text":"Schedule for later"`)
 }
 
 // TestGoldenLaterOffer is the form shown again when the gates refuse a

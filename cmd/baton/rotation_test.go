@@ -138,3 +138,23 @@ func TestPassMovesTheLeadOn(t *testing.T) {
 	require.Equal(t, "I'm with another prospect", passed.Detail["reason"])
 	require.Equal(t, "U0AE1", passed.Actor)
 }
+
+// TestNobodyAvailableSaysSoBeforeSubmit: with every closer away, the form
+// says so and starts on Schedule for later; with some, it says how many.
+func TestNobodyAvailableSaysSoBeforeSubmit(t *testing.T) {
+	t.Parallel()
+	a := setup(t)
+	a.command("U0AE1", "away 1h")
+	a.eventually(func() bool { return strings.Contains(a.privateReplies("U0AE1"), "You're away") }, "U0AE1 away")
+	a.openModal("U0SDR", "")
+	require.Contains(t, slackText(string(a.slack.Views()[0].Blocks)), "2 of 3 in *closers* available now · up next: <@U0AE2>")
+
+	for _, u := range []string{"U0AE2", "U0AE3"} {
+		a.command(u, "away 1h")
+		a.eventually(func() bool { return strings.Contains(a.privateReplies(u), "You're away") }, u+" away")
+	}
+	a.openModal("U0SDR2", "")
+	blocks := slackText(string(a.slack.Views()[1].Blocks))
+	require.Contains(t, blocks, "Nobody in *closers* is available right now")
+	require.Contains(t, blocks, `"initial_option":{"text":{"type":"plain_text","text":"Schedule for later"`)
+}
