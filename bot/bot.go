@@ -32,7 +32,7 @@ type Handoffs interface {
 
 // Members is what the rotation needs from the store about people.
 type Members interface {
-	MemberStates(ctx context.Context, members []string, period, today time.Time) ([]routing.MemberState, error)
+	MemberStates(ctx context.Context, pool string, members []string, period, today time.Time) ([]routing.MemberState, error)
 	SetAvailability(ctx context.Context, user string, awayUntil, now time.Time) error
 }
 

@@ -143,11 +143,18 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 		return b.dm(ctx, n.Recipient, b.clock.PasserClaimed(h))
 	case routing.NoticeFallbackMessage:
 		return b.syncFallbackMessage(ctx, h)
-	case routing.NoticeReping:
-		return b.threadReply(ctx, h, "re-ping", b.clock.Reping(h))
-	case routing.NoticeMemberNudge:
-		return b.dm(ctx, n.Recipient, b.clock.MemberNudge(h, b.permalink(ctx, h)))
-	case routing.NoticeManagerAlert:
+	case routing.NoticeReping, routing.NoticeMemberNudge, routing.NoticeManagerAlert:
+		if h.State != routing.StateOpen {
+			// Claimed, scheduled or cancelled since the step (a retry, a
+			// catch-up after a restart): asking for a claim would mislead.
+			return nil
+		}
+		switch n.Kind {
+		case routing.NoticeReping:
+			return b.threadReply(ctx, h, "re-ping", b.clock.Reping(h))
+		case routing.NoticeMemberNudge:
+			return b.dm(ctx, n.Recipient, b.clock.MemberNudge(h, b.permalink(ctx, h)))
+		}
 		return b.dm(ctx, n.Recipient, b.clock.ManagerAlert(h, b.permalink(ctx, h)))
 	case routing.NoticeOwnerAssigned:
 		if h.OwnerID != n.Recipient {

@@ -11,6 +11,9 @@ import (
 // the clock again.
 const escalationBatch = 50
 
+// minSweepWait is the shortest sleep between sweeps.
+const minSweepWait = 50 * time.Millisecond
+
 // escalateLoop fires the ladder's rungs as they fall due, until ctx ends.
 // The deadlines live in the database; this loop only decides when to look.
 // It sleeps until the earliest deadline it knows of (so a step fires within
@@ -24,7 +27,10 @@ func (b *Bot) escalateLoop(ctx context.Context) {
 		}
 		wait := b.cfg.SweepInterval
 		if next, ok, err := b.cfg.Store.NextDeadline(ctx); err == nil && ok {
-			wait = min(wait, max(next.Sub(b.now()), 0))
+			// A deadline already past is one this pass could not fire (a
+			// failed decision, a row another replica holds): look again
+			// soon, not in a busy loop.
+			wait = min(wait, max(next.Sub(b.now()), minSweepWait))
 		} else if err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("could not read the next escalation deadline")
 		}
@@ -80,7 +86,7 @@ func (b *Bot) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Ch
 	now := b.now()
 	period, today := b.policy().RotationSince(pool, now)
 	if !h.OfferEndsAt.IsZero() && !h.OfferEndsAt.After(now) {
-		states, err := loads([]string{h.Turn.UpNext}, period, today)
+		states, err := loads(pool.Name, []string{h.Turn.UpNext}, period, today)
 		if err != nil {
 			return routing.Change{}, err
 		}
@@ -90,7 +96,7 @@ func (b *Bot) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Ch
 		}
 		return routing.OfferEnded(h, pool, upNext, now), nil
 	}
-	states, err := loads(pool.Members, period, today)
+	states, err := loads(pool.Name, pool.Members, period, today)
 	if err != nil {
 		return routing.Change{}, err
 	}

@@ -154,10 +154,11 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 		tell(render.ClaimFailed)
 		return
 	}
-	// The turn applies in the handoff's own pool; a fallback pool's member
-	// was offered the lead by the ladder, as the whole fallback pool.
+	// The turn applies in the handoff's own pool until the ladder starts:
+	// an escalated lead is open to every eligible member (the ladder asks
+	// them all), and a fallback pool's member was offered it by the ladder.
 	turn := h.Turn
-	if pool.Name != h.Pool {
+	if pool.Name != h.Pool || h.Escalated() {
 		turn = routing.Turn{}
 	}
 	if refusal := routing.CheckEligibility(h, pool, turn, clicker, b.now()); refusal != nil {
@@ -191,7 +192,7 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 // plainly there.
 func (b *Bot) memberStates(ctx context.Context, pool routing.Pool, now time.Time) ([]routing.MemberState, error) {
 	period, today := b.policy().RotationSince(pool, now)
-	states, err := b.cfg.Store.MemberStates(ctx, pool.Members, period, today)
+	states, err := b.cfg.Store.MemberStates(ctx, pool.Name, pool.Members, period, today)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +245,7 @@ func (b *Bot) withPresence(ctx context.Context, pool routing.Pool, states []rout
 // memberState is user's rotation state in pool now.
 func (b *Bot) memberState(ctx context.Context, pool routing.Pool, user string) (routing.MemberState, error) {
 	period, today := b.policy().RotationSince(pool, b.now())
-	states, err := b.cfg.Store.MemberStates(ctx, []string{user}, period, today)
+	states, err := b.cfg.Store.MemberStates(ctx, pool.Name, []string{user}, period, today)
 	if err != nil || len(states) == 0 {
 		return routing.MemberState{User: user}, err
 	}

@@ -31,13 +31,14 @@ type Change struct {
 	Member *MemberChange
 }
 
-// Loads gives the rotation state of each of members: the leads they got
-// since period (the start of the fairness period) and since today (the
-// start of the day, for daily caps), when they last got one and how many
-// they hold. The store provides it inside the transaction that holds the
-// handoff's row lock, so the rotation decides from the truth. Members
-// without a lead have no entry.
-type Loads func(members []string, period, today time.Time) ([]MemberState, error)
+// Loads gives the rotation state of each of members of pool: the leads they
+// got in pool since period (the start of the fairness period) and when
+// they last got one there, the leads they got in any pool since today (the
+// start of the day, for daily caps), how many they hold open, and their
+// availability. The store provides it inside the transaction that holds
+// the handoff's row lock, so the rotation decides from the truth. Members
+// with nothing on record have no entry.
+type Loads func(pool string, members []string, period, today time.Time) ([]MemberState, error)
 
 // DecideChange computes the change to a handoff from its current, locked
 // state. A Change without an event changes nothing.
@@ -127,14 +128,15 @@ func Escalate(h Handoff, pool Pool, states []MemberState, now time.Time) (Change
 				detail["fallback"] = h.Escalation.Fallback
 			}
 		case ActionMissed:
-			owner, ok := PickOwner(pool, states, nil, now)
+			// Nobody who passed on it is made its owner.
+			owner, ok := PickOwner(pool, states, h.DeclinedBy, now)
 			if !ok {
 				// The pool was emptied or removed since: the passer, who
 				// knows the prospect, keeps the lead rather than nobody.
 				owner = h.PasserID
 			}
 			next.State, next.OwnerID, next.ClaimedAt, next.MissedAt = StateScheduled, owner, now, now
-			next.NextStepAt = time.Time{}
+			next.NextStepAt, next.OfferEndsAt = time.Time{}, time.Time{}
 			detail["owner"] = owner
 			notices = append(notices,
 				Notice{Kind: NoticeOwnerAssigned, HandoffID: h.ID, Recipient: owner},
@@ -205,7 +207,7 @@ func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, e
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
 	}
 	next := h
-	next.State, next.NextStepAt = StateCancelled, time.Time{}
+	next.State, next.NextStepAt, next.OfferEndsAt = StateCancelled, time.Time{}, time.Time{}
 	next.CancelledBy, next.CancelReason, next.CancelledAt = user, reason, now
 	notices := statusNotices(next)
 	if h.OwnerID != "" && h.OwnerID != user {

@@ -30,7 +30,7 @@ func Pass(h Handoff, pool Pool, states []MemberState, user, reason string, now t
 	if h.State != StateOpen {
 		return Change{}, &Refusal{Code: RefusedState, State: h.State}
 	}
-	if user != h.Turn.UpNext || !h.Turn.Exclusive(now) {
+	if user != h.Turn.UpNext || !h.Turn.Exclusive(now) || h.Escalated() {
 		return Change{}, &Refusal{Code: RefusedNotOffered, State: h.State}
 	}
 	if reason == "" {
@@ -38,16 +38,24 @@ func Pass(h Handoff, pool Pool, states []MemberState, user, reason string, now t
 	}
 	next := h
 	next.DeclinedBy = append(slices.Clone(h.DeclinedBy), user)
-	next.Turn = Turn{Mode: h.Turn.Mode}
+	next.Turn = Turn{Mode: h.Turn.Mode, Available: h.Turn.Available, Members: h.Turn.Members}
+	strict := h.Turn.Mode == ModeStrictRoundRobin
+	nextAvailable := false
 	for _, s := range pool.rank(states) {
-		if !slices.Contains(next.DeclinedBy, s.state.User) && pool.Availability(s.state, now).Available() {
-			next.Turn.UpNext = s.state.User
+		if slices.Contains(next.DeclinedBy, s.state.User) {
+			continue
+		}
+		available := pool.Availability(s.state, now).Available()
+		// Strict never skips: the next in line is next, available or not.
+		if available || strict {
+			next.Turn.UpNext, nextAvailable = s.state.User, available
 			break
 		}
 	}
 	switch {
-	case next.Turn.UpNext == "" && h.Turn.Mode == ModeStrictRoundRobin:
-		// Nobody left in line: escalate now rather than hold the prospect.
+	case strict && !nextAvailable:
+		// Nobody (available) left in line: escalate now rather than hold
+		// the prospect.
 		if h.Rung < len(h.Escalation.Rungs) {
 			next.NextStepAt = now
 		}

@@ -79,6 +79,20 @@ func TestPass(t *testing.T) {
 		h = c.Handoff
 	}
 	require.Equal(t, now, h.NextStepAt)
+
+	// Strict never skips: U1 passes, U2 is next in line though away, so the
+	// ladder starts at once instead of passing over U2.
+	pool, h = roundRobin(ModeStrictRoundRobin)
+	c, err = Pass(h, pool, []MemberState{{User: "U2", AwayUntil: now.Add(time.Hour)}}, "U1", "busy", now)
+	require.NoError(t, err)
+	require.Equal(t, "U2", c.Handoff.Turn.UpNext)
+	require.Equal(t, now, c.Handoff.NextStepAt)
+
+	// Once the ladder runs, the lead is everyone's: nobody passes.
+	pool, h = roundRobin(ModeRoundRobin)
+	h.Rung = 1
+	_, err = Pass(h, pool, nil, "U1", "busy", now)
+	require.Equal(t, RefusedNotOffered, refusal(t, err))
 }
 
 func TestOfferEnded(t *testing.T) {

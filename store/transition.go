@@ -54,20 +54,26 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 		var id int64
 		done := false
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			h, err := scanHandoff(tx.QueryRow(ctx, `
-				SELECT `+handoffColumns+` FROM handoffs
+			// The id first, then the row: a row that cannot be read is
+			// then skipped by id like any failure, instead of coming back
+			// first in every pass and holding up every handoff behind it.
+			err := tx.QueryRow(ctx, `
+				SELECT id FROM handoffs
 				WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
 				ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
 				LIMIT 1
-				FOR UPDATE SKIP LOCKED`, now, failed))
-			if errors.Is(err, routing.ErrNotFound) {
+				FOR UPDATE SKIP LOCKED`, now, failed).Scan(&id)
+			if errors.Is(err, pgx.ErrNoRows) {
 				done = true
 				return nil
 			}
 			if err != nil {
 				return err
 			}
-			id = h.ID
+			h, err := scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
+			if err != nil {
+				return err
+			}
 			if change, err = decide(h, txLoads(ctx, tx)); err != nil {
 				return err
 			}
@@ -104,6 +110,11 @@ func (s *Store) NextDeadline(ctx context.Context) (at time.Time, ok bool, err er
 	return *next, true, nil
 }
 
+// openFor is how long a lead counts against its owner's open-lead cap.
+// Thirty days is the seed's ownership freeze; once outcomes are logged, a
+// lead with an outcome will stop counting at once.
+const openFor = 30 * 24 * time.Hour
+
 // querier is what reading member states needs: a transaction or the pool.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -111,35 +122,42 @@ type querier interface {
 
 // txLoads reads members' rotation states inside tx.
 func txLoads(ctx context.Context, tx pgx.Tx) routing.Loads {
-	return func(members []string, period, today time.Time) ([]routing.MemberState, error) {
-		return memberStates(ctx, tx, members, period, today)
+	return func(pool string, members []string, period, today time.Time) ([]routing.MemberState, error) {
+		return memberStates(ctx, tx, pool, members, period, today)
 	}
 }
 
 // MemberStates reads members' rotation states now, for a decision that
 // locks nothing (who is offered a new handoff, whether a click may claim).
-func (s *Store) MemberStates(ctx context.Context, members []string, period, today time.Time) ([]routing.MemberState, error) {
-	return memberStates(ctx, s.pool, members, period, today)
+func (s *Store) MemberStates(ctx context.Context, pool string, members []string, period, today time.Time) ([]routing.MemberState, error) {
+	return memberStates(ctx, s.pool, pool, members, period, today)
 }
 
-// memberStates derives each member's rotation state: leads counted for
-// their current owner only (so one handed back is credited back to whoever
-// handed it), open leads being those owned and not cancelled, and the
-// availability they set or earned by lapsing offers. Members with nothing
-// on record have no entry.
-func memberStates(ctx context.Context, q querier, members []string, period, today time.Time) ([]routing.MemberState, error) {
+// memberStates derives each member's rotation state. Fairness counts the
+// leads a member owns in this pool (for their current owner only, so one
+// handed back is credited back to whoever handed it); caps count the
+// person's leads in every pool. A lead counts as open for openFor after
+// its owner got it: nothing closes a lead before outcomes are logged. Only
+// rows since the earliest of these windows are read, so the cost follows
+// the period, not the history; a member with no lead in it counts as never
+// assigned for ties.
+func memberStates(ctx context.Context, q querier, pool string, members []string, period, today time.Time) ([]routing.MemberState, error) {
+	openSince := today.Add(-openFor)
 	rows, err := q.Query(ctx, `
 		WITH owned AS (
-			SELECT owner_id, count(*) FILTER (WHERE claimed_at >= $2) AS assigned, max(claimed_at) AS last,
-				count(*) FILTER (WHERE claimed_at >= $3) AS today, count(*) AS open
+			SELECT owner_id,
+				count(*) FILTER (WHERE pool = $4 AND claimed_at >= $2) AS assigned,
+				max(claimed_at) FILTER (WHERE pool = $4) AS last,
+				count(*) FILTER (WHERE claimed_at >= $3) AS today,
+				count(*) FILTER (WHERE claimed_at >= $5) AS open
 			FROM handoffs
-			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled')
+			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled') AND claimed_at >= least($2, $5)
 			GROUP BY owner_id
 		)
 		SELECT coalesce(o.owner_id, m.user_id), coalesce(o.assigned, 0), o.last, coalesce(o.today, 0), coalesce(o.open, 0),
 			m.away_until, coalesce(m.lapsed_offers, 0)
 		FROM owned o FULL JOIN (SELECT * FROM members WHERE user_id = ANY($1)) m ON m.user_id = o.owner_id`,
-		members, period, today)
+		members, period, today, pool, openSince)
 	if err != nil {
 		return nil, fmt.Errorf("member states: %w", err)
 	}

@@ -178,7 +178,7 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 // offerRunning reports whether an up-next member's personal offer on h is
 // still running, which is when they may Pass.
 func offerRunning(h routing.Handoff) bool {
-	return h.Turn.UpNext != "" && !h.OfferEndsAt.IsZero() &&
+	return h.Turn.UpNext != "" && !h.OfferEndsAt.IsZero() && !h.Escalated() &&
 		(h.Turn.Mode == routing.ModeRoundRobin || h.Turn.Mode == routing.ModeStrictRoundRobin)
 }
 
@@ -186,6 +186,8 @@ func offerRunning(h routing.Handoff) bool {
 func (c Clock) turnLine(h routing.Handoff) string {
 	t := h.Turn
 	switch {
+	case h.Escalated() && (t.Mode == routing.ModeRoundRobin || t.Mode == routing.ModeStrictRoundRobin):
+		return "🎯 Escalated: anyone in the pool may claim now."
 	case t.Mode == routing.ModeStrictRoundRobin && t.UpNext != "":
 		return fmt.Sprintf("🎯 Strict round robin: only <@%s>, next in line, may claim.", t.UpNext)
 	case t.Mode == routing.ModeRoundRobin && t.UpNext != "" && offerRunning(h):

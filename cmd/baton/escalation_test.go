@@ -15,9 +15,9 @@ import (
 	"github.com/batonhq/baton/store/storetest"
 )
 
-// ladderConfig runs the whole ladder in four seconds: a 2 s window, then
-// re-ping and member DMs, managers and the fallback pool a second later,
-// and missed a second after that.
+// ladderConfig runs the whole ladder in six seconds: a 2 s window, then
+// re-ping and member DMs, managers and the fallback pool two seconds later,
+// and missed two seconds after that (margins for a loaded CI machine).
 const ladderConfig = `
 timezone: UTC
 pools:
@@ -36,9 +36,9 @@ escalation:
   ladder:
     - at: 0s
       do: [reping, dm_members]
-    - at: 1s
-      do: [dm_managers, fallback]
     - at: 2s
+      do: [dm_managers, fallback]
+    - at: 4s
       do: [missed]
 `
 
@@ -243,7 +243,8 @@ func TestFallbackPoolMayClaimOnceOffered(t *testing.T) {
 // TestCancelStopsTheLadder has the passer cancel while the lead waits.
 func TestCancelStopsTheLadder(t *testing.T) {
 	t.Parallel()
-	a := start(t, options{config: ladderConfig})
+	// A longer window: the cancel must land before the first step.
+	a := start(t, options{config: strings.Replace(ladderConfig, "claim_window: 2s", "claim_window: 8s", 1)})
 	h := a.handoff("U0SDR", "Acme Corp")
 
 	// Someone else pressing the passer's Cancel button is refused.
@@ -264,8 +265,8 @@ func TestCancelStopsTheLadder(t *testing.T) {
 		return strings.Contains(string(a.allMessagesIn("C0HANDOFF")[0].Blocks), "Cancelled by <@U0SDR>*: The prospect dropped off the call")
 	}, "the channel sees why")
 
-	// Past every deadline of the ladder (and a sweep), nothing fired.
-	time.Sleep(time.Until(h.ClaimDeadline.Add(2*time.Second + time.Second)))
+	// Past the first step's deadline (and a sweep), nothing fired.
+	time.Sleep(time.Until(h.ClaimDeadline.Add(time.Second)))
 	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPosted, routing.EventCancelled}, a.events(h.ID))
 	require.Zero(t, a.countWhere("C0HANDOFF", "<!here>"))
 }
@@ -276,14 +277,17 @@ func TestRestartFiresTheStepOnce(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.New(t)
 	dbURL, db := storetest.NewDatabase(t)
-	first := startProcess(t, fake, dbURL, ladderConfig)
+	// A longer window, so the new process is up before the first step.
+	config := strings.Replace(ladderConfig, "claim_window: 2s", "claim_window: 5s", 1)
+	first := startProcess(t, fake, dbURL, config)
 	h := (&app{t: t, ctx: t.Context(), slack: fake, db: db, store: store.New(db)}).handoff("U0SDR", "Acme Corp")
 	require.True(t, time.Now().Before(h.ClaimDeadline), "killed before the deadline")
 	first.kill()
 	require.Eventually(t, func() bool { return fake.Connected() == 0 }, 10*time.Second, 10*time.Millisecond, "the fake sees the killed socket go")
 
-	a := start(t, options{config: ladderConfig, fake: fake, dbURL: dbURL, db: db})
+	a := start(t, options{config: config, fake: fake, dbURL: dbURL, db: db})
 	a.eventually(func() bool { return a.handoffNow(h.ID).State == routing.StateScheduled }, "the new process runs the ladder to its end")
+	a.eventually(func() bool { n, _ := a.store.PendingCount(a.ctx); return n == 0 }, "the outbox drains")
 	require.Equal(t, 1, a.countWhere("C0HANDOFF", "<!here>"), "one re-ping")
 	require.Equal(t, 1, strings.Count(a.dmText("U0MGR"), "Nobody in *closers*"), "one manager alert")
 	require.Len(t, a.allMessagesIn("C0OVERFLOW"), 1, "one fallback post")

@@ -29,6 +29,16 @@ ALTER TABLE handoffs ADD CONSTRAINT handoffs_owner_check
 ALTER TABLE handoffs ADD CONSTRAINT handoffs_open_unowned_check
     CHECK (state <> 'open' OR owner_id IS NULL);
 
+-- Handoffs open when this migration runs get the default ladder, due from
+-- their claim deadline, so none is left without a next step (or an owner).
+UPDATE handoffs SET
+    escalation = '{"rungs": [
+        {"step": 1, "steps": 3, "repeat": 0, "after": 0, "do": ["reping", "dm_members"]},
+        {"step": 2, "steps": 3, "repeat": 0, "after": 60000000000, "do": ["dm_managers", "fallback"]},
+        {"step": 3, "steps": 3, "repeat": 0, "after": 120000000000, "do": ["missed"]}]}',
+    next_step_at = claim_deadline
+WHERE state = 'open';
+
 -- Only open handoffs escalate: the sweeper's query reads this index alone.
 DROP INDEX handoffs_open_deadline;
 CREATE INDEX handoffs_next_step ON handoffs (next_step_at) WHERE state = 'open' AND next_step_at IS NOT NULL;

@@ -346,6 +346,11 @@ func (f file) validate() (Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		if rotation.Location == nil {
+			// Hours and "today" are read in the top-level timezone when
+			// neither the pool nor the member names one.
+			rotation.Location = loc
+		}
 		pool := routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
 			Ladder: poolLadder, Fallback: p.Fallback, Rotation: rotation}
 		if p.Checklist != nil {

@@ -187,6 +187,13 @@ pools:
 	cfg, err = config.Parse([]byte(minimal))
 	require.NoError(t, err)
 	require.Equal(t, routing.ModeFirstToClaim, cfg.Policy.Pools[0].ModeOrDefault())
+
+	// Without a pool timezone, hours are read in the top-level one.
+	cfg, err = config.Parse([]byte("timezone: America/New_York\npools:\n  - {name: a, channel: C1, members: [U1], hours: ['mon-fri 09:00-17:00']}\n"))
+	require.NoError(t, err)
+	pool := cfg.Policy.Pools[0]
+	twoPMNewYork := time.Date(2026, 11, 20, 19, 0, 0, 0, time.UTC) // a Friday
+	require.True(t, pool.Availability(routing.MemberState{User: "U1"}, twoPMNewYork).Available(), "14:00 in New York is working hours")
 }
 
 func TestDescriptorSchedule(t *testing.T) {
