@@ -162,4 +162,7 @@ func TestRefused(t *testing.T) {
 		require.Contains(t, clock.ClaimRefused(&routing.ClaimRefusal{Code: code}, routing.Pool{}, turn), want)
 	}
 	require.Contains(t, render.Refused(&routing.Refusal{Code: routing.RefusedNotOffered}), "offered to")
+	noOne := clock.ClaimRefused(&routing.ClaimRefusal{Code: routing.RefusedNotYourTurn}, routing.Pool{}, routing.Turn{Mode: routing.ModeStrictRoundRobin})
+	require.NotContains(t, noOne, "<@>", "no empty mention when the line is exhausted")
+	require.Contains(t, noOne, "escalated")
 }

@@ -288,6 +288,10 @@ func (c Clock) ClaimRefused(r *routing.ClaimRefusal, pool routing.Pool, turn rou
 	case routing.RefusedCapped:
 		return "You've reached your cap of leads (open, or for today), so this one goes to a teammate."
 	case routing.RefusedNotYourTurn:
+		if turn.UpNext == "" {
+			// Everyone in line passed: the ladder is starting.
+			return "Nobody is next in line for this lead any more; it is being escalated to the whole pool. Try again in a moment."
+		}
 		return fmt.Sprintf("This pool runs strict round robin: only <@%s>, next in line, may claim this lead.", turn.UpNext)
 	case routing.RefusedPriorityWindow:
 		return fmt.Sprintf("<@%s> is up next and has until %s to claim; then it opens to everyone in the pool.", turn.UpNext, c.date(turn.PriorityUntil, "{time_secs}"))
