@@ -9,6 +9,12 @@
 //
 //	connString, pool := storetest.NewDatabase(t)
 //
+// A benchmark that needs history (a year of handoffs with their events)
+// asks for a database with it loaded; each distinct History is seeded
+// once per process, with COPY, and cloned for every call:
+//
+//	_, pool, seeded := storetest.NewSeededDatabase(b, storetest.History{Handoffs: 1_000_000})
+//
 // By default the first NewDatabase starts a throwaway server with package
 // localpg (tuned for speed: fsync=off and friends) in a temporary
 // directory, and Main stops it and removes the directory when the tests are
@@ -63,6 +69,11 @@ type environment struct {
 	baseURL  string          // external server: the TEST_DATABASE_URL
 	admin    *pgxpool.Pool   // for CREATE/DROP DATABASE
 	template string
+	// serverVersion is server_version_num, e.g. 150008.
+	serverVersion int
+	// seeded holds the templates of seeded histories, by History key;
+	// guarded by mu.
+	seeded map[string]*seeded
 }
 
 // Main runs the tests and then cleans up what NewDatabase set up: it stops
@@ -94,6 +105,88 @@ func Main(m *testing.M) int {
 // template and takes some tens of milliseconds.
 func NewDatabase(t testing.TB) (connString string, pool *pgxpool.Pool) {
 	t.Helper()
+	e := mustSetup(t)
+	return e.clone(t, e.template, "")
+}
+
+// NewSeededDatabase is NewDatabase with history h loaded (see SeedHistory).
+// A history takes long to load (a million handoffs take minutes on two
+// cores), so each distinct h is seeded once per process into a template
+// database of its own, and every call clones that template, which takes
+// seconds even at a million handoffs.
+func NewSeededDatabase(t testing.TB, h History) (connString string, pool *pgxpool.Pool, seeded Seeded) {
+	t.Helper()
+	e := mustSetup(t)
+	st := e.seededTemplate(h.key())
+	st.once.Do(func() {
+		start := time.Now()
+		st.seeded, st.err = e.seedTemplate(st.name, h)
+		if st.err == nil {
+			t.Logf("storetest: seeded %d handoffs and %d events into %s in %s", st.seeded.Handoffs, st.seeded.Events, st.name, time.Since(start).Round(time.Millisecond))
+		}
+	})
+	if st.err != nil {
+		t.Fatalf("storetest: %v", st.err)
+	}
+	// FILE_COPY copies the template's files instead of logging every page
+	// (PostgreSQL 15's default): seconds instead of minutes at 1 M handoffs.
+	strategy := ""
+	if e.serverVersion >= 150000 {
+		strategy = "FILE_COPY"
+	}
+	connString, pool = e.clone(t, st.name, strategy)
+	return connString, pool, st.seeded
+}
+
+// seeded is a template database holding a seeded history.
+type seeded struct {
+	name   string
+	once   sync.Once
+	seeded Seeded
+	err    error
+}
+
+// seededTemplate returns the template for the history named key, made
+// (but not yet seeded) on first use.
+func (e *environment) seededTemplate(key string) *seeded {
+	mu.Lock()
+	defer mu.Unlock()
+	if e.seeded == nil {
+		e.seeded = map[string]*seeded{}
+	}
+	st, ok := e.seeded[key]
+	if !ok {
+		st = &seeded{name: fmt.Sprintf("%s_seed%d", e.template, len(e.seeded)+1)}
+		e.seeded[key] = st
+	}
+	return st
+}
+
+// seedTemplate creates template name from the migrated template and loads
+// h into it. Its pool is closed afterwards, as CREATE DATABASE … TEMPLATE
+// needs.
+func (e *environment) seedTemplate(name string, h History) (Seeded, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	if _, err := e.admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`,
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{e.template}.Sanitize())); err != nil {
+		return Seeded{}, fmt.Errorf("create seeded template %s: %w", name, err)
+	}
+	pool, err := pgxpool.New(ctx, e.urlFor(name))
+	if err != nil {
+		return Seeded{}, fmt.Errorf("connect to seeded template %s: %w", name, err)
+	}
+	defer pool.Close()
+	s, err := SeedHistory(ctx, pool, h)
+	if err != nil {
+		return s, fmt.Errorf("seeded template %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// mustSetup is setup for a test, failing it when the server cannot start.
+func mustSetup(t testing.TB) *environment {
+	t.Helper()
 	if !mainCalled.Load() {
 		t.Fatal("storetest: NewDatabase needs the package's TestMain to call storetest.Main, so that the test server is stopped: func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }")
 	}
@@ -101,14 +194,23 @@ func NewDatabase(t testing.TB) (connString string, pool *pgxpool.Pool) {
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
+	return e
+}
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+// clone creates a database for this test only from template, and drops it
+// when the test ends.
+func (e *environment) clone(t testing.TB, template, strategy string) (connString string, pool *pgxpool.Pool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	name := "t_" + randomHex(8)
-	if _, err := e.admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`,
-		pgx.Identifier{name}.Sanitize(), pgx.Identifier{e.template}.Sanitize())); err != nil {
-		t.Fatalf("storetest: create database %s from template %s: %v", name, e.template, err)
+	create := fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())
+	if strategy != "" {
+		create += " STRATEGY " + strategy
+	}
+	if _, err := e.admin.Exec(ctx, create); err != nil {
+		t.Fatalf("storetest: create database %s from template %s: %v", name, template, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -119,7 +221,7 @@ func NewDatabase(t testing.TB) (connString string, pool *pgxpool.Pool) {
 	})
 
 	connString = e.urlFor(name)
-	pool, err = pgxpool.New(context.Background(), connString)
+	pool, err := pgxpool.New(context.Background(), connString)
 	if err != nil {
 		t.Fatalf("storetest: open pool on %s: %v", name, err)
 	}
@@ -185,6 +287,9 @@ func newEnvironment(ctx context.Context) (_ *environment, err error) {
 	e.admin, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if err := e.admin.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&e.serverVersion); err != nil {
+		return nil, fmt.Errorf("server version: %w", err)
 	}
 	if _, err := e.admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{e.template}.Sanitize()); err != nil {
 		return nil, fmt.Errorf("create template database %s: %w", e.template, err)
@@ -257,6 +362,13 @@ func (e *environment) close() error {
 	defer cancel()
 	var errs []error
 	if e.admin != nil {
+		if e.srv == nil {
+			for _, st := range e.seeded {
+				if _, err := e.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{st.name}.Sanitize()+` WITH (FORCE)`); err != nil {
+					errs = append(errs, fmt.Errorf("drop seeded template %s: %w", st.name, err))
+				}
+			}
+		}
 		if e.srv == nil && e.template != "" {
 			if _, err := e.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{e.template}.Sanitize()+` WITH (FORCE)`); err != nil {
 				errs = append(errs, fmt.Errorf("drop template database %s: %w", e.template, err))
