@@ -108,7 +108,12 @@ func (p Pool) rank(states []MemberState) []standing {
 		state.User = user
 		out = append(out, standing{state: state, weight: p.SettingsFor(user).Weight, index: i})
 	}
-	slices.SortStableFunc(out, compareFairness)
+	// compareFairness is a total order (it ends with the position in the
+	// configuration, unique once duplicates are skipped), so an unstable
+	// sort gives the same order as a stable one; it also moves these large
+	// structs O(n log n) times instead of the stable sort's O(n log² n),
+	// which made ranking a pool of 1,000 cost a millisecond.
+	slices.SortFunc(out, compareFairness)
 	return out
 }
 
