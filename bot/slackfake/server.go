@@ -81,6 +81,13 @@ func WithPingInterval(d time.Duration) Option { return func(s *Server) { s.pingI
 // safe for concurrent use.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
 
+// WithCallHook has every Web API call (and response_url POST) handed to
+// hook once it is answered and recorded, in the goroutine that served it,
+// so a load generator can time what the bot does as it happens instead of
+// scanning Calls. The hook must be safe for concurrent use and quick: the
+// bot waits for the HTTP response until it returns.
+func WithCallHook(hook func(Call)) Option { return func(s *Server) { s.hook = hook } }
+
 // Call is one Web API request as the fake received it, with its answer.
 type Call struct {
 	// Method is the Web API method name, e.g. "chat.postMessage", or
@@ -91,7 +98,8 @@ type Call struct {
 	Params map[string]string
 	// Body is the JSON body, or for form requests Params encoded as JSON.
 	Body json.RawMessage
-	// At is when the call arrived, by the fake's clock.
+	// At is when the call arrived, by the fake's clock: before the fake
+	// read the body or did any work of its own, so it times the bot alone.
 	At time.Time
 	// Response is the body the fake answered with.
 	Response json.RawMessage
@@ -160,6 +168,7 @@ type Server struct {
 	botToken, appToken string
 	pingInterval       time.Duration
 	clock              func() time.Time
+	hook               func(Call)
 
 	hs *httptest.Server
 
@@ -197,6 +206,17 @@ type Server struct {
 // New starts a fake Slack on 127.0.0.1 and stops it when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("slackfake: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Slack on 127.0.0.1 outside of a test (baton
+// loadtest drives Baton against it); the caller must Close it.
+func Start(opts ...Option) (*Server, error) {
 	s := &Server{
 		botToken:     "xoxb-test-bot",
 		appToken:     "xapp-test-app",
@@ -226,13 +246,12 @@ func New(t testing.TB, opts ...Option) *Server {
 	// apps.connections.open names 127.0.0.1 and must reach this listener.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("slackfake: listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.hs = httptest.NewUnstartedServer(mux)
 	s.hs.Listener = ln
 	s.hs.Start()
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // APIURL is the value for slack.OptionAPIURL. It ends in a slash because

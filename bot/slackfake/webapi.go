@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -152,8 +153,9 @@ func (s *Server) checkToken(kind tokenKind, token string) string {
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	at := s.now()
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	status, header, resp := s.answer(method, r)
+	status, header, resp := s.answer(method, r, at)
 	body, err := json.Marshal(resp)
 	if err != nil {
 		body = []byte(`{"ok":false,"error":"fatal_error"}`)
@@ -166,15 +168,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// answer computes the response to one Web API request and records the call.
-func (s *Server) answer(method string, r *http.Request) (int, map[string]string, reply) {
+// answer computes the response to one Web API request, which arrived at
+// at, and records the call.
+func (s *Server) answer(method string, r *http.Request, at time.Time) (int, map[string]string, reply) {
 	req, err := parseRequest(r)
 	req.method = method
 	status, header, resp := http.StatusOK, map[string]string(nil), fail("invalid_form_data")
 	if err == nil {
 		status, header, resp = s.dispatch(req)
 	}
-	s.record(req, resp)
+	s.record(req, resp, at)
 	return status, header, resp
 }
 
@@ -196,24 +199,30 @@ func (s *Server) dispatch(req apiRequest) (int, map[string]string, reply) {
 	return http.StatusOK, nil, m.handler(s, req)
 }
 
-func (s *Server) record(req apiRequest, resp reply) {
+func (s *Server) record(req apiRequest, resp reply, at time.Time) {
 	respJSON, _ := json.Marshal(resp)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = append(s.calls, Call{
+	call := Call{
 		Method:   req.method,
 		Params:   req.params,
 		Body:     req.body,
-		At:       s.now(),
+		At:       at,
 		Response: respJSON,
-	})
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, call)
 	s.notifyLocked()
+	s.mu.Unlock()
+	if s.hook != nil {
+		call.Params = maps.Clone(call.Params) // the recorded copy stays the fake's
+		s.hook(call)
+	}
 }
 
 // serveResponseURL accepts POSTs to the response_url of a slash command or
 // block action. Nothing is rendered; the call is recorded as "response_url"
 // with the URL's id in Params["response_url_id"].
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
+	at := s.now()
 	req, err := parseRequest(r)
 	req.method = "response_url"
 	resp := success(reply{})
@@ -221,7 +230,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		resp = fail("invalid_payload")
 	}
 	req.params["response_url_id"] = strings.TrimPrefix(r.URL.Path, "/response/")
-	s.record(req, resp)
+	s.record(req, resp, at)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
 }
