@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,10 @@ type Main struct {
 	Stderr io.Writer
 	// Now is the clock handed to the bot; nil means time.Now.
 	Now func() time.Time
+	// Self returns the command that runs this program with args: baton
+	// loadtest starts `baton run` with it. Nil runs this executable;
+	// tests run their own binary.
+	Self func(args ...string) *exec.Cmd
 
 	addr      atomic.Pointer[string]
 	listening chan struct{}
@@ -50,6 +55,8 @@ Usage:
   baton [run]            run the bot (default)
   baton migrate          apply database migrations and exit
   baton check-config     validate the configuration file (BATON_CONFIG) without connecting
+  baton loadtest [flags] run baton against a fake Slack under load and print latency
+                         percentiles, throughput, errors and memory (-h for the flags)
   baton help             show this help
 
 Environment:
@@ -79,6 +86,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.migrate(ctx, env)
 	case "check-config":
 		return m.checkConfig(env)
+	case "loadtest":
+		return m.loadtest(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

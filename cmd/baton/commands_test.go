@@ -58,7 +58,7 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 	t.Parallel()
 	out, err := runMain(t, nil, "help")
 	require.NoError(t, err)
-	for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "BATON_CONFIG", "BATON_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "migrate", "check-config"} {
+	for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", "BATON_CONFIG", "BATON_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "migrate", "check-config", "loadtest"} {
 		require.Contains(t, out, v)
 	}
 	_, err = runMain(t, nil, "frobnicate")

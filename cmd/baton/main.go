@@ -3,6 +3,7 @@
 //	baton [run]        run the bot (default)
 //	baton migrate      apply database migrations and exit
 //	baton check-config validate the configuration file without connecting
+//	baton loadtest     run baton against a fake Slack under load and report
 //	baton help         show this help
 package main
 
