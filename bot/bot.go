@@ -105,6 +105,7 @@ type Bot struct {
 	// groups are refreshed, so every decision reads one consistent policy.
 	current atomic.Pointer[routing.Policy]
 	dms     sync.Map // user ID → DM channel ID, so a DM costs one call, not two
+	claims  claimGates
 	online  atomic.Bool
 	work    sync.WaitGroup // handlers in flight, waited for on shutdown
 }

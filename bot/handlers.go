@@ -2,9 +2,11 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
 	"github.com/batonhq/baton/bot/render"
@@ -128,31 +130,63 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 // claim decides a click on Claim. Eligibility is checked against the stored
 // handoff and the configured pool, never against what the button says; the
 // race between eligible clickers is decided by the store's conditional update.
+// Clicks on one handoff are decided one at a time in this process (see
+// claimGates), and the private answer is sent after the next click's turn.
 func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
-	click, h, log, tell, ok := b.clickedHandoff(ctx, cb, action, render.ClaimFailed)
-	if !ok {
+	click, err := parseClick(cb, action)
+	if err != nil {
+		b.log.Warn().Err(err).Msg("button click dropped")
 		return
+	}
+	log := b.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
+	gate := b.claims.acquire(click.HandoffID)
+	answer := b.decideClaim(ctx, log, gate, click)
+	b.claims.release(click.HandoffID, gate)
+	if answer != "" {
+		b.teller(ctx, log, click.ChannelID, click.UserID)(answer)
+	}
+}
+
+// decideClaim decides click, holding its handoff's gate, and returns what
+// to tell the clicker ("" when they won).
+func (b *Bot) decideClaim(ctx context.Context, log zerolog.Logger, gate *claimGate, click ButtonClick) string {
+	var h routing.Handoff
+	if gate.won != nil {
+		h = *gate.won // claimed here a moment ago: the burst's other clicks lose
+	} else {
+		var err error
+		h, err = b.cfg.Store.Handoff(ctx, click.HandoffID)
+		switch {
+		case errors.Is(err, routing.ErrNotFound):
+			return render.HandoffGone
+		case err != nil:
+			log.Error().Err(err).Msg("load handoff")
+			return render.ClaimFailed
+		}
 	}
 	// A button whose value names a handoff posted elsewhere is forged or
 	// stale: refuse it as if the handoff did not exist.
 	if !postedAt(h, click) {
 		log.Warn().Str("channel", click.ChannelID).Msg("claim button does not match its handoff")
-		tell(render.HandoffGone)
-		return
+		return render.HandoffGone
 	}
 	pool, ok := b.policy().ClaimingPool(h, click.UserID)
 	if !ok {
 		log.Error().Str("pool", h.Pool).Msg("claim on a handoff whose pool is no longer configured")
-		tell(render.PoolGone(h.Pool))
-		return
+		return render.PoolGone(h.Pool)
+	}
+	// Already claimed, scheduled or cancelled: CheckEligibility would say
+	// the same after reading the clicker's rotation state; say it now.
+	if refusal := routing.CheckClaim(h, pool, click.UserID); refusal != nil {
+		log.Info().Str("reason", string(refusal.Code)).Msg("claim refused")
+		return b.clock.ClaimRefused(refusal, pool, h.Turn)
 	}
 	clicker, err := b.memberState(ctx, pool, click.UserID)
 	if err != nil {
 		log.Error().Err(err).Msg("claim: load member state")
-		tell(render.ClaimFailed)
-		return
+		return render.ClaimFailed
 	}
 	// The turn applies in the handoff's own pool until the ladder starts:
 	// an escalated lead is open to every eligible member (the ladder asks
@@ -163,27 +197,26 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 	}
 	if refusal := routing.CheckEligibility(h, pool, turn, clicker, b.now()); refusal != nil {
 		log.Info().Str("reason", string(refusal.Code)).Msg("claim refused")
-		tell(b.clock.ClaimRefused(refusal, pool, h.Turn))
-		return
+		return b.clock.ClaimRefused(refusal, pool, h.Turn)
 	}
 
 	h, won, err := b.cfg.Store.Claim(ctx, h.ID, click.UserID, b.now())
 	if err != nil {
 		log.Error().Err(err).Msg("claim failed")
-		tell(render.ClaimFailed)
-		return
+		return render.ClaimFailed
 	}
 	if !won {
-		// Someone else's update landed first.
+		// Someone else's update landed first (another replica's click).
 		refusal := routing.CheckClaim(h, pool, click.UserID)
 		if refusal == nil {
 			refusal = &routing.ClaimRefusal{Code: routing.RefusedAlreadyClaimed, Owner: h.OwnerID}
 		}
-		tell(b.clock.ClaimRefused(refusal, pool, h.Turn))
-		return
+		return b.clock.ClaimRefused(refusal, pool, h.Turn)
 	}
+	b.claims.remember(click.HandoffID, gate, h)
 	log.Info().Dur("time_to_claim", h.TimeToClaim()).Msg("handoff claimed")
 	b.wakeOutbox()
+	return ""
 }
 
 // memberStates are the states of pool's members for routing a new handoff.
