@@ -17,9 +17,8 @@ const (
 	// outboxLease is how long a leased notice is ours; a replica that dies
 	// mid-delivery releases it by letting it lapse.
 	outboxLease = 30 * time.Second
-	// outboxBatch is how many notices one pass leases.
-	outboxBatch = 32
-	// outboxParallel bounds concurrent Slack calls from one replica.
+	// outboxParallel bounds the deliveries in flight (and so the Slack calls
+	// the outbox makes at once) from one replica.
 	outboxParallel = 8
 	// maxRetryDelay caps the backoff, so a notice blocked by a fixable
 	// problem (the app not invited to the channel) goes out minutes after
@@ -43,50 +42,61 @@ func isPermanent(err error) bool {
 	return errors.As(err, &apiErr) && permanentSlackErrors[apiErr.Err]
 }
 
-// deliverLoop delivers due notices until ctx is cancelled: at once when woken
-// by this process's own state changes, and every OutboxPoll for the rest
-// (retries, other replicas' notices, notices left by a crash).
+// deliverLoop delivers due notices until ctx is cancelled, keeping up to
+// outboxParallel deliveries in flight: it leases as many due notices as it
+// has free workers at once when woken by this process's own state changes,
+// whenever a delivery finishes (the next notice of its ordering key may now
+// be due: a claim's message update waits for the post's thread reply), and
+// every OutboxPoll for the rest (retries, other replicas' notices, notices
+// left by a crash). A notice never waits for an unrelated slow one: leasing
+// in batches, and waiting for a batch's slowest delivery before the next,
+// held claims' message updates behind hundreds of escalation DMs.
 func (b *Bot) deliverLoop(ctx context.Context) {
 	ticker := time.NewTicker(b.cfg.OutboxPoll)
 	defer ticker.Stop()
+	finished := make(chan struct{}, outboxParallel)
+	var inFlight sync.WaitGroup
+	defer inFlight.Wait()
+	free := outboxParallel
 	for {
-		n, err := b.DeliverDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("outbox pass failed")
-		}
-		if n == outboxBatch && ctx.Err() == nil {
-			continue // more may be due
+		if free > 0 && ctx.Err() == nil {
+			notices, err := b.cfg.Store.LeaseNotices(ctx, b.now(), outboxLease, free)
+			if err != nil && ctx.Err() == nil {
+				b.log.Warn().Err(err).Msg("outbox lease failed")
+			}
+			for _, n := range notices {
+				free--
+				inFlight.Go(func() {
+					defer func() { finished <- struct{}{} }()
+					// Leased: delivered (or marked failed) even during
+					// shutdown, within the lease.
+					ctx, cancel := detached(ctx, outboxLease)
+					defer cancel()
+					b.deliverOne(ctx, n)
+				})
+			}
+			// Fewer than asked for: nothing else is due until a delivery
+			// finishes, a change is announced, or the poll.
 		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-finished:
+			free++
 		case <-b.wake:
 		case <-ticker.C:
 		}
+		// Several deliveries may have finished together: lease for all of
+		// their slots in one query.
+		for drained := false; !drained; {
+			select {
+			case <-finished:
+				free++
+			default:
+				drained = true
+			}
+		}
 	}
-}
-
-// DeliverDue leases the notices that are due and delivers them, returning
-// how many it leased. Each notice is marked delivered, or failed with a
-// retry time, so nothing leased is forgotten.
-func (b *Bot) DeliverDue(ctx context.Context) (int, error) {
-	ctx, cancel := detached(ctx, outboxLease)
-	defer cancel()
-	notices, err := b.cfg.Store.LeaseNotices(ctx, b.now(), outboxLease, outboxBatch)
-	if err != nil {
-		return 0, err
-	}
-	sem := make(chan struct{}, outboxParallel)
-	var wg sync.WaitGroup
-	for _, n := range notices {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			b.deliverOne(ctx, n)
-		})
-	}
-	wg.Wait()
-	return len(notices), nil
 }
 
 func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {

@@ -33,17 +33,20 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.No
 // so that no other worker or replica delivers them meanwhile. A worker that
 // dies mid-delivery loses its lease and the notice is delivered again later:
 // delivery is at least once, and the bot makes each delivery idempotent.
+// What a channel sees (a post, its update, a re-ping) is taken before DMs,
+// oldest first within each: one escalation DMs a whole pool, and a claim's
+// message update must not wait behind fifty of those.
 func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error) {
 	rows, err := s.pool.Query(ctx, `
 		WITH head AS (
-			SELECT DISTINCT ON (ordering_key) id, deliver_after, leased_until
+			SELECT DISTINCT ON (ordering_key) id, ordering_key, deliver_after, leased_until
 			FROM outbox
 			WHERE delivered_at IS NULL AND abandoned_at IS NULL
 			ORDER BY ordering_key, id
 		), due AS (
 			SELECT id FROM head
 			WHERE deliver_after <= $1 AND (leased_until IS NULL OR leased_until <= $1)
-			ORDER BY id
+			ORDER BY ordering_key LIKE 'dm:%', id
 			LIMIT $3
 		)
 		-- The conditions are repeated on o because PostgreSQL re-checks them

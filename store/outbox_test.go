@@ -158,3 +158,31 @@ func TestAbandonReleasesTheKey(t *testing.T) {
 	require.Equal(t, "channel_not_found", last.Detail["error"])
 	require.Equal(t, string(routing.NoticeChannelMessage), last.Detail["notice"])
 }
+
+// TestLeaseChannelBeforeDMs: a channel post waiting goes out before an
+// older DM, so a claim's update is not held behind an escalation's DMs.
+func TestLeaseChannelBeforeDMs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	// Deliver the first handoff's channel notices; its passer DM waits.
+	for range 2 {
+		leased, err := b.store.LeaseNotices(b.ctx, b.now, time.Minute, 1)
+		require.NoError(t, err)
+		require.Len(t, leased, 1)
+		require.NotEqual(t, routing.NoticePasserSent, leased[0].Kind)
+		require.NoError(t, b.store.MarkDelivered(b.ctx, leased[0].ID, b.now))
+	}
+	second, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V2"))
+	require.NoError(t, err)
+
+	leased, err := b.store.LeaseNotices(b.ctx, b.now, time.Minute, 1)
+	require.NoError(t, err)
+	require.Len(t, leased, 1)
+	require.Equal(t, routing.NoticeChannelMessage, leased[0].Kind, "the newer post before the older DM")
+	require.Equal(t, second.ID, leased[0].HandoffID)
+	dm, err := b.store.LeaseNotices(b.ctx, b.now, time.Minute, 1)
+	require.NoError(t, err)
+	require.Equal(t, []routing.NoticeKind{routing.NoticePasserSent}, noticeKinds(dm), "then the DM: the thread reply waits for its post")
+}
