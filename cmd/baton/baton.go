@@ -149,7 +149,8 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	log := m.logger(env)
 
-	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken))
+	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken),
+		slack.OptionHTTPClient(slackHTTPClient()))
 	authCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	auth, err := api.AuthTestContext(authCtx)
 	cancel()
@@ -200,6 +201,18 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	err = b.Run(ctx, socketmode.New(api))
 	log.Info().Msg("baton stopped")
 	return err
+}
+
+// slackHTTPClient is the Web API's HTTP client. Go's default keeps two idle
+// connections per host, and every call goes to one host: with the outbox's
+// deliveries and the private answers to a burst of clicks in flight, the
+// others were closed after each call and dialled again (with a TLS
+// handshake, in production).
+func slackHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
 }
 
 // openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
