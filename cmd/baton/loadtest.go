@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
@@ -153,10 +154,19 @@ func (m *Main) loadtest(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(m.Stderr, "loadtest: baton run is up (idle RSS %.1f MB); rounds of %d handoffs and %d receivers for %s\n", mb(idle), o.passers, o.receivers, o.duration)
 
+	cpu0, err := readCPU(child.cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("loadtest: CPU time: %w", err)
+	}
 	l.run(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	cpu1, err := readCPU(child.cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("loadtest: CPU time: %w", err)
+	}
+	l.cpu = cpu1.since(cpu0)
 	_, peak, err := procMemory(child.cmd.Process.Pid)
 	if err != nil {
 		return fmt.Errorf("loadtest: peak RSS: %w", err)
@@ -318,6 +328,77 @@ func procMemory(pid int) (rss, peak int64, err error) {
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
+// cpuTimes are CPU seconds used so far: by baton run, by this process (the
+// fake Slack and the drivers), and by the whole machine, busy and in all.
+type cpuTimes struct {
+	baton, loadtest, busy, total float64
+}
+
+func (c cpuTimes) since(before cpuTimes) cpuTimes {
+	return cpuTimes{c.baton - before.baton, c.loadtest - before.loadtest, c.busy - before.busy, c.total - before.total}
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on Linux.
+const clockTicks = 100
+
+// readCPU reads the CPU time of process pid and of this process from
+// /proc/<pid>/stat, and the machine's from /proc/stat, so the report can
+// say who used the cores: on a small machine the fake Slack and the
+// drivers take their share, and PostgreSQL its own.
+func readCPU(pid int) (cpuTimes, error) {
+	var c cpuTimes
+	var err error
+	if c.baton, err = processCPU(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
+		return c, err
+	}
+	if c.loadtest, err = processCPU("/proc/self/stat"); err != nil {
+		return c, err
+	}
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return c, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal …
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return c, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	for i, f := range fields[1:9] {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return c, fmt.Errorf("/proc/stat: %w", err)
+		}
+		c.total += v / clockTicks
+		if i != 3 && i != 4 { // idle, iowait
+			c.busy += v / clockTicks
+		}
+	}
+	return c, nil
+}
+
+// processCPU is utime+stime of /proc/<pid>/stat, in seconds.
+func processCPU(path string) (float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: count from after it.
+	_, rest, ok := strings.Cut(string(data), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("%s: unexpected content", path)
+	}
+	var secs float64
+	for _, f := range fields[11:13] { // utime, stime: fields 14 and 15 of the line
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		secs += v / clockTicks
+	}
+	return secs, nil
+}
+
 // logWatch reads the child's JSON log: it keeps the last lines for when
 // something goes wrong, and collects the error-level messages, each of
 // which counts as an error of the run.
@@ -436,6 +517,7 @@ type load struct {
 	receivers                                []chan post // guarded by mu
 	rounds                                   int
 	elapsed                                  time.Duration
+	cpu                                      cpuTimes // during the run and its drain
 	callsDuring                              int64
 
 	mu       sync.Mutex
@@ -780,12 +862,13 @@ func loadAnswers(company string) map[string]map[string]slackfake.InputValue {
 // it times each claim's message update from the winner's click and each
 // escalation from its deadline.
 func (l *load) check(ctx context.Context, dbURL string) error {
-	conn, err := pgx.Connect(ctx, dbURL)
+	// A pool, as Baton has: DATABASE_URL may carry pool settings.
+	db, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
 		return fmt.Errorf("loadtest: read the results: %w", err)
 	}
-	defer conn.Close(context.Background())
-	rows, err := conn.Query(ctx, `
+	defer db.Close()
+	rows, err := db.Query(ctx, `
 		SELECT coalesce(h.message_ts, ''), h.company, h.state, h.claim_deadline,
 			coalesce((h.escalation->'rungs'->0->>'after')::bigint, 0),
 			(SELECT count(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'handoff.claimed')
@@ -881,6 +964,9 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	for _, msg := range slices.Sorted(maps.Keys(l.errs)) {
 		fmt.Fprintf(w, "%-26s %d × %s\n", "", l.errs[msg], msg)
 	}
+	c := l.cpu
+	fmt.Fprintf(w, "%-26s baton run %.1f s, loadtest (fake Slack, drivers) %.1f s, the rest (PostgreSQL…) %.1f s; machine %.0f %% busy on %d cores\n",
+		"cpu", c.baton, c.loadtest, max(c.busy-c.baton-c.loadtest, 0), 100*c.busy/max(c.total, 1e-9), runtime.NumCPU())
 	fmt.Fprintf(w, "%-26s %.1f MB (baton run, %s after start-up)  budget < 40 MB\n", "idle RSS", mb(idle), o.settle)
 	fmt.Fprintf(w, "%-26s %.1f MB (baton run, VmHWM)\n", "peak RSS", mb(peak))
 
@@ -890,6 +976,7 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	fmt.Fprintf(w, "BenchmarkLoad/throughput 1 %.2f handoffs/s %.2f clicks/s\n", float64(handoffs)/secs, float64(clicks)/secs)
 	fmt.Fprintf(w, "BenchmarkLoad/errors 1 %d errors\n", total)
 	fmt.Fprintf(w, "BenchmarkLoad/rss 1 %d idle-B %d peak-B\n", idle, peak)
+	fmt.Fprintf(w, "BenchmarkLoad/cpu 1 %.2f baton-s %.2f loadtest-s %.2f other-s\n", c.baton, c.loadtest, max(c.busy-c.baton-c.loadtest, 0))
 }
 
 // percentile is the nearest-rank percentile of sorted samples; 0 for none.
