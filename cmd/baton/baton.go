@@ -207,12 +207,13 @@ func (m *Main) run(ctx context.Context, env Env) error {
 // connections per host, and every call goes to one host: with the outbox's
 // deliveries and the private answers to a burst of clicks in flight, the
 // others were closed after each call and dialled again (with a TLS
-// handshake, in production).
+// handshake, in production). Slack's echo of each post and form is dropped
+// before slack-go decodes it (see bot.TrimEchoes).
 func slackHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 64
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: bot.TrimEchoes(t)}
 }
 
 // openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
