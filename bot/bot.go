@@ -106,8 +106,11 @@ type Bot struct {
 	current atomic.Pointer[routing.Policy]
 	dms     sync.Map // user ID → DM channel ID, so a DM costs one call, not two
 	claims  claimGates
-	online  atomic.Bool
-	work    sync.WaitGroup // handlers in flight, waited for on shutdown
+	// previews shares one read of a pool's availability between the
+	// forms that open while it runs.
+	previews sharedReads
+	online   atomic.Bool
+	work     sync.WaitGroup // handlers in flight, waited for on shutdown
 }
 
 // New builds a bot; Run starts it.

@@ -41,7 +41,9 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 	// lives 3 s: the form opens without it rather than late.
 	pool := policy.RouteForm(poolName, routing.Lead{Checklist: checklist})
 	availCtx, cancelAvail := context.WithTimeout(ctx, availabilityBudget)
-	states, err := b.memberStates(availCtx, pool, b.now())
+	states, err := b.previews.states(availCtx, pool.Name, func(ctx context.Context) ([]routing.MemberState, error) {
+		return b.memberStates(ctx, pool, b.now())
+	})
 	cancelAvail()
 	if err == nil {
 		offer := routing.Decide(pool, states, b.now())
