@@ -7,6 +7,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,9 +110,17 @@ type Bot struct {
 	// previews shares one read of a pool's availability between the
 	// forms that open while it runs.
 	previews sharedReads
-	online   atomic.Bool
-	work     sync.WaitGroup // handlers in flight, waited for on shutdown
+	// slots bounds the handlers running at once (see spawn).
+	slots  chan struct{}
+	online atomic.Bool
+	work   sync.WaitGroup // handlers in flight, waited for on shutdown
 }
+
+// handlerSlots is how many handlers run at once: a handler mostly waits on
+// the database and Slack, so several per core keep the cores busy, and
+// measured on two cores, 8 per core kept the forms as fast as no bound
+// (4 per core slowed them) while the acks met their budget.
+func handlerSlots() int { return 8 * runtime.GOMAXPROCS(0) }
 
 // New builds a bot; Run starts it.
 func New(cfg Config) *Bot {
@@ -127,6 +136,7 @@ func New(cfg Config) *Bot {
 		log:    cfg.Log,
 		wake:   make(chan struct{}, 1),
 		rewind: make(chan struct{}, 1),
+		slots:  make(chan struct{}, handlerSlots()),
 	}
 	b.current.Store(&cfg.Policy)
 	return b
