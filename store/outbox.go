@@ -12,18 +12,31 @@ import (
 	"github.com/batonhq/baton/routing"
 )
 
+// enqueue writes notices into the outbox in one statement, in their order
+// (ids follow it, and delivery follows ids within an ordering key): an
+// escalation step DMs a whole pool, and one insert per notice held the
+// handoff's row lock for fifty round trips.
 func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.Notice) error {
-	for _, n := range notices {
-		var handoffID *int64
+	if len(notices) == 0 {
+		return nil
+	}
+	keys := make([]string, len(notices))
+	kinds := make([]string, len(notices))
+	handoffs := make([]*int64, len(notices))
+	recipients := make([]string, len(notices))
+	for i, n := range notices {
+		keys[i], kinds[i], recipients[i] = n.OrderingKey(), string(n.Kind), n.Recipient
 		if n.HandoffID != 0 {
-			handoffID = &n.HandoffID
+			handoffs[i] = &n.HandoffID
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after)
-			VALUES ($1, $2, $3, $4, $5, $5)`,
-			n.OrderingKey(), n.Kind, handoffID, n.Recipient, now); err != nil {
-			return fmt.Errorf("enqueue %s: %w", n.Kind, err)
-		}
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after)
+		SELECT k, kind, h, r, $5, $5
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS n(k, kind, h, r, i)
+		ORDER BY i`,
+		keys, kinds, handoffs, recipients, now); err != nil {
+		return fmt.Errorf("enqueue %d notices (%s…): %w", len(notices), notices[0].Kind, err)
 	}
 	return nil
 }

@@ -231,19 +231,17 @@ func (s *Store) SetFallbackTS(ctx context.Context, id int64, ts string, now time
 	return s.setTS(ctx, id, "fallback_ts", ts, now)
 }
 
-// setTS sets column (a constant from this package, never input) once.
+// setTS sets column (a constant from this package, never input) once, and
+// records the post in the event log, in one statement: every post waits on
+// it before the notices behind it (the thread reply, a claim's update).
 func (s *Store) setTS(ctx context.Context, id int64, column, ts string, now time.Time) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE handoffs SET `+column+` = $2, updated_at = $3 WHERE id = $1 AND `+column+` IS NULL`, id, ts, now)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil
-		}
-		return appendEvent(ctx, tx, id, now, "baton", routing.EventPosted, map[string]any{"ts": ts, "column": column})
-	})
-	if err != nil {
+	if _, err := s.pool.Exec(ctx, `
+		WITH set AS (
+			UPDATE handoffs SET `+column+` = $2, updated_at = $3 WHERE id = $1 AND `+column+` IS NULL RETURNING id
+		)
+		INSERT INTO events (handoff_id, at, actor, kind, detail)
+		SELECT id, $3, 'baton', $4, $5 FROM set`,
+		id, ts, now, routing.EventPosted, map[string]any{"ts": ts, "column": column}); err != nil {
 		return fmt.Errorf("set %s of handoff %d: %w", column, id, err)
 	}
 	return nil
