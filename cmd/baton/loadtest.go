@@ -60,6 +60,7 @@ type loadOptions struct {
 	duration, window     time.Duration
 	pause, settle, drain time.Duration
 	escalateEvery        int
+	replicas             int
 }
 
 // The lines of the report, in their order. Their labels are part of the
@@ -94,7 +95,8 @@ func (m *Main) loadtest(ctx context.Context, env Env, args []string) error {
 	fs.DurationVar(&o.pause, "pause", time.Second, "pause between a round's claims showing and the next round (0: back to back)")
 	fs.DurationVar(&o.window, "window", 2*time.Second, "sla.claim_window of the pool (at least 1s)")
 	fs.IntVar(&o.escalateEvery, "escalate-every", 10, "leave every n-th handoff unclaimed to time its escalation (0: none)")
-	fs.DurationVar(&o.settle, "settle", 2*time.Second, "idle time after start-up before the idle RSS is read")
+	fs.IntVar(&o.replicas, "replicas", 1, "baton run processes sharing the database and the Slack app (Slack spreads envelopes over their connections)")
+	fs.DurationVar(&o.settle, "settle", 2*time.Second, "idle time after start-up over which the idle RSS and database load are read")
 	fs.DurationVar(&o.drain, "drain", 0, "longest wait after the last handoff for posts, updates and escalations (default: the window + 15s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,8 +105,10 @@ func (m *Main) loadtest(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	switch {
-	case o.passers < 1 || o.receivers < 1:
-		return errors.New("loadtest: -passers and -receivers must be at least 1")
+	case o.passers < 1 || o.receivers < 1 || o.replicas < 1:
+		return errors.New("loadtest: -passers, -receivers and -replicas must be at least 1")
+	case o.replicas > 10:
+		return errors.New("loadtest: -replicas: Slack allows 10 Socket Mode connections")
 	case o.window < time.Second:
 		return errors.New("loadtest: -window must be at least 1s (sla.claim_window)")
 	case o.duration <= 0 || o.escalateEvery < 0 || o.pause < 0:
@@ -136,25 +140,63 @@ func (m *Main) loadtest(ctx context.Context, env Env, args []string) error {
 	if err := os.WriteFile(configPath, []byte(loadConfig(o)), 0o600); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	child, err := m.startChild(ctx, fake, dbURL, configPath)
+	var children []*child
+	defer func() {
+		for _, c := range children {
+			_ = c.stop()
+		}
+	}()
+	for range o.replicas {
+		c, err := m.startChild(ctx, fake, dbURL, configPath)
+		if err != nil {
+			return err
+		}
+		children = append(children, c)
+	}
+	pids := make([]int, len(children))
+	for i, c := range children {
+		pids[i] = c.cmd.Process.Pid
+	}
+
+	// The replicas have migrated the database; read it with a pool, as
+	// Baton does (DATABASE_URL may carry pool settings).
+	db, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	defer db.Close()
+	var open int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM handoffs WHERE state = 'open'`).Scan(&open); err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	if open > 0 {
+		// Their ladders would run against a fake Slack that never saw them.
+		return fmt.Errorf("loadtest: DATABASE_URL holds %d open handoffs of an earlier run: give it an empty database", open)
+	}
+
+	// Idle: started, migrated, connected, nothing to do.
+	xacts0, err := transactions(ctx, db)
 	if err != nil {
 		return err
 	}
-	defer child.stop()
-
-	// Idle: started, migrated, connected, nothing to do.
 	select {
 	case <-time.After(o.settle):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	idle, _, err := procMemory(child.cmd.Process.Pid)
+	xacts1, err := transactions(ctx, db)
+	if err != nil {
+		return err
+	}
+	l.idleTxPerSec = float64(xacts1-xacts0) / o.settle.Seconds()
+	idle, _, err := procMemory(pids)
 	if err != nil {
 		return fmt.Errorf("loadtest: idle RSS: %w", err)
 	}
-	fmt.Fprintf(m.Stderr, "loadtest: baton run is up (idle RSS %.1f MB); rounds of %d handoffs and %d receivers for %s\n", mb(idle), o.passers, o.receivers, o.duration)
+	fmt.Fprintf(m.Stderr, "loadtest: %d × baton run up (idle RSS %.1f MB); rounds of %d handoffs and %d receivers for %s\n",
+		o.replicas, mb(idle), o.passers, o.receivers, o.duration)
 
-	cpu0, err := readCPU(child.cmd.Process.Pid)
+	cpu0, err := readCPU(pids)
 	if err != nil {
 		return fmt.Errorf("loadtest: CPU time: %w", err)
 	}
@@ -162,24 +204,40 @@ func (m *Main) loadtest(ctx context.Context, env Env, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cpu1, err := readCPU(child.cmd.Process.Pid)
+	cpu1, err := readCPU(pids)
 	if err != nil {
 		return fmt.Errorf("loadtest: CPU time: %w", err)
 	}
 	l.cpu = cpu1.since(cpu0)
-	_, peak, err := procMemory(child.cmd.Process.Pid)
+	_, peak, err := procMemory(pids)
 	if err != nil {
 		return fmt.Errorf("loadtest: peak RSS: %w", err)
 	}
-	if err := child.stop(); err != nil {
-		l.errorf("baton run: %v", err)
+	for _, c := range children {
+		if err := c.stop(); err != nil {
+			l.errorf("baton run: %v", err)
+		}
+		l.logErrors(c.log.errors())
 	}
-	if err := l.check(ctx, dbURL); err != nil {
+	if err := l.check(ctx, db); err != nil {
 		return err
 	}
-	l.logErrors(child.log.errors())
 	l.report(m.Stdout, idle, peak)
 	return nil
+}
+
+// transactions is how many transactions the database has run so far: the
+// idle replicas' polling shows in it.
+func transactions(ctx context.Context, db *pgxpool.Pool) (int64, error) {
+	var n int64
+	// The statistics are flushed at most once a second; ask for a fresh look.
+	if _, err := db.Exec(ctx, `SELECT pg_stat_clear_snapshot()`); err != nil {
+		return 0, fmt.Errorf("loadtest: %w", err)
+	}
+	if err := db.QueryRow(ctx, `SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("loadtest: transactions: %w", err)
+	}
+	return n, nil
 }
 
 // loadConfig is the configuration `baton run` gets: one pool of the
@@ -298,9 +356,20 @@ func (c *child) stop() error {
 	return c.err
 }
 
-// procMemory reads a process's resident set size now and its peak
-// (VmRSS and VmHWM in /proc/<pid>/status), in bytes.
-func procMemory(pid int) (rss, peak int64, err error) {
+// procMemory reads the resident set size now and its peak (VmRSS and VmHWM
+// in /proc/<pid>/status), in bytes, of the largest of pids.
+func procMemory(pids []int) (rss, peak int64, err error) {
+	for _, pid := range pids {
+		r, p, err := processMemory(pid)
+		if err != nil {
+			return 0, 0, err
+		}
+		rss, peak = max(rss, r), max(peak, p)
+	}
+	return rss, peak, nil
+}
+
+func processMemory(pid int) (rss, peak int64, err error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0, err
@@ -341,15 +410,19 @@ func (c cpuTimes) since(before cpuTimes) cpuTimes {
 // clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on Linux.
 const clockTicks = 100
 
-// readCPU reads the CPU time of process pid and of this process from
-// /proc/<pid>/stat, and the machine's from /proc/stat, so the report can
+// readCPU reads the CPU time of processes pids (the replicas) and of this
+// process from /proc/<pid>/stat, and the machine's from /proc/stat, so the report can
 // say who used the cores: on a small machine the fake Slack and the
 // drivers take their share, and PostgreSQL its own.
-func readCPU(pid int) (cpuTimes, error) {
+func readCPU(pids []int) (cpuTimes, error) {
 	var c cpuTimes
 	var err error
-	if c.baton, err = processCPU(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
-		return c, err
+	for _, pid := range pids {
+		secs, err := processCPU(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return c, err
+		}
+		c.baton += secs
 	}
 	if c.loadtest, err = processCPU("/proc/self/stat"); err != nil {
 		return c, err
@@ -518,6 +591,7 @@ type load struct {
 	rounds                                   int
 	elapsed                                  time.Duration
 	cpu                                      cpuTimes // during the run and its drain
+	idleTxPerSec                             float64  // database transactions while idle
 	callsDuring                              int64
 
 	mu       sync.Mutex
@@ -861,13 +935,7 @@ func loadAnswers(company string) map[string]map[string]slackfake.InputValue {
 // has exactly one claim, each one left to the ladder was escalated, and
 // it times each claim's message update from the winner's click and each
 // escalation from its deadline.
-func (l *load) check(ctx context.Context, dbURL string) error {
-	// A pool, as Baton has: DATABASE_URL may carry pool settings.
-	db, err := pgxpool.New(ctx, dbURL)
-	if err != nil {
-		return fmt.Errorf("loadtest: read the results: %w", err)
-	}
-	defer db.Close()
+func (l *load) check(ctx context.Context, db *pgxpool.Pool) error {
 	rows, err := db.Query(ctx, `
 		SELECT coalesce(h.message_ts, ''), h.company, h.state, h.claim_deadline,
 			coalesce((h.escalation->'rungs'->0->>'after')::bigint, 0),
@@ -930,8 +998,8 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	o := l.o
-	fmt.Fprintf(w, "baton loadtest: passers=%d receivers=%d duration=%s pause=%s window=%s escalate-every=%d GOMAXPROCS=%d\n",
-		o.passers, o.receivers, o.duration, o.pause, o.window, o.escalateEvery, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "baton loadtest: passers=%d receivers=%d replicas=%d duration=%s pause=%s window=%s escalate-every=%d GOMAXPROCS=%d\n",
+		o.passers, o.receivers, o.replicas, o.duration, o.pause, o.window, o.escalateEvery, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "%-26s %7s %9s %9s %9s %9s  %s\n", "latency", "n", "p50", "p90", "p99", "max", "budget (p99)")
 	type row struct {
 		bench         string
@@ -967,8 +1035,9 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	c := l.cpu
 	fmt.Fprintf(w, "%-26s baton run %.1f s, loadtest (fake Slack, drivers) %.1f s, the rest (PostgreSQL…) %.1f s; machine %.0f %% busy on %d cores\n",
 		"cpu", c.baton, c.loadtest, max(c.busy-c.baton-c.loadtest, 0), 100*c.busy/max(c.total, 1e-9), runtime.NumCPU())
-	fmt.Fprintf(w, "%-26s %.1f MB (baton run, %s after start-up)  budget < 40 MB\n", "idle RSS", mb(idle), o.settle)
-	fmt.Fprintf(w, "%-26s %.1f MB (baton run, VmHWM)\n", "peak RSS", mb(peak))
+	fmt.Fprintf(w, "%-26s %.1f transactions/s (all replicas, %s after start-up)\n", "idle database load", l.idleTxPerSec, o.settle)
+	fmt.Fprintf(w, "%-26s %.1f MB (baton run, the largest replica, %s after start-up)  budget < 40 MB\n", "idle RSS", mb(idle), o.settle)
+	fmt.Fprintf(w, "%-26s %.1f MB (baton run, the largest replica, VmHWM)\n", "peak RSS", mb(peak))
 
 	for _, r := range rows {
 		fmt.Fprintf(w, "BenchmarkLoad/%s %d %d p50-ns %d p90-ns %d p99-ns\n", r.bench, max(r.n, 1), r.p50.Nanoseconds(), r.p90.Nanoseconds(), r.p99.Nanoseconds())
@@ -976,6 +1045,7 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	fmt.Fprintf(w, "BenchmarkLoad/throughput 1 %.2f handoffs/s %.2f clicks/s\n", float64(handoffs)/secs, float64(clicks)/secs)
 	fmt.Fprintf(w, "BenchmarkLoad/errors 1 %d errors\n", total)
 	fmt.Fprintf(w, "BenchmarkLoad/rss 1 %d idle-B %d peak-B\n", idle, peak)
+	fmt.Fprintf(w, "BenchmarkLoad/idle_db 1 %.2f tx/s\n", l.idleTxPerSec)
 	fmt.Fprintf(w, "BenchmarkLoad/cpu 1 %.2f baton-s %.2f loadtest-s %.2f other-s\n", c.baton, c.loadtest, max(c.busy-c.baton-c.loadtest, 0))
 }
 

@@ -12,9 +12,9 @@ import (
 	"github.com/batonhq/baton/store/storetest"
 )
 
-// TestLoadtestSmoke runs baton loadtest briefly and small, with `baton run`
-// in a child process (this test binary, like the restart tests), against a
-// test database: the report has every line, every claim had one winner,
+// TestLoadtestSmoke runs baton loadtest briefly and small, with two
+// replicas of `baton run` in child processes (this test binary, like the
+// restart tests), against a test database: the report has every line, every claim had one winner,
 // the ladder's handoffs escalated, and nothing failed. It checks that the
 // load command works, not how fast Baton is.
 func TestLoadtestSmoke(t *testing.T) {
@@ -30,12 +30,12 @@ func TestLoadtestSmoke(t *testing.T) {
 		return cmd
 	}
 	err := m.Run(context.Background(), []string{"loadtest", "-duration", "2s", "-passers", "3", "-receivers", "3",
-		"-window", "1s", "-escalate-every", "3", "-pause", "100ms", "-settle", "100ms"})
+		"-window", "1s", "-escalate-every", "3", "-pause", "100ms", "-settle", "100ms", "-replicas", "2"})
 	require.NoError(t, err, "log:\n%s", log.String())
 
 	report := out.String()
 	for _, line := range []string{"envelope ack ", "submit ack ", "/handoff → views.open ", "submit → channel post ", "click → message updated ",
-		"deadline → escalation ", "throughput ", "claims ", "errors ", "idle RSS ", "peak RSS ",
+		"deadline → escalation ", "throughput ", "claims ", "errors ", "cpu ", "idle database load ", "idle RSS ", "peak RSS ",
 		"BenchmarkLoad/ack ", "BenchmarkLoad/views_open ", "BenchmarkLoad/channel_post ", "BenchmarkLoad/message_updated ",
 		"BenchmarkLoad/escalation ", "BenchmarkLoad/throughput ", "BenchmarkLoad/errors 1 0 errors", "BenchmarkLoad/rss "} {
 		require.Contains(t, report, line, "report:\n%s", report)
