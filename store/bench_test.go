@@ -125,13 +125,14 @@ func BenchmarkSweep(b *testing.B) {
 				}
 			})
 
+			// Each op of fire moves the clock an hour on and fires the
+			// earliest due rung; the decision puts that handoff's next rung
+			// benchOpen hours ahead, so a rung is always due and the open
+			// handoffs stay open. The clock lives out here: -count runs
+			// fire again on the same database, where it must go on.
+			now := benchEnd.Add(time.Minute)
 			b.Run("fire", func(b *testing.B) {
-				// Each op moves the clock an hour on and fires the earliest
-				// due rung; the decision puts that handoff's next rung
-				// benchOpen hours ahead, so a rung is always due and the
-				// open handoffs stay open.
-				now := benchEnd.Add(time.Minute)
-				period, today := routing.PeriodStart(routing.ResetMonthly, now, time.UTC), routing.DayStart(now, time.UTC)
+				period, today := routing.PeriodStart(routing.ResetMonthly, benchEnd, time.UTC), routing.DayStart(benchEnd, time.UTC)
 				decide := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 					if _, err := loads("closers", members, period, today); err != nil {
 						return routing.Change{}, err
