@@ -604,7 +604,7 @@ type load struct {
 	repings  map[string]time.Time           // by the thread's ts
 	clickAt  map[string]time.Time           // by message ts and clicker
 	ladder   map[string]bool                // posts left for the ladder, by ts
-	maxClick map[string]int                 // clickers per message ts
+	clickers map[string]int                 // clicks sent, by message ts
 }
 
 func newLoad(o loadOptions) *load {
@@ -613,7 +613,7 @@ func newLoad(o loadOptions) *load {
 		samples: map[string][]time.Duration{}, errs: map[string]int{},
 		views: map[string]*future[viewOpened]{}, posts: map[string]*future[post]{},
 		byTS: map[string]post{}, updates: map[string]update{}, repings: map[string]time.Time{},
-		clickAt: map[string]time.Time{}, ladder: map[string]bool{}, maxClick: map[string]int{},
+		clickAt: map[string]time.Time{}, ladder: map[string]bool{}, clickers: map[string]int{},
 	}
 }
 
@@ -892,7 +892,7 @@ func (l *load) receive(ctx context.Context, user string, posts <-chan post) {
 		}
 		l.clicks.Add(1)
 		l.mu.Lock()
-		l.maxClick[p.ts]++
+		l.clickers[p.ts]++
 		l.mu.Unlock()
 		l.sample(metricAck, ack.Latency)
 	}
@@ -1019,10 +1019,10 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	fmt.Fprintf(w, "%-26s %.1f handoffs/s, %.1f clicks/s, %.1f Slack calls/s (%d handoffs, %d clicks in %d rounds, %.1f s)\n",
 		"throughput", float64(handoffs)/secs, float64(clicks)/secs, float64(l.callsDuring)/secs, handoffs, clicks, l.rounds, secs)
 	most := 0
-	for _, n := range l.maxClick {
+	for _, n := range l.clickers {
 		most = max(most, n)
 	}
-	fmt.Fprintf(w, "%-26s %d claimed, each by exactly one of up to %d clickers; %d clicks came after the message showed the claim\n",
+	fmt.Fprintf(w, "%-26s %d shown in Slack, up to %d clickers on one handoff (a claim with other than one winner is an error); %d clicks came after the message showed the claim\n",
 		"claims", len(l.updates), most, l.tooLate.Load())
 	total := 0
 	for _, n := range l.errs {
