@@ -135,7 +135,8 @@ func Escalate(h Handoff, pool Pool, states []MemberState, now time.Time) (Change
 				// knows the prospect, keeps the lead rather than nobody.
 				owner = h.PasserID
 			}
-			next.State, next.OwnerID, next.ClaimedAt, next.MissedAt = StateScheduled, owner, now, now
+			next.State, next.ClaimedAt, next.MissedAt = StateScheduled, now, now
+			next.giveTo(owner, now)
 			next.NextStepAt, next.OfferEndsAt = time.Time{}, time.Time{}
 			detail["owner"] = owner
 			notices = append(notices,
@@ -285,7 +286,8 @@ func HandBack(h Handoff, pool Pool, states []MemberState, user, reason string, n
 		owner = cmp.Or(h.PasserID, user)
 	}
 	next := h
-	next.OwnerID, next.ClaimedAt, next.AcceptedAt, next.DeclinedBy = owner, now, time.Time{}, declined
+	next.ClaimedAt, next.AcceptedAt, next.DeclinedBy = now, time.Time{}, declined
+	next.giveTo(owner, now)
 	notices := append(statusNotices(next),
 		Notice{Kind: NoticeOwnerAssigned, HandoffID: h.ID, Recipient: owner},
 		Notice{Kind: NoticePasserScheduled, HandoffID: h.ID, Recipient: h.PasserID})

@@ -139,6 +139,9 @@ type Handoff struct {
 	CancelledBy  string
 	CancelReason string
 	CancelledAt  time.Time
+
+	// Work is what the owner did with the lead and the SLA clocks on it.
+	Work Work
 }
 
 // TimeToClaim is how long the lead waited for its owner; zero while unclaimed.

@@ -227,3 +227,33 @@ func parseClock(s string) (time.Duration, bool) {
 	}
 	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
 }
+
+// add is the instant at which d of working time has passed since t, read
+// in t's location. Overlapping stretches count once. A week without any
+// working time (which Validate makes impossible) counts every hour.
+func (w WorkingHours) add(t time.Time, d time.Duration) time.Time {
+	for d > 0 {
+		spans := w.spans(t, -1, 7)
+		slices.SortFunc(spans, func(a, b span) int { return a.from.Compare(b.from) })
+		progressed := false
+		for _, s := range spans {
+			if !s.to.After(t) {
+				continue
+			}
+			from := s.from
+			if t.After(from) {
+				from = t
+			}
+			left := s.to.Sub(from)
+			if d <= left {
+				return from.Add(d)
+			}
+			d -= left
+			t, progressed = s.to, true
+		}
+		if !progressed {
+			return t.Add(d)
+		}
+	}
+	return t
+}

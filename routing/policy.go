@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -39,13 +40,35 @@ type SLA struct {
 	FirstTouch time.Duration
 	// OutcomeDue is how long after the meeting or claim the outcome is due.
 	OutcomeDue time.Duration
+	// Reengage is how long the owner has to re-engage a no-show with a
+	// meaningful touch.
+	Reengage time.Duration
+	// ManagerGrace is how long a breach stays the owner's alone before the
+	// pool's managers are told.
+	ManagerGrace time.Duration
+	// OwnershipFreeze is how long only a manager or the owner may reassign
+	// a lead after its owner got it.
+	OwnershipFreeze time.Duration
+	// BusinessHours makes the touch, outcome and re-engagement clocks count
+	// only the owner's working hours, in the owner's time zone.
+	BusinessHours bool
+	// Location is the zone of an owner for whom nothing more precise is
+	// known (the policy's timezone).
+	Location *time.Location
 }
 
 // DefaultSLA returns the clocks the seeds argue for: a 60 s claim window, a
-// touch within 48 h and an outcome within 24 h.
+// touch within 48 h and an outcome within 24 h, 48 h to re-engage a no-show,
+// 4 h before a manager hears of a breach, and ownership frozen for 30 days.
 func DefaultSLA() SLA {
-	return SLA{ClaimWindow: 60 * time.Second, FirstTouch: 48 * time.Hour, OutcomeDue: 24 * time.Hour}
+	return SLA{
+		ClaimWindow: 60 * time.Second, FirstTouch: 48 * time.Hour, OutcomeDue: 24 * time.Hour,
+		Reengage: 48 * time.Hour, ManagerGrace: 4 * time.Hour, OwnershipFreeze: 30 * 24 * time.Hour,
+	}
 }
+
+// ownershipFreeze is the freeze with its default, for an SLA built by hand.
+func (s SLA) ownershipFreeze() time.Duration { return cmp.Or(s.OwnershipFreeze, DefaultSLA().OwnershipFreeze) }
 
 // Digest says where and when the daily stuck-leads digest is posted.
 type Digest struct {
