@@ -68,7 +68,9 @@ func DefaultSLA() SLA {
 }
 
 // ownershipFreeze is the freeze with its default, for an SLA built by hand.
-func (s SLA) ownershipFreeze() time.Duration { return cmp.Or(s.OwnershipFreeze, DefaultSLA().OwnershipFreeze) }
+func (s SLA) ownershipFreeze() time.Duration {
+	return cmp.Or(s.OwnershipFreeze, DefaultSLA().OwnershipFreeze)
+}
 
 // Digest says where and when the daily stuck-leads digest is posted.
 type Digest struct {
