@@ -50,12 +50,26 @@ type Outbox interface {
 	MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error
 }
 
+// Jobs is what the scheduled jobs need from the store.
+type Jobs interface {
+	SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error)
+	StuckLeads(ctx context.Context, now time.Time, perSection int) (routing.StuckLeads, error)
+	// StartRun records a job's tick and reports whether this call was the
+	// first to: the run key that makes a tick run once across replicas.
+	StartRun(ctx context.Context, job string, tick, now time.Time, replica string) (bool, error)
+	// EnqueueDigest is StartRun for the digest, with the digest put in the
+	// outbox in the same transaction.
+	EnqueueDigest(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error)
+	PruneRuns(ctx context.Context, before time.Time) error
+}
+
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
 	Members
 	Ladder
 	Outbox
+	Jobs
 }
 
 // Config holds what the bot is built with.
@@ -84,6 +98,8 @@ type Config struct {
 	// bounds how late a step fires when it did not know (after a restart,
 	// or a handoff created by another replica). Default 5 s.
 	SweepInterval time.Duration
+	// Replica names this process in job runs, for diagnostics (host:pid).
+	Replica string
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),

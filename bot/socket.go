@@ -132,6 +132,8 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 			submit = b.submitReason
 		case render.CallbackCallback:
 			submit = b.submitCallback
+		case render.CallbackTouch, render.CallbackOutcome, render.CallbackReassign:
+			submit = b.submitWork
 		}
 		b.spawn(func() { b.ack(smc, req, submit(ctx, cb)) })
 	case slack.InteractionTypeBlockActions:
@@ -145,6 +147,8 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 				b.spawn(func() { b.claim(ctx, cb, action) })
 			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass:
 				b.spawn(func() { b.handoffButton(ctx, cb, action) })
+			case render.ActionLogTouch, render.ActionLogOutcome, render.ActionReassign:
+				b.spawn(func() { b.workButton(ctx, cb, action) })
 			case render.ActionAwayHour, render.ActionBack:
 				b.spawn(func() { b.homeAvailability(ctx, cb, action) })
 			}

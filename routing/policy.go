@@ -77,6 +77,12 @@ type Digest struct {
 	Channel string
 	// Schedule is a cron spec (robfig/cron syntax, descriptors allowed).
 	Schedule string
+	// PerSection is how many leads each section lists before "and N more"
+	// (default DefaultDigestPerSection, at most MaxDigestPerSection).
+	PerSection int
+	// CatchUp is how old a digest tick missed while Baton was down may be
+	// and still be posted on start; zero posts none late.
+	CatchUp time.Duration
 }
 
 // Policy is everything the configuration decides about routing: the pools,

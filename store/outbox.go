@@ -18,10 +18,14 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.No
 		if n.HandoffID != 0 {
 			handoffID = &n.HandoffID
 		}
+		detail := n.Detail
+		if detail == nil {
+			detail = map[string]string{}
+		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after)
-			VALUES ($1, $2, $3, $4, $5, $5)`,
-			n.OrderingKey(), n.Kind, handoffID, n.Recipient, now); err != nil {
+			INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after, detail)
+			VALUES ($1, $2, $3, $4, $5, $5, $6)`,
+			n.OrderingKey(), n.Kind, handoffID, n.Recipient, now, detail); err != nil {
 			return fmt.Errorf("enqueue %s: %w", n.Kind, err)
 		}
 	}
@@ -53,14 +57,17 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 		WHERE o.id = due.id
 		  AND o.delivered_at IS NULL AND o.abandoned_at IS NULL
 		  AND (o.leased_until IS NULL OR o.leased_until <= $1)
-		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient`,
+		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient, o.detail`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("lease notices: %w", err)
 	}
 	notices, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.PendingNotice, error) {
 		var n routing.PendingNotice
-		err := row.Scan(&n.ID, &n.Attempts, &n.Kind, &n.HandoffID, &n.Recipient)
+		err := row.Scan(&n.ID, &n.Attempts, &n.Kind, &n.HandoffID, &n.Recipient, &n.Detail)
+		if len(n.Detail) == 0 {
+			n.Detail = nil
+		}
 		return n, err
 	})
 	if err != nil {

@@ -110,9 +110,9 @@ func (s *Store) NextDeadline(ctx context.Context) (at time.Time, ok bool, err er
 	return *next, true, nil
 }
 
-// openFor is how long a lead counts against its owner's open-lead cap.
-// Thirty days is the seed's ownership freeze; once outcomes are logged, a
-// lead with an outcome will stop counting at once.
+// openFor is how long at most a lead without a final outcome counts
+// against its owner's open-lead cap: the seed's 30-day ownership freeze.
+// Without the bound, years of leads nobody closed would cap everyone.
 const openFor = 30 * 24 * time.Hour
 
 // querier is what reading member states needs: a transaction or the pool.
@@ -135,9 +135,10 @@ func (s *Store) MemberStates(ctx context.Context, pool string, members []string,
 
 // memberStates derives each member's rotation state. Fairness counts the
 // leads a member owns in this pool (for their current owner only, so one
-// handed back is credited back to whoever handed it); caps count the
-// person's leads in every pool. A lead counts as open for openFor after
-// its owner got it: nothing closes a lead before outcomes are logged. Only
+// handed back or reassigned is credited back to whoever had it, and not
+// counting one disqualified as a bad fit or a duplicate); caps count the
+// person's leads in every pool. A lead counts as open until its final
+// outcome, or for openFor after its owner got it at most. Only
 // rows since the earliest of these windows are read, so the cost follows
 // the period, not the history; a member with no lead in it counts as never
 // assigned for ties.
@@ -146,18 +147,18 @@ func memberStates(ctx context.Context, q querier, pool string, members []string,
 	rows, err := q.Query(ctx, `
 		WITH owned AS (
 			SELECT owner_id,
-				count(*) FILTER (WHERE pool = $4 AND claimed_at >= $2) AS assigned,
-				max(claimed_at) FILTER (WHERE pool = $4) AS last,
-				count(*) FILTER (WHERE claimed_at >= $3) AS today,
-				count(*) FILTER (WHERE claimed_at >= $5) AS open
+				count(*) FILTER (WHERE pool = $4 AND owner_since >= $2 AND NOT coalesce(outcome_reason = ANY($6), false)) AS assigned,
+				max(owner_since) FILTER (WHERE pool = $4) AS last,
+				count(*) FILTER (WHERE owner_since >= $3) AS today,
+				count(*) FILTER (WHERE owner_since >= $5 AND closed_at IS NULL) AS open
 			FROM handoffs
-			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled') AND claimed_at >= least($2, $5)
+			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled') AND owner_since >= least($2, $5)
 			GROUP BY owner_id
 		)
 		SELECT coalesce(o.owner_id, m.user_id), coalesce(o.assigned, 0), o.last, coalesce(o.today, 0), coalesce(o.open, 0),
 			m.away_until, coalesce(m.lapsed_offers, 0)
 		FROM owned o FULL JOIN (SELECT * FROM members WHERE user_id = ANY($1)) m ON m.user_id = o.owner_id`,
-		members, period, today, pool, openSince)
+		members, period, today, pool, openSince, routing.CreditBackReasons())
 	if err != nil {
 		return nil, fmt.Errorf("member states: %w", err)
 	}
@@ -213,15 +214,8 @@ func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
 	if declined == nil {
 		declined = []string{}
 	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
-			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
-			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15, turn = $16, offer_ends_at = $17
-		WHERE id = $1`,
-		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
-		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
-		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), c.Event.At, h.Turn, nullTime(h.OfferEndsAt)); err != nil {
-		return fmt.Errorf("update handoff %d: %w", h.ID, err)
+	if err := updateHandoff(ctx, tx, h, c.Event.At); err != nil {
+		return err
 	}
 	if m := c.Member; m != nil {
 		if _, err := tx.Exec(ctx, `
@@ -235,4 +229,39 @@ func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
 		return err
 	}
 	return enqueue(ctx, tx, c.Event.At, c.Notices)
+}
+
+// updateHandoff writes h's mutable columns.
+func updateHandoff(ctx context.Context, tx pgx.Tx, h routing.Handoff, now time.Time) error {
+	declined := h.DeclinedBy
+	if declined == nil {
+		declined = []string{}
+	}
+	w := h.Work
+	breaches, open := w.Breaches, []string{}
+	if breaches == nil {
+		breaches = []routing.Breach{}
+	}
+	for _, b := range h.OpenBreaches() {
+		open = append(open, string(b.Clock))
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
+			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
+			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15, turn = $16, offer_ends_at = $17,
+			owner_since = $18, last_touch_at = $19, last_touch_kind = $20, meeting_at = $21, meeting_booked_at = $22,
+			outcome = $23, outcome_reason = $24, outcome_note = $25, outcome_at = $26, outcome_by = $27, closed_at = $28,
+			reassigned_at = $29, reassigned_by = $30, previous_owner = $31, reassign_reason = $32, reassign_note = $33,
+			breaches = $34, open_breaches = $35, sla_due_at = $36
+		WHERE id = $1`,
+		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
+		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
+		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), now, h.Turn, nullTime(h.OfferEndsAt),
+		nullTime(w.OwnerSince), nullTime(w.LastTouchAt), nullText(string(w.LastTouch)), nullTime(w.MeetingAt), nullTime(w.MeetingBookedAt),
+		nullText(string(w.Outcome.Kind)), nullText(string(w.Outcome.Reason)), nullText(w.Outcome.Note), nullTime(w.Outcome.At), nullText(w.Outcome.By), nullTime(w.ClosedAt),
+		nullTime(w.ReassignedAt), nullText(w.ReassignedBy), nullText(w.PreviousOwner), nullText(string(w.ReassignReason)), nullText(w.ReassignNote),
+		breaches, open, nullTime(w.SLADueAt)); err != nil {
+		return fmt.Errorf("update handoff %d: %w", h.ID, err)
+	}
+	return nil
 }

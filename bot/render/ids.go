@@ -35,6 +35,22 @@ const (
 	CallbackHandBack = "hand_back_submit"
 	CallbackPass     = "pass_submit"
 
+	// ActionLogTouch, ActionLogOutcome and ActionReassign are the owner's
+	// buttons after the claim (and a manager's, on an SLA alert or in the
+	// digest); their value is the handoff id, looked up and authorized.
+	ActionLogTouch   = "log_touch"
+	ActionLogOutcome = "log_outcome"
+	ActionReassign   = "reassign"
+	// CallbackTouch, CallbackOutcome and CallbackReassign are the modals
+	// they open; private_metadata is the handoff id.
+	CallbackTouch    = "touch_submit"
+	CallbackOutcome  = "outcome_submit"
+	CallbackReassign = "reassign_submit"
+	// BlockKind, BlockMeeting and BlockOwner are inputs of those modals.
+	BlockKind    = "kind"
+	BlockMeeting = "meeting"
+	BlockOwner   = "owner"
+
 	// BlockReason, BlockNote and BlockWhen are the inputs of those modals.
 	BlockReason = "reason"
 	BlockNote   = "note"
