@@ -181,6 +181,18 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) error {
 	return nil
 }
 
+// LastRun is the latest tick job ran; ok is false when it never ran.
+func (s *Store) LastRun(ctx context.Context, job string) (tick time.Time, ok bool, err error) {
+	var last *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT max(tick) FROM job_runs WHERE job = $1`, job).Scan(&last); err != nil {
+		return time.Time{}, false, fmt.Errorf("last run of %s: %w", job, err)
+	}
+	if last == nil {
+		return time.Time{}, false, nil
+	}
+	return *last, true, nil
+}
+
 // JobRuns counts the recorded runs of job, for tests and diagnostics.
 func (s *Store) JobRuns(ctx context.Context, job string) (int, error) {
 	var n int

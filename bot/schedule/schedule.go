@@ -32,8 +32,9 @@ type Job struct {
 	// job is tried again at the next tick.
 	Run func(ctx context.Context, tick time.Time) error
 	// CatchUp runs, once on start, the latest tick that is no older than
-	// this (zero: none). Run's run key makes it a no-op when that tick did
-	// run, so only a tick missed while Baton was down is caught up.
+	// this (zero: none), if the job ran before it (see Runner.LastRun) —
+	// a tick missed while Baton was down, not one from before it was ever
+	// deployed. Run's run key makes it a no-op when that tick did run.
 	CatchUp time.Duration
 }
 
@@ -43,6 +44,10 @@ type Runner struct {
 	Log      zerolog.Logger
 	// Now is the clock used to name ticks; default time.Now.
 	Now func() time.Time
+	// LastRun is the latest tick a job ran (ok false if it never did),
+	// which tells a tick missed while down from a first start. Nil: every
+	// job counts as having run before.
+	LastRun func(ctx context.Context, job string) (tick time.Time, ok bool, err error)
 
 	cron *cron.Cron
 	jobs []Job
@@ -118,15 +123,12 @@ func (r *Runner) Start(ctx context.Context) {
 	r.cron = cron.New(cron.WithLocation(loc))
 	for _, j := range r.jobs {
 		sched, _ := Parse(j.Spec) // checked by Add
-		if j.CatchUp > 0 {
-			now := r.Now().In(loc)
-			if tick := Prev(sched, now); !tick.IsZero() && now.Sub(tick) <= j.CatchUp {
-				r.wg.Add(1)
-				go func() {
-					defer r.wg.Done()
-					r.run(ctx, j, tick, true)
-				}()
-			}
+		if tick, ok := r.missed(ctx, j, sched, loc); ok {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				r.run(ctx, j, tick, true)
+			}()
 		}
 		r.cron.Schedule(sched, cron.FuncJob(func() {
 			// cron fires at (or just after) the tick; the tick is the
@@ -144,6 +146,30 @@ func (r *Runner) Start(ctx context.Context) {
 		<-ctx.Done()
 		r.Stop()
 	}()
+}
+
+// missed is the tick of j to catch up on start, if any: the latest one,
+// no older than j.CatchUp, later than the last tick j ran.
+func (r *Runner) missed(ctx context.Context, j Job, sched cron.Schedule, loc *time.Location) (time.Time, bool) {
+	if j.CatchUp <= 0 {
+		return time.Time{}, false
+	}
+	now := r.Now().In(loc)
+	tick := Prev(sched, now)
+	if tick.IsZero() || now.Sub(tick) > j.CatchUp {
+		return time.Time{}, false
+	}
+	if r.LastRun != nil {
+		last, ok, err := r.LastRun(ctx, j.Name)
+		if err != nil {
+			r.Log.Warn().Err(err).Str("job", j.Name).Msg("cannot tell whether a tick was missed; not catching up")
+			return time.Time{}, false
+		}
+		if !ok || !last.Before(tick) {
+			return time.Time{}, false
+		}
+	}
+	return tick, true
 }
 
 // Stop stops scheduling and waits for running jobs to finish.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/schedule"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/localpg"
@@ -170,7 +171,21 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if cfg.Presence {
 		presence = directory.NewPresence(directory.PresenceConfig{API: api, Log: log, Now: m.Now})
 	}
-	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval, Presence: presence})
+	host, _ := os.Hostname()
+	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval, Presence: presence,
+		Replica: fmt.Sprintf("%s:%d", host, os.Getpid())})
+	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun}
+	for _, j := range []schedule.Job{
+		// The sweep is safe to repeat, so its latest tick is always caught up.
+		{Name: bot.JobSLASweep, Spec: cfg.SLASweep, Run: b.SweepSLA, CatchUp: time.Hour},
+		{Name: bot.JobDigest, Spec: cfg.Policy.Digest.Schedule, Run: b.QueueDigest, CatchUp: cfg.Policy.Digest.CatchUp},
+	} {
+		if err := jobs.Add(j); err != nil {
+			return err
+		}
+	}
+	jobs.Start(ctx)
+	defer jobs.Stop()
 	if dir != nil {
 		refreshCtx, stopRefresh := context.WithCancel(ctx)
 		defer stopRefresh()
