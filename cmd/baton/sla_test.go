@@ -51,7 +51,6 @@ func (a *app) claimed(passer, company, owner string) routing.Handoff {
 	return a.handoffNow(h.ID)
 }
 
-
 func countEvents(kinds []routing.EventKind, k routing.EventKind) int {
 	n := 0
 	for _, e := range kinds {
