@@ -119,7 +119,6 @@ func countKind(kinds []routing.EventKind, k routing.EventKind) int {
 	return n
 }
 
-
 // TestStuckLeadsMatchRouting seeds leads in every situation and checks that
 // the digest's SQL puts each in the section routing.StuckSection says, with
 // the totals and the oldest first.
