@@ -137,8 +137,10 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 	}
 	// A button whose value names a handoff posted elsewhere is forged or
 	// stale: refuse it as if the handoff did not exist.
-	// The digest lists unclaimed leads with a Claim button of its own.
-	if !postedAt(h, click) && click.ChannelID != b.policy().Digest.Channel {
+	// The digest lists unclaimed leads with a Claim button of its own, in
+	// its channel: eligibility below is what protects those.
+	fromDigest := action.ActionID == render.ActionDigestClaim && click.ChannelID == b.policy().Digest.Channel
+	if !fromDigest && !postedAt(h, click) {
 		log.Warn().Str("channel", click.ChannelID).Msg("claim button does not match its handoff")
 		tell(render.HandoffGone)
 		return

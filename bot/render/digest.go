@@ -80,7 +80,7 @@ func (c Clock) stuckLead(h routing.Handoff, sec routing.DigestSection, now time.
 	id := strconv.FormatInt(h.ID, 10)
 	button := slack.NewButtonBlockElement(ActionReassign, id, plain("Reassign"))
 	if h.State == routing.StateOpen {
-		button = slack.NewButtonBlockElement(ActionClaim, id, plain("Claim"))
+		button = slack.NewButtonBlockElement(ActionDigestClaim, id, plain("Claim"))
 		button.Style = slack.StylePrimary
 	}
 	return slack.NewSectionBlock(mrkdwn(Truncate(line, MaxSectionText)), nil, slack.NewAccessory(button))

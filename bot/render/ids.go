@@ -10,6 +10,10 @@ const (
 	// ActionClaim is the action_id of the Claim button; its value is the
 	// handoff id, which is looked up and checked, never trusted.
 	ActionClaim = "claim"
+	// ActionDigestClaim is the Claim button of an unclaimed lead in the
+	// digest. It is told apart from ActionClaim because a claim from the
+	// handoff's own message is also checked against where it was clicked.
+	ActionDigestClaim = "digest_claim"
 	// ActionInput is the action_id of every input in the modal; the block_id
 	// names the field.
 	ActionInput = "input"

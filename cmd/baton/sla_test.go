@@ -231,7 +231,7 @@ func TestDigestPostsOncePerTickAcrossReplicas(t *testing.T) {
 	blocks := string(last.Blocks)
 	for _, want := range []string{
 		"Unclaimed or missed", "Claimed but untouched", "2 need attention", "no meaningful touch", "<@U0AE1>",
-		`"action_id":"claim"`, `"action_id":"reassign"`, "slack.com/archives/C0HANDOFF/p", "passed by <@U0SDR2>",
+		`"action_id":"digest_claim"`, `"action_id":"reassign"`, "slack.com/archives/C0HANDOFF/p", "passed by <@U0SDR2>",
 	} {
 		require.Contains(t, blocks, want)
 	}
@@ -246,7 +246,7 @@ func TestDigestPostsOncePerTickAcrossReplicas(t *testing.T) {
 	require.Len(t, a.digests(), runs, "one digest per tick across two replicas")
 
 	// Claim from the digest: it claims the lead in its own channel message.
-	a.clickIn("U0AE2", "C0DIGEST", render.ActionClaim)
+	a.clickIn("U0AE2", "C0DIGEST", render.ActionDigestClaim)
 	a.eventually(func() bool { return a.handoffNow(open.ID).OwnerID == "U0AE2" }, "claimed from the digest")
 }
 
