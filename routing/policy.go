@@ -63,6 +63,9 @@ type Policy struct {
 	Digest   Digest
 	// Checklist is the default qualification checklist.
 	Checklist Checklist
+	// Rules pick the pool of a lead from its checklist answers, the first
+	// that matches; see RouteForm.
+	Rules []Rule
 }
 
 // FormFor picks what the /handoff form asks when it is opened in channel: a
@@ -93,13 +96,22 @@ func (p Policy) ChecklistNamed(name string) (Checklist, bool) {
 }
 
 // RouteForm picks the pool for a lead whose form was opened for formPool
-// (see FormFor): that pool, whose questions the passer answered, while its
-// checklist is still the one the lead answered; otherwise Route decides.
+// (see FormFor). The first rule the lead's answers match picks it, whatever
+// the form: rules say where a kind of lead belongs, and may name any pool.
+// Otherwise it is the default: formPool, whose questions the passer
+// answered, while its checklist is still the one the lead answered; else
+// the first pool. The form's own pool is only a default because a rule is
+// the more specific statement ("companies of 500 or more go to
+// enterprise"), and a pool that wants every lead from its channel simply
+// has no rule sending them elsewhere.
 func (p Policy) RouteForm(formPool string, l Lead) Pool {
+	if _, pool, ok := p.MatchRule(l); ok {
+		return pool
+	}
 	if pool, ok := p.Pool(formPool); ok && pool.Checklist.Name != "" && pool.Checklist.Name == l.Checklist.Name {
 		return pool
 	}
-	return p.Route(l)
+	return p.Pools[0]
 }
 
 // Pool returns the pool called name.
@@ -150,6 +162,7 @@ func (p Policy) RotationSince(pool Pool, now time.Time) (period, today time.Time
 	return PeriodStart(pool.Reset, now, p.Location), DayStart(now, pool.Zone("", p.Location))
 }
 
-// Route picks the pool a lead goes to. Until routing rules exist, every lead
-// goes to the first pool, which the configuration guarantees exists.
-func (p Policy) Route(Lead) Pool { return p.Pools[0] }
+// Route picks the pool of a lead that was not started from a pool's form:
+// the first rule it matches, else the first pool, which the configuration
+// guarantees exists.
+func (p Policy) Route(l Lead) Pool { return p.RouteForm("", l) }
