@@ -65,6 +65,8 @@ type file struct {
 	// Checklist is the default qualification checklist; nil means the
 	// default template.
 	Checklist *checklistSpec `yaml:"checklist"`
+	// Rules pick a lead's pool from its checklist answers.
+	Rules []rule `yaml:"rules"`
 	// Presence turns on Slack presence and DND as availability.
 	Presence       bool           `yaml:"presence"`
 	MembersRefresh *time.Duration `yaml:"members_refresh"`
@@ -396,6 +398,9 @@ func (f file) validate() (Config, error) {
 	}
 
 	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Checklist: checklist}
+	if cfg.Policy.Rules, err = rules(f.Rules, cfg.Policy); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

@@ -227,6 +227,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}]"))
 	f.Add([]byte("a: &x [*x]"))
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1], checklist: bant}]\nchecklist: [{id: n, label: N, type: number, min: 1, gate: {at_least: 5}}, {id: s, label: S, type: select, options: [a, b], gate: {in: [a]}}]"))
+	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}, {name: b, channel: C2, members: [U2]}]\nrules: [{when: {question: employees, at_least: 500}, pool: b}, {when: [{question: decision_maker_level, in: [vp]}], pool: a}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse(data)
 		if err == nil {
