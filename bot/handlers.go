@@ -35,8 +35,11 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 	policy := b.policy()
 	poolName, checklist := policy.FormFor(cmd.ChannelID)
 	form := render.Form{Pool: poolName, Checklist: checklist, Company: company}
-	// Who could take it live, as routing would decide now. The trigger_id
-	// lives 3 s: the form opens without it rather than late.
+	// Who could take it live, as routing would decide now. Nothing is
+	// answered yet, so no rule matches: this is the default pool, and a
+	// rule may still send the lead elsewhere on submit (the passer's DM
+	// then says where). The trigger_id lives 3 s: the form opens without
+	// it rather than late.
 	pool := policy.RouteForm(poolName, routing.Lead{Checklist: checklist})
 	availCtx, cancelAvail := context.WithTimeout(ctx, availabilityBudget)
 	states, err := b.memberStates(availCtx, pool, b.now())
@@ -92,6 +95,8 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		view := render.LaterOffer(render.Form{Pool: sub.Meta.Pool, Checklist: checklist}, checked)
 		return slack.NewUpdateViewSubmissionResponse(&view)
 	}
+	// The pool is chosen once, here, from the answers and the rules in
+	// force, and stored with the handoff: nothing routes it again.
 	policy := b.policy()
 	pool := policy.RouteForm(sub.Meta.Pool, checked.Lead)
 	now := b.now()
@@ -116,7 +121,7 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
 	}
 	if created {
-		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Bool("live", h.Live).Msg("handoff created")
+		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Str("rule", in.Rule).Bool("live", h.Live).Msg("handoff created")
 		b.wakeOutbox()
 		b.rewindSweeper()
 	} else {
