@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -157,9 +158,30 @@ func (p Policy) ClaimingPool(h Handoff, user string) (Pool, bool) {
 
 // RotationSince is when the counts of pool's rotation start at now: the
 // fairness period's start (per the pool's reset period, in the policy's time
-// zone) and the start of today in the pool's zone, for daily caps.
+// zone) and the start of today in the pool's zone (else the policy's), for
+// daily caps. It is one day for the whole pool, read in one query, so a
+// member far from the pool's zone has their daily count restart at the
+// pool's midnight rather than their own.
 func (p Policy) RotationSince(pool Pool, now time.Time) (period, today time.Time) {
-	return PeriodStart(pool.Reset, now, p.Location), DayStart(now, pool.Zone("", p.Location))
+	return PeriodStart(pool.Reset, now, p.Location), DayStart(now, cmp.Or(pool.Location, p.Location))
+}
+
+// ProfileZoneUsers lists, once each, the members whose Slack profile time
+// zone can change a decision: those of a pool with working hours (its own,
+// or theirs) who have no zone of their own configured. Nobody else's
+// profile needs reading: without hours a zone decides nothing, and a
+// configured zone beats the profile.
+func (p Policy) ProfileZoneUsers() []string {
+	var out []string
+	for _, pool := range p.Pools {
+		for _, m := range pool.Members {
+			s := pool.SettingsFor(m)
+			if len(s.Hours) > 0 && s.Location == nil && !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }
 
 // Route picks the pool of a lead that was not started from a pool's form:

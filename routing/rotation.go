@@ -56,8 +56,10 @@ type Rotation struct {
 	// LapseLimit is how many lapsed priority offers in a row set a member
 	// away; zero means DefaultLapseLimit.
 	LapseLimit int
-	// Location is the pool's time zone for its Hours. Nil means the pool has
-	// none of its own, so each member's zone applies (see Zone).
+	// Location is the pool's time zone: its "today" for daily caps, and the
+	// zone of its Hours for members whose own zone is not known (see Zone).
+	// Configuration sets the top-level timezone here when the pool names
+	// none; nil reads as UTC.
 	Location *time.Location
 	// Hours are when the pool's members work, for members who have no hours
 	// of their own. Empty means always.
@@ -79,8 +81,8 @@ type MemberSettings struct {
 	DailyCap int
 	// OpenCap is the most leads a member may hold open at once; 0 is none.
 	OpenCap int
-	// Location is the member's time zone as configured; it beats both the
-	// pool's and the Slack profile's, because someone typed it on purpose.
+	// Location is the member's time zone as configured; it beats the Slack
+	// profile's and the pool's, because someone typed it on purpose.
 	Location *time.Location
 	// Hours replace the pool's Hours for this member when not empty.
 	Hours WorkingHours
@@ -110,14 +112,18 @@ func (r Rotation) SettingsFor(user string) MemberSettings {
 	return s
 }
 
-// Zone is the time zone in which user's working hours and "today" (for the
-// daily cap) are read. Configured zones win over what Slack reports: first
-// the member's own, then the pool's; then profile, the zone of the member's
-// Slack profile (or the policy's timezone when the caller does not know it);
-// UTC when all are nil. A pool zone beating the profile is deliberate: a pool
-// that names a zone is saying "this team covers these hours there".
+// Zone is the time zone in which user's working hours are read (and when a
+// daily cap lifts for them). The most specific zone known wins: the
+// member's own, configured in member_settings; then profile, the zone of
+// the member's Slack profile (nil when not known); then the pool's (which
+// configuration defaults to the top-level timezone); UTC when all are nil.
+// The profile beats the pool because a pool's hours ("mon-fri 09:00-17:00")
+// are the working day of each of its people where they are: a rep in
+// London and one in New York both start at nine, their own nine. A team
+// that covers fixed hours in one place whatever its people's profiles say
+// sets each member's timezone in member_settings.
 func (r Rotation) Zone(user string, profile *time.Location) *time.Location {
-	for _, loc := range []*time.Location{r.Settings[user].Location, r.Location, profile} {
+	for _, loc := range []*time.Location{r.Settings[user].Location, profile, r.Location} {
 		if loc != nil {
 			return loc
 		}
