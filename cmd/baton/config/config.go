@@ -52,6 +52,22 @@ func (c Config) NeedsDirectory() bool {
 	return false
 }
 
+// HasHours reports whether some pool, or some member of one, has working
+// hours: only then do time zones decide anything.
+func (c Config) HasHours() bool {
+	for _, p := range c.Policy.Pools {
+		if len(p.Hours) > 0 {
+			return true
+		}
+		for _, s := range p.Settings {
+			if len(s.Hours) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // DefaultMembersRefresh is how often user groups are read again.
 const DefaultMembersRefresh = directory.DefaultRefresh
 

@@ -361,3 +361,16 @@ func TestChecklistErrorsNameTheItem(t *testing.T) {
 		require.Contains(t, err.Error(), tt.want, tt.name)
 	}
 }
+
+func TestHasHours(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]bool{
+		onePool: false,
+		"pools:\n  - {name: a, channel: C1, members: [U1], hours: ['mon-fri 09:00-17:00']}\n":                                  true,
+		"pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, hours: ['mon-fri 09:00-17:00']}]}\n": true,
+	} {
+		cfg, err := config.Parse([]byte(yaml))
+		require.NoError(t, err, yaml)
+		require.Equal(t, want, cfg.HasHours(), yaml)
+	}
+}
