@@ -104,6 +104,7 @@ type RuleError struct {
 	Msg string
 }
 
+// Error formats the error with the conditions written as a list.
 func (e *RuleError) Error() string { return e.At(true) }
 
 // At formats the error under the rule's configuration path. whenList says
