@@ -92,3 +92,27 @@ func TestRulesPickThePool(t *testing.T) {
 	a.click("U0AE2", small, "")
 	a.eventually(func() bool { return a.handoffNow(small.ID).OwnerID == "U0AE2" }, "a default pool member claims")
 }
+
+// TestRuleChangeDoesNotReroute: the pool is decided once. Baton restarted
+// without the rule that routed an open lead leaves it where it is: posted
+// in the enterprise channel, claimable by the enterprise pool.
+func TestRuleChangeDoesNotReroute(t *testing.T) {
+	t.Parallel()
+	a := start(t, options{config: rulesConfig})
+	big := a.handoffOf("U0SDR", "Big Co", "1200")
+	require.Equal(t, "enterprise", big.Pool)
+
+	a.stop()
+	err := <-a.done
+	require.NoError(t, err)
+	a.done <- err // for the cleanup, which waits for it too
+	a.eventually(func() bool { return a.slack.Connected() == 0 }, "the fake sees the socket go")
+
+	noRules, _, found := strings.Cut(rulesConfig, "rules:")
+	require.True(t, found)
+	b := start(t, options{config: noRules + "sla:\n  claim_window: 60s\n", fake: a.slack, dbURL: a.dbURL, db: a.db})
+	b.click("U0ENT1", big, "")
+	b.eventually(func() bool { return b.handoffNow(big.ID).OwnerID == "U0ENT1" }, "still the enterprise pool's lead")
+	require.Equal(t, "enterprise", b.handoffNow(big.ID).Pool)
+	require.Empty(t, b.channelMessages(), "nothing moved to the default pool's channel")
+}
