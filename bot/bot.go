@@ -93,6 +93,10 @@ type Config struct {
 	// Not Disturb; such a member is not offered new leads. Nil: only
 	// Baton's own availability counts.
 	Presence Presence
+	// Zones, when set, gives members' Slack profile time zones, in which
+	// their working hours are read unless they have their own configured.
+	// Nil: the pools' zones.
+	Zones ProfileZones
 	// SweepInterval is the longest the escalation sweeper sleeps: it wakes
 	// earlier for the next deadline it knows of (its fast path), and this
 	// bounds how late a step fires when it did not know (after a restart,
@@ -106,6 +110,12 @@ type Config struct {
 // until when if known. It must answer fast and say "not away" when unsure.
 type Presence interface {
 	Away(ctx context.Context, user string) (away bool, until time.Time)
+}
+
+// ProfileZones gives the time zone of a member's Slack profile, nil when
+// unknown. It must answer from memory: it is asked on the ack path.
+type ProfileZones interface {
+	Zone(user string) *time.Location
 }
 
 // Bot handles Slack interactions and delivers the outbox.

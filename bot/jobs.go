@@ -35,7 +35,7 @@ func (b *Bot) SweepSLA(ctx context.Context, tick time.Time) error {
 		return err
 	}
 	changes, err := b.cfg.Store.SweepSLA(ctx, now, slaSweepLimit, func(h routing.Handoff) (routing.Change, error) {
-		return routing.CheckSLA(h, b.poolOf(h), b.policy().SLA, now), nil
+		return routing.CheckSLA(h, b.poolOf(h), b.slaOf(h.OwnerID), now), nil
 	})
 	for _, c := range changes {
 		b.log.Info().Int64("handoff", c.Handoff.ID).Str("event", string(c.Event.Kind)).Interface("detail", c.Event.Detail).Msg("SLA")

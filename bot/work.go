@@ -23,7 +23,7 @@ func (b *Bot) workButton(ctx context.Context, cb *slack.InteractionCallback, act
 	if !ok {
 		return
 	}
-	pool, sla, now := b.poolOf(h), b.policy().SLA, b.now()
+	pool, sla, now := b.poolOf(h), b.slaOf(h.OwnerID), b.now()
 	var modal slack.ModalViewRequest
 	var refusal error
 	switch action.ActionID {
@@ -71,7 +71,7 @@ func (b *Bot) submitWork(ctx context.Context, cb *slack.InteractionCallback) any
 	}
 	log := b.log.With().Str("user", sub.UserID).Int64("handoff", sub.HandoffID).Str("view", cb.View.CallbackID).Logger()
 	_, err = b.cfg.Store.Apply(ctx, sub.HandoffID, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
-		pool, sla, now := b.poolOf(h), b.policy().SLA, b.now()
+		pool, sla, now := b.poolOf(h), b.slaOf(h.OwnerID), b.now()
 		switch cb.View.CallbackID {
 		case render.CallbackTouch:
 			return routing.LogTouch(h, pool, sla, sub.UserID, routing.TouchInput{Kind: routing.TouchKind(sub.Kind), MeetingAt: sub.At, Note: sub.Note}, now)
@@ -80,7 +80,7 @@ func (b *Bot) submitWork(ctx context.Context, cb *slack.InteractionCallback) any
 				Kind: routing.OutcomeKind(sub.Kind), Reason: routing.DisqualifyReason(sub.Reason), Note: sub.Note}, now)
 		}
 		period, today := b.policy().RotationSince(pool, now)
-		states, err := loads(pool.Name, pool.Members, period, today)
+		states, err := b.zoned(loads)(pool.Name, pool.Members, period, today)
 		if err != nil {
 			return routing.Change{}, err
 		}
@@ -113,8 +113,23 @@ func workErrorBlock(callback string, err error) string {
 
 // runningClocks are the SLA clocks running on h, for the DMs that show them.
 func (b *Bot) runningClocks(h routing.Handoff) []routing.Running {
-	sla := b.policy().SLA
+	sla := b.slaOf(h.OwnerID)
 	return sla.RunningClocks(h, sla.CalendarFor(b.poolOf(h), h.OwnerID))
+}
+
+// slaOf is the SLA policy for owner's clocks: with business hours, their
+// Slack profile zone (when known) stands in for the top-level timezone, so
+// it comes after a zone configured for them or their pool (Rotation.Zone).
+// A reassignment's new owner gets their clocks from the next SLA sweep,
+// which reads their zone.
+func (b *Bot) slaOf(owner string) routing.SLA {
+	s := b.policy().SLA
+	if b.cfg.Zones != nil {
+		if loc := b.cfg.Zones.Zone(owner); loc != nil {
+			s.Location = loc
+		}
+	}
+	return s
 }
 
 // openBreaches are h's open breaches that concern recipient's notice: the

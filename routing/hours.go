@@ -106,7 +106,7 @@ func wallClock(y int, m time.Month, d int, clock time.Duration, loc *time.Locati
 
 // DayStart is the first instant of now's date in loc (UTC when nil): where
 // "today" begins for a daily cap. The store counts a member's assignments
-// since DayStart(now, pool.Zone(member, profile)).
+// since the start of the pool's day (see Policy.RotationSince).
 func DayStart(now time.Time, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC

@@ -162,6 +162,10 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		}
 		created = true
 		detail := map[string]any{"pool": in.Pool.Name, "live": in.Live, "checklist": in.Lead.Checklist.Name}
+		if in.Rule != "" {
+			// Why the lead went to this pool, as the rules stood then.
+			detail["rule"] = in.Rule
+		}
 		if unmet := in.Lead.Unmet(); len(unmet) > 0 {
 			// Why the lead was not live-qualified, as it was judged then.
 			detail["unmet_gates"] = routing.QuestionIDs(unmet)

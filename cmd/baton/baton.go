@@ -171,9 +171,17 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if cfg.Presence {
 		presence = directory.NewPresence(directory.PresenceConfig{API: api, Log: log, Now: m.Now})
 	}
+	// Working hours are read in members' Slack profile time zones; without
+	// hours no zone decides anything, and nothing is asked of Slack.
+	var zones *directory.Zones
+	var profileZones bot.ProfileZones
+	if cfg.HasHours() {
+		zones = directory.NewZones(directory.ZonesConfig{API: api, Log: log})
+		profileZones = zones
+	}
 	host, _ := os.Hostname()
-	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval, Presence: presence,
-		Replica: fmt.Sprintf("%s:%d", host, os.Getpid())})
+	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval,
+		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid())})
 	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
@@ -186,10 +194,23 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	jobs.Start(ctx)
 	defer jobs.Stop()
-	if dir != nil {
+	if dir != nil || zones != nil {
 		refreshCtx, stopRefresh := context.WithCancel(ctx)
 		defer stopRefresh()
-		go refreshMembers(refreshCtx, dir, b, cfg.Policy, cfg.MembersRefresh, log)
+		zonesRead := make(chan struct{})
+		r := refresher{dir: dir, zones: zones, bot: b, policy: cfg.Policy, every: cfg.MembersRefresh, log: log}
+		go r.run(refreshCtx, policy, zonesRead)
+		// The first leads after a start should see the members' own hours,
+		// but a slow Slack must not hold the bot back: what is not read by
+		// then comes in the background, the pools' zones applying meanwhile.
+		budget := time.NewTimer(zonesStartBudget)
+		select {
+		case <-zonesRead:
+		case <-budget.C:
+			log.Info().Msg("still reading Slack profile time zones; starting meanwhile")
+		case <-ctx.Done():
+		}
+		budget.Stop()
 	}
 
 	srv, err := m.serveHTTP(env.HTTPAddr, st, b, log)
@@ -207,6 +228,10 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	log.Info().Msg("baton stopped")
 	return err
 }
+
+// zonesStartBudget bounds how long start-up waits for the members' profile
+// time zones: users.info takes about a hundred calls a minute.
+const zonesStartBudget = 5 * time.Second
 
 // openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
 // it is unset, and migrates. The returned func closes the pool and stops a

@@ -54,6 +54,22 @@ func (c Config) NeedsDirectory() bool {
 	return false
 }
 
+// HasHours reports whether some pool, or some member of one, has working
+// hours: only then do time zones decide anything.
+func (c Config) HasHours() bool {
+	for _, p := range c.Policy.Pools {
+		if len(p.Hours) > 0 {
+			return true
+		}
+		for _, s := range p.Settings {
+			if len(s.Hours) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // DefaultMembersRefresh is how often user groups are read again.
 const DefaultMembersRefresh = directory.DefaultRefresh
 
@@ -67,6 +83,8 @@ type file struct {
 	// Checklist is the default qualification checklist; nil means the
 	// default template.
 	Checklist *checklistSpec `yaml:"checklist"`
+	// Rules pick a lead's pool from its checklist answers.
+	Rules []rule `yaml:"rules"`
 	// Presence turns on Slack presence and DND as availability.
 	Presence       bool           `yaml:"presence"`
 	MembersRefresh *time.Duration `yaml:"members_refresh"`
@@ -362,9 +380,10 @@ func (f file) validate() (Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		rotation.PoolZone = rotation.Location != nil
 		if rotation.Location == nil {
 			// Hours and "today" are read in the top-level timezone when
-			// neither the pool nor the member names one.
+			// neither the pool, the member nor their Slack profile names one.
 			rotation.Location = loc
 		}
 		pool := routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
@@ -434,6 +453,9 @@ func (f file) validate() (Config, error) {
 	}
 
 	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Checklist: checklist}
+	if cfg.Policy.Rules, err = rules(f.Rules, cfg.Policy); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

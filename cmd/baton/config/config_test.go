@@ -234,6 +234,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}]"))
 	f.Add([]byte("a: &x [*x]"))
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1], checklist: bant}]\nchecklist: [{id: n, label: N, type: number, min: 1, gate: {at_least: 5}}, {id: s, label: S, type: select, options: [a, b], gate: {in: [a]}}]"))
+	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}, {name: b, channel: C2, members: [U2]}]\nrules: [{when: {question: employees, at_least: 500}, pool: b}, {when: [{question: decision_maker_level, in: [vp]}], pool: a}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse(data)
 		if err == nil {
@@ -398,4 +399,17 @@ digest: {channel: C2, per_section: 3, catch_up: 0s}
 	require.Equal(t, config.DefaultSLASweep, cfg.SLASweep)
 	require.Equal(t, routing.DefaultDigestPerSection, cfg.Policy.Digest.PerSection)
 	require.Equal(t, config.DefaultDigestCatchUp, cfg.Policy.Digest.CatchUp)
+}
+
+func TestHasHours(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]bool{
+		onePool: false,
+		"pools:\n  - {name: a, channel: C1, members: [U1], hours: ['mon-fri 09:00-17:00']}\n":                                  true,
+		"pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, hours: ['mon-fri 09:00-17:00']}]}\n": true,
+	} {
+		cfg, err := config.Parse([]byte(yaml))
+		require.NoError(t, err, yaml)
+		require.Equal(t, want, cfg.HasHours(), yaml)
+	}
 }
