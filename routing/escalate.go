@@ -210,6 +210,11 @@ func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, e
 	next := h
 	next.State, next.NextStepAt, next.OfferEndsAt = StateCancelled, time.Time{}, time.Time{}
 	next.CancelledBy, next.CancelReason, next.CancelledAt = user, reason, now
+	// Every clock stops: the sweep clears what they breached, with its event.
+	next.Work.SLADueAt = time.Time{}
+	if len(h.OpenBreaches()) > 0 {
+		next.Work.SLADueAt = now
+	}
 	notices := statusNotices(next)
 	if h.OwnerID != "" && h.OwnerID != user {
 		notices = append(notices, Notice{Kind: NoticeOwnerCancelled, HandoffID: h.ID, Recipient: h.OwnerID})
@@ -235,6 +240,9 @@ func ScheduleCallback(h Handoff, pool Pool, user string, at, now time.Time) (Cha
 	}
 	next := h
 	next.ScheduledFor = at
+	// The callback moves the start of the owner's clocks: the sweep sets
+	// their new deadlines and clears the breaches of the runs it replaced.
+	next.Work.SLADueAt = now
 	return Change{
 		Handoff: next,
 		Event:   Event{HandoffID: h.ID, At: now, Actor: user, Kind: EventScheduled, Detail: map[string]any{"at": at.UTC().Format(time.RFC3339), "owner": h.OwnerID}},

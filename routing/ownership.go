@@ -19,8 +19,7 @@ const (
 	// RefusedFrozen: ownership is frozen; only a manager or the owner may
 	// reassign until Handoff.FrozenUntil.
 	RefusedFrozen RefusalCode = "frozen"
-	// RefusedBadChoice: a touch, outcome or reason code Baton does not know,
-	// or an "other" without the note that explains it.
+	// RefusedBadChoice: a touch, outcome or reason code Baton does not know.
 	RefusedBadChoice RefusalCode = "bad_choice"
 	// RefusedNotMember: a reassignment to someone outside the pool.
 	RefusedNotMember RefusalCode = "not_member"
@@ -240,7 +239,16 @@ func (h Handoff) Owned() bool {
 // FrozenUntil is when the owner's lock on the lead ends: until then only a
 // manager or the owner may reassign it.
 func (h Handoff) FrozenUntil(s SLA) time.Time {
-	return h.Work.OwnerSince.Add(s.ownershipFreeze())
+	return h.ownerSince().Add(s.ownershipFreeze())
+}
+
+// ownerSince is when the current owner got the lead: Work.OwnerSince, or the
+// claim for a lead whose OwnerSince was never set.
+func (h Handoff) ownerSince() time.Time {
+	if h.Work.OwnerSince.IsZero() {
+		return h.ClaimedAt
+	}
+	return h.Work.OwnerSince
 }
 
 // giveTo makes owner the lead's owner from now: their clocks start, the
@@ -335,11 +343,11 @@ func LogOutcome(h Handoff, pool Pool, s SLA, user string, in OutcomeInput, now t
 		return Change{}, &Refusal{Code: RefusedBadChoice, State: h.State}
 	}
 	if in.Kind == OutcomeDisqualified {
-		if !slices.Contains(DisqualifyReasons, in.Reason) {
+		switch {
+		case in.Reason == "" || (in.Reason == DisqualifyOther && in.Note == ""):
 			return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
-		}
-		if in.Reason == DisqualifyOther && in.Note == "" {
-			return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
+		case !slices.Contains(DisqualifyReasons, in.Reason):
+			return Change{}, &Refusal{Code: RefusedBadChoice, State: h.State}
 		}
 	} else {
 		in.Reason = ""
@@ -397,11 +405,17 @@ func Reassign(h Handoff, pool Pool, states []MemberState, s SLA, user string, in
 	}
 	manager, owner := pool.IsManager(user), user == h.OwnerID
 	takeOver := !manager && !owner
-	if takeOver && (!pool.IsMember(user) || now.Before(h.FrozenUntil(s))) {
+	if takeOver && !pool.IsMember(user) {
+		return Change{}, &Refusal{Code: RefusedNotInPool, State: h.State}
+	}
+	if takeOver && now.Before(h.FrozenUntil(s)) {
 		return Change{}, &Refusal{Code: RefusedFrozen, State: h.State}
 	}
-	if !slices.Contains(ReassignReasons, in.Reason) || (in.Reason == ReassignOther && in.Note == "") {
+	switch {
+	case in.Reason == "" || (in.Reason == ReassignOther && in.Note == ""):
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
+	case !slices.Contains(ReassignReasons, in.Reason):
+		return Change{}, &Refusal{Code: RefusedBadChoice, State: h.State}
 	}
 	declined := h.DeclinedBy
 	if !slices.Contains(declined, h.OwnerID) {
@@ -421,7 +435,7 @@ func Reassign(h Handoff, pool Pool, states []MemberState, s SLA, user string, in
 		if !ok || slices.Contains(declined, picked) {
 			// Everyone has had it: a manager keeps it, or else the passer.
 			picked = h.PasserID
-			if manager {
+			if manager && !owner {
 				picked = user
 			}
 		}

@@ -126,10 +126,7 @@ func (s SLA) RunningClocks(h Handoff, cal Calendar) []Running {
 		return nil
 	}
 	w := h.Work
-	since := w.OwnerSince
-	if since.IsZero() {
-		since = h.ClaimedAt
-	}
+	since := h.ownerSince()
 	// A callback booked for later starts the clocks at the callback.
 	start := since
 	if h.ScheduledFor.After(start) {
@@ -254,6 +251,9 @@ func withSLA(c Change, pool Pool, s SLA, now time.Time) Change {
 	}
 	if b, ok := checked.Event.Detail["breached"]; ok {
 		c.Event.Detail["sla_breached"] = b
+	}
+	if a, ok := checked.Event.Detail["alerted"]; ok {
+		c.Event.Detail["sla_alerted"] = a
 	}
 	return c
 }

@@ -664,7 +664,7 @@ func TestCalendarFor(t *testing.T) {
 	poolHours := WorkingHours{{Days: workWeek, Start: 8 * time.Hour, End: 16 * time.Hour}}
 	ownHours := WorkingHours{{Days: []time.Weekday{time.Saturday}, Start: 10 * time.Hour, End: 14 * time.Hour}}
 	plain := Pool{Name: "p", Members: []string{"U1", "U2"}}
-	withHours := Pool{Name: "p", Members: []string{"U1", "U2", "U3"}, Rotation: Rotation{Location: paris, Hours: poolHours, Settings: map[string]MemberSettings{
+	withHours := Pool{Name: "p", Members: []string{"U1", "U2", "U3"}, Rotation: Rotation{Location: paris, PoolZone: true, Hours: poolHours, Settings: map[string]MemberSettings{
 		"U1": {Hours: ownHours, Location: tokyo},
 		"U2": {Location: tokyo},
 	}}}

@@ -261,6 +261,8 @@ func Refused(r *routing.Refusal) string {
 		return "Pick a member of the lead's pool as its new owner."
 	case routing.RefusedOwnedByYou:
 		return "That is already the lead's owner."
+	case routing.RefusedNotInPool:
+		return "Only members and managers of the lead's pool can do that."
 	case routing.RefusedState:
 		switch r.State {
 		case routing.StateClaimed:
