@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -19,59 +18,29 @@ import (
 // only moves the next look (no event) writes just that. It returns the
 // changes that had an event.
 func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error) {
-	var changes []routing.Change
-	failed := []int64{}
-	var errs []error
-	for seen := 0; seen < limit; seen++ {
-		var change routing.Change
-		var id int64
-		done := false
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			err := tx.QueryRow(ctx, `
-				SELECT id FROM handoffs
-				WHERE sla_due_at <= $1 AND NOT (id = ANY($2))
-				ORDER BY sla_due_at
-				LIMIT 1
-				FOR UPDATE SKIP LOCKED`, now, failed).Scan(&id)
-			if errors.Is(err, pgx.ErrNoRows) {
-				done = true
-				return nil
-			}
+	return s.sweep(ctx, "sweep SLA", `
+		SELECT id FROM handoffs
+		WHERE sla_due_at <= $1 AND NOT (id = ANY($2))
+		ORDER BY sla_due_at
+		LIMIT 1
+		FOR UPDATE SKIP LOCKED`, now, limit,
+		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
+			change, err := check(h)
 			if err != nil {
-				return err
+				return change, false, err
 			}
-			h, err := scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
-			if err != nil {
-				return err
+			if change.Event.Kind != "" {
+				return change, true, writeChange(ctx, tx, change)
 			}
-			if change, err = check(h); err != nil {
-				return err
+			// Nothing ran out: only the next look moves. It must move past
+			// now, or the row would come back in this same pass.
+			due := change.Handoff.Work.SLADueAt
+			if !due.IsZero() && !due.After(now) {
+				return change, false, fmt.Errorf("SLA check left it due at %s", due)
 			}
-			if change.Event.Kind == "" {
-				// Nothing ran out: only the next look moves. It must move
-				// past now, or the row would come back in this same pass.
-				due := change.Handoff.Work.SLADueAt
-				if !due.IsZero() && !due.After(now) {
-					return fmt.Errorf("SLA check of handoff %d left it due at %s", id, due)
-				}
-				_, err := tx.Exec(ctx, `UPDATE handoffs SET sla_due_at = $2 WHERE id = $1`, id, nullTime(due))
-				return err
-			}
-			return writeChange(ctx, tx, change)
+			_, err = tx.Exec(ctx, `UPDATE handoffs SET sla_due_at = $2 WHERE id = $1`, h.ID, nullTime(due))
+			return change, false, err
 		})
-		switch {
-		case err != nil && id == 0:
-			return changes, fmt.Errorf("sweep SLA: %w", errors.Join(append(errs, err)...))
-		case err != nil:
-			failed = append(failed, id)
-			errs = append(errs, fmt.Errorf("SLA check of handoff %d: %w", id, err))
-		case done:
-			return changes, errors.Join(errs...)
-		case change.Event.Kind != "":
-			changes = append(changes, change)
-		}
-	}
-	return changes, errors.Join(errs...)
 }
 
 // The digest's sections in SQL, mirroring routing.StuckSection (a store test

@@ -46,23 +46,41 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 // handoff whose decision fails is skipped for the rest of the pass and
 // retried on the next. It returns the changes made.
 func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
+	return s.sweep(ctx, "sweep due handoffs", `
+		SELECT id FROM handoffs
+		WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
+		ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
+		LIMIT 1
+		FOR UPDATE SKIP LOCKED`, now, limit,
+		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
+			change, err := decide(h, txLoads(ctx, tx))
+			if err != nil {
+				return change, false, err
+			}
+			return change, true, writeChange(ctx, tx, change)
+		})
+}
+
+// sweep runs step, one handoff per transaction, on the handoffs pick
+// selects (its $1 is now, $2 the ids that failed in this pass; it must
+// lock the row it returns FOR UPDATE SKIP LOCKED), up to limit, and returns
+// the changes step kept. The id is selected first, then the row: a row
+// that cannot be read is then skipped by id like any failure, instead of
+// coming back first in every pass and holding up every handoff behind it.
+// A handoff whose step fails is skipped for the rest of the pass and
+// retried on the next; step must move the deadline it handled, or the row
+// comes back in the same pass.
+func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, limit int,
+	step func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error)) ([]routing.Change, error) {
 	var changes []routing.Change
 	failed := []int64{} // not nil: id = ANY(NULL) would match nothing
 	var errs []error
-	for len(changes)+len(failed) < limit {
+	for seen := 0; seen < limit; seen++ {
 		var change routing.Change
 		var id int64
-		done := false
+		done, keep := false, false
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			// The id first, then the row: a row that cannot be read is
-			// then skipped by id like any failure, instead of coming back
-			// first in every pass and holding up every handoff behind it.
-			err := tx.QueryRow(ctx, `
-				SELECT id FROM handoffs
-				WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
-				ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
-				LIMIT 1
-				FOR UPDATE SKIP LOCKED`, now, failed).Scan(&id)
+			err := tx.QueryRow(ctx, pick, now, failed).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
 				done = true
 				return nil
@@ -74,20 +92,18 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 			if err != nil {
 				return err
 			}
-			if change, err = decide(h, txLoads(ctx, tx)); err != nil {
-				return err
-			}
-			return writeChange(ctx, tx, change)
+			change, keep, err = step(tx, h)
+			return err
 		})
 		switch {
 		case err != nil && id == 0:
-			return changes, fmt.Errorf("sweep due handoffs: %w", errors.Join(append(errs, err)...))
+			return changes, fmt.Errorf("%s: %w", what, errors.Join(append(errs, err)...))
 		case err != nil:
 			failed = append(failed, id)
-			errs = append(errs, fmt.Errorf("sweep handoff %d: %w", id, err))
+			errs = append(errs, fmt.Errorf("%s: handoff %d: %w", what, id, err))
 		case done:
 			return changes, errors.Join(errs...)
-		default:
+		case keep:
 			changes = append(changes, change)
 		}
 	}

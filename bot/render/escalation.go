@@ -190,18 +190,7 @@ func reasonModal(callback, title, submit, intro string, h routing.Handoff, reaso
 		opts[i] = slack.NewOptionBlockObject(r.Code, plain(r.Label), nil)
 	}
 	reason := slack.NewInputBlock(BlockReason, plain("Reason"), nil, slack.NewRadioButtonsBlockElement(ActionInput, opts...))
-	note := slack.NewInputBlock(BlockNote, plain("Note"), nil,
-		slack.NewPlainTextInputBlockElement(plain("Anything the team should know"), ActionInput).WithMaxLength(MaxReasonNote).WithMultiline(true))
-	note.Optional = true
-	return slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		CallbackID:      callback,
-		PrivateMetadata: strconv.FormatInt(h.ID, 10),
-		Title:           plain(title),
-		Submit:          plain(submit),
-		Close:           plain("Back"),
-		Blocks:          slack.Blocks{BlockSet: []slack.Block{section(intro), reason, note}},
-	}
+	return workModal(callback, title, submit, h, section(intro), reason, noteInput("Note", "Anything the team should know"))
 }
 
 // MaxReasonNote bounds the free-text note of a reason.
