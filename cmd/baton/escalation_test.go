@@ -280,7 +280,12 @@ func TestRestartFiresTheStepOnce(t *testing.T) {
 	// A longer window, so the new process is up before the first step.
 	config := strings.Replace(ladderConfig, "claim_window: 2s", "claim_window: 5s", 1)
 	first := startProcess(t, fake, dbURL, config)
-	h := (&app{t: t, ctx: t.Context(), slack: fake, db: db, store: store.New(db)}).handoff("U0SDR", "Acme Corp")
+	before := &app{t: t, ctx: t.Context(), slack: fake, db: db, store: store.New(db)}
+	h := before.handoff("U0SDR", "Acme Corp")
+	// Killed between steps, not in the middle of a delivery: a notice
+	// leased by the dead process waits out its lease (30 s) before the
+	// next one delivers it, which is the outbox's own story.
+	before.eventually(func() bool { n, _ := before.store.PendingCount(before.ctx); return n == 0 }, "the post's notices are out")
 	require.True(t, time.Now().Before(h.ClaimDeadline), "killed before the deadline")
 	first.kill()
 	require.Eventually(t, func() bool { return fake.Connected() == 0 }, 10*time.Second, 10*time.Millisecond, "the fake sees the killed socket go")
