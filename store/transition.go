@@ -137,8 +137,16 @@ type querier interface {
 }
 
 // txLoads reads members' rotation states inside tx.
+// The pool's rotation is locked for the rest of the transaction first:
+// two replicas assigning leads of one pool at the same moment (a ladder's
+// missed step, a hand-back) would otherwise both read the same counts and
+// give both leads to the same member. The second waits for the first to
+// commit and then reads its assignment.
 func txLoads(ctx context.Context, tx pgx.Tx) routing.Loads {
 	return func(pool string, members []string, period, today time.Time) ([]routing.MemberState, error) {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('baton.rotation:' || $1))`, pool); err != nil {
+			return nil, fmt.Errorf("lock rotation of %s: %w", pool, err)
+		}
 		return memberStates(ctx, tx, pool, members, period, today)
 	}
 }
