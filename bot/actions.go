@@ -138,7 +138,7 @@ func (b *Bot) submitReason(ctx context.Context, cb *slack.InteractionCallback) a
 			return routing.Cancel(h, pool, sub.UserID, reason, now)
 		}
 		period, today := b.policy().RotationSince(pool, now)
-		states, err := loads(pool.Name, pool.Members, period, today)
+		states, err := b.zoned(loads)(pool.Name, pool.Members, period, today)
 		if err != nil {
 			return routing.Change{}, err
 		}

@@ -51,12 +51,26 @@ type Outbox interface {
 	MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error
 }
 
+// Jobs is what the scheduled jobs need from the store.
+type Jobs interface {
+	SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error)
+	StuckLeads(ctx context.Context, now time.Time, perSection int) (routing.StuckLeads, error)
+	// StartRun records a job's tick and reports whether this call was the
+	// first to: the run key that makes a tick run once across replicas.
+	StartRun(ctx context.Context, job string, tick, now time.Time, replica string) (bool, error)
+	// EnqueueDigest is StartRun for the digest, with the digest put in the
+	// outbox in the same transaction.
+	EnqueueDigest(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error)
+	PruneRuns(ctx context.Context, before time.Time) error
+}
+
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
 	Members
 	Ladder
 	Outbox
+	Jobs
 }
 
 // Config holds what the bot is built with.
@@ -80,17 +94,29 @@ type Config struct {
 	// Not Disturb; such a member is not offered new leads. Nil: only
 	// Baton's own availability counts.
 	Presence Presence
+	// Zones, when set, gives members' Slack profile time zones, in which
+	// their working hours are read unless they have their own configured.
+	// Nil: the pools' zones.
+	Zones ProfileZones
 	// SweepInterval is the longest the escalation sweeper sleeps: it wakes
 	// earlier for the next deadline it knows of (its fast path), and this
 	// bounds how late a step fires when it did not know (after a restart,
 	// or a handoff created by another replica). Default 5 s.
 	SweepInterval time.Duration
+	// Replica names this process in job runs, for diagnostics (host:pid).
+	Replica string
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
 // until when if known. It must answer fast and say "not away" when unsure.
 type Presence interface {
 	Away(ctx context.Context, user string) (away bool, until time.Time)
+}
+
+// ProfileZones gives the time zone of a member's Slack profile, nil when
+// unknown. It must answer from memory: it is asked on the ack path.
+type ProfileZones interface {
+	Zone(user string) *time.Location
 }
 
 // Bot handles Slack interactions and delivers the outbox.

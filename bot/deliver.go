@@ -136,6 +136,9 @@ func retryDelay(attempts int, err error) time.Duration {
 
 // deliver renders a notice from the handoff's current state and sends it.
 func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
+	if n.Kind == routing.NoticeDigest {
+		return b.postDigest(ctx, n)
+	}
 	h, err := b.cfg.Store.Handoff(ctx, n.HandoffID)
 	if err != nil {
 		return err
@@ -186,6 +189,29 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 		return b.dm(ctx, n.Recipient, b.clock.Offered(h, b.permalink(ctx, h)))
 	case routing.NoticeSetAway:
 		return b.dm(ctx, n.Recipient, b.clock.SetAway(h))
+	case routing.NoticeWorkLogged:
+		return b.dm(ctx, n.Recipient, b.clock.WorkLogged(h, n.Detail, b.runningClocks(h)))
+	case routing.NoticePasserOutcome:
+		return b.dm(ctx, n.Recipient, b.clock.PasserOutcome(h, b.permalink(ctx, h)))
+	case routing.NoticeOwnerReassigned:
+		if h.OwnerID != n.Recipient {
+			return nil // moved on again since: the brief goes to whoever owns it now
+		}
+		return b.dm(ctx, n.Recipient, b.clock.OwnerReassigned(h, b.runningClocks(h)))
+	case routing.NoticeOwnerReleased:
+		return b.dm(ctx, n.Recipient, b.clock.OwnerReleased(h))
+	case routing.NoticePasserReassigned:
+		return b.dm(ctx, n.Recipient, b.clock.PasserReassigned(h))
+	case routing.NoticeSLABreach, routing.NoticeSLAManagerAlert:
+		managers := n.Kind == routing.NoticeSLAManagerAlert
+		open := openBreaches(h, managers)
+		if len(open) == 0 {
+			return nil // the work was done (or the lead moved) before this went out
+		}
+		if managers {
+			return b.dm(ctx, n.Recipient, b.clock.SLAManagerAlert(h, open, b.permalink(ctx, h)))
+		}
+		return b.dm(ctx, n.Recipient, b.clock.SLABreach(h, open, b.permalink(ctx, h)))
 	}
 	return fmt.Errorf("unknown notice kind %q", n.Kind)
 }

@@ -78,6 +78,7 @@ func (b *Bot) EscalateDue(ctx context.Context) (int, error) {
 // lead). A pool removed from the configuration escalates with nobody to
 // nudge, and the passer keeps the lead at the end.
 func (b *Bot) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+	loads = b.zoned(loads)
 	pool, ok := b.policy().Pool(h.Pool)
 	if !ok {
 		b.log.Error().Int64("handoff", h.ID).Str("pool", h.Pool).Msg("sweeping a handoff whose pool is no longer configured")

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,8 +38,11 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 	policy := b.policy()
 	poolName, checklist := policy.FormFor(cmd.ChannelID)
 	form := render.Form{Pool: poolName, Checklist: checklist, Company: company}
-	// Who could take it live, as routing would decide now. The trigger_id
-	// lives 3 s: the form opens without it rather than late.
+	// Who could take it live, as routing would decide now. Nothing is
+	// answered yet, so no rule matches: this is the default pool, and a
+	// rule may still send the lead elsewhere on submit (the passer's DM
+	// then says where). The trigger_id lives 3 s: the form opens without
+	// it rather than late.
 	pool := policy.RouteForm(poolName, routing.Lead{Checklist: checklist})
 	availCtx, cancelAvail := context.WithTimeout(ctx, availabilityBudget)
 	states, err := b.previews.states(availCtx, pool.Name, func(ctx context.Context) ([]routing.MemberState, error) {
@@ -96,6 +100,8 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		view := render.LaterOffer(render.Form{Pool: sub.Meta.Pool, Checklist: checklist}, checked)
 		return slack.NewUpdateViewSubmissionResponse(&view)
 	}
+	// The pool is chosen once, here, from the answers and the rules in
+	// force, and stored with the handoff: nothing routes it again.
 	policy := b.policy()
 	pool := policy.RouteForm(sub.Meta.Pool, checked.Lead)
 	now := b.now()
@@ -120,7 +126,7 @@ func (b *Bot) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) 
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{string(routing.FieldCompany): render.SaveFailed})
 	}
 	if created {
-		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Bool("live", h.Live).Msg("handoff created")
+		log.Info().Int64("handoff", h.ID).Str("pool", pool.Name).Str("rule", in.Rule).Bool("live", h.Live).Msg("handoff created")
 		b.wakeOutbox()
 		b.rewindSweeper()
 	} else {
@@ -144,7 +150,7 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 	}
 	log := b.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
 	gate := b.claims.acquire(click.HandoffID)
-	answer := b.decideClaim(ctx, log, gate, click)
+	answer := b.decideClaim(ctx, log, gate, click, action.ActionID)
 	b.claims.release(click.HandoffID, gate)
 	if answer != "" {
 		b.teller(ctx, log, click.ChannelID, click.UserID)(answer)
@@ -153,7 +159,7 @@ func (b *Bot) claim(ctx context.Context, cb *slack.InteractionCallback, action *
 
 // decideClaim decides click, holding its handoff's gate, and returns what
 // to tell the clicker ("" when they won).
-func (b *Bot) decideClaim(ctx context.Context, log zerolog.Logger, gate *claimGate, click ButtonClick) string {
+func (b *Bot) decideClaim(ctx context.Context, log zerolog.Logger, gate *claimGate, click ButtonClick, actionID string) string {
 	var h routing.Handoff
 	if gate.won != nil {
 		h = *gate.won // claimed here a moment ago: the burst's other clicks lose
@@ -170,7 +176,10 @@ func (b *Bot) decideClaim(ctx context.Context, log zerolog.Logger, gate *claimGa
 	}
 	// A button whose value names a handoff posted elsewhere is forged or
 	// stale: refuse it as if the handoff did not exist.
-	if !postedAt(h, click) {
+	// The digest lists unclaimed leads with a Claim button of its own, in
+	// its channel: eligibility below is what protects those.
+	fromDigest := actionID == render.ActionDigestClaim && click.ChannelID == b.policy().Digest.Channel
+	if !fromDigest && !postedAt(h, click) {
 		log.Warn().Str("channel", click.ChannelID).Msg("claim button does not match its handoff")
 		return render.HandoffGone
 	}
@@ -234,7 +243,44 @@ func (b *Bot) memberStates(ctx context.Context, pool routing.Pool, now time.Time
 	if b.cfg.Presence != nil {
 		states = b.withPresence(ctx, pool, states, now)
 	}
-	return states, nil
+	return b.withProfileZones(pool.Members, states), nil
+}
+
+// withProfileZones gives each of members a state carrying the zone of their
+// Slack profile, when known, so that routing reads their working hours
+// where they are. Members with nothing on record get a state of their own
+// (the same as none, plus the zone). Reading the zones costs no Slack call.
+func (b *Bot) withProfileZones(members []string, states []routing.MemberState) []routing.MemberState {
+	if b.cfg.Zones == nil {
+		return states
+	}
+	out := slices.Clone(states)
+	has := make(map[string]bool, len(out))
+	for i := range out {
+		has[out[i].User] = true
+		if out[i].Location == nil {
+			out[i].Location = b.cfg.Zones.Zone(out[i].User)
+		}
+	}
+	for _, m := range members {
+		if loc := b.cfg.Zones.Zone(m); !has[m] && loc != nil {
+			out = append(out, routing.MemberState{User: m, Location: loc})
+			has[m] = true
+		}
+	}
+	return out
+}
+
+// zoned is loads with the members' profile zones (see withProfileZones),
+// for decisions taken inside a store transaction.
+func (b *Bot) zoned(loads routing.Loads) routing.Loads {
+	return func(pool string, members []string, period, today time.Time) ([]routing.MemberState, error) {
+		states, err := loads(pool, members, period, today)
+		if err != nil {
+			return nil, err
+		}
+		return b.withProfileZones(members, states), nil
+	}
 }
 
 // presenceAway is how long a member Slack shows away (without a known end)
@@ -281,8 +327,12 @@ func (b *Bot) withPresence(ctx context.Context, pool routing.Pool, states []rout
 func (b *Bot) memberState(ctx context.Context, pool routing.Pool, user string) (routing.MemberState, error) {
 	period, today := b.policy().RotationSince(pool, b.now())
 	states, err := b.cfg.Store.MemberStates(ctx, pool.Name, []string{user}, period, today)
-	if err != nil || len(states) == 0 {
+	if err != nil {
 		return routing.MemberState{User: user}, err
+	}
+	states = b.withProfileZones([]string{user}, states)
+	if len(states) == 0 {
+		return routing.MemberState{User: user}, nil
 	}
 	return states[0], nil
 }

@@ -46,6 +46,20 @@ type ReasonSubmission struct {
 	Note      string
 }
 
+// WorkSubmission is a submitted touch, outcome or reassignment modal.
+// Which fields are set depends on the modal; routing refuses what is
+// missing, with a sentence for the person.
+type WorkSubmission struct {
+	HandoffID int64
+	UserID    string
+	// Kind is the touch or the outcome; Reason the disqualification or
+	// reassignment reason code.
+	Kind, Reason, Note string
+	// At is a booked meeting's time; To is the new owner a manager chose.
+	At time.Time
+	To string
+}
+
 // CallbackSubmission is a submitted callback-time modal.
 type CallbackSubmission struct {
 	HandoffID int64
@@ -264,6 +278,26 @@ func parseReason(cb *slack.InteractionCallback) (ReasonSubmission, error) {
 		Code:      inputValue(cb, render.BlockReason).SelectedOption.Value,
 		Note:      strings.TrimSpace(inputValue(cb, render.BlockNote).Value),
 	}, nil
+}
+
+// parseWork reads a submitted touch, outcome or reassignment modal.
+func parseWork(cb *slack.InteractionCallback) (WorkSubmission, error) {
+	id, user, err := viewHandoff(cb)
+	if err != nil {
+		return WorkSubmission{}, err
+	}
+	sub := WorkSubmission{
+		HandoffID: id,
+		UserID:    user,
+		Kind:      inputValue(cb, render.BlockKind).SelectedOption.Value,
+		Reason:    inputValue(cb, render.BlockReason).SelectedOption.Value,
+		Note:      strings.TrimSpace(inputValue(cb, render.BlockNote).Value),
+		To:        inputValue(cb, render.BlockOwner).SelectedUser,
+	}
+	if ts := inputValue(cb, render.BlockMeeting).SelectedDateTime; ts > 0 {
+		sub.At = time.Unix(ts, 0)
+	}
+	return sub, nil
 }
 
 // parseCallback reads a submitted callback-time modal. A missing time is

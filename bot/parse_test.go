@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +164,7 @@ func FuzzParseInteraction(f *testing.F) {
 	f.Add([]byte(`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"actions":[{"block_id":"b","action_id":"claim","value":"1"}]}`))
 	f.Add([]byte(`{"type":"view_submission","view":{"state":null}}`))
 	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"touch_submit","private_metadata":"7","state":{"values":{"kind":{"input":{"selected_option":{"value":"meeting_booked"}}},"meeting":{"input":{"selected_date_time":1795000000}},"owner":{"input":{"selected_user":"U2"}},"note":{"input":{"value":" hi "}}}}}}`))
 	f.Add([]byte(`{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"handoff_submit","state":{"values":{"notes":{"input":{"rich_text_value":{"type":"rich_text","elements":[{"type":"rich_text_list","elements":[{"type":"rich_text_quote"}]}]}}},"q.x":{"input":{"selected_date":"2026-02-30","selected_options":[{}]}}}}}}`))
 	now := time.Date(2026, 11, 21, 14, 30, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -202,6 +204,11 @@ func FuzzParseInteraction(f *testing.F) {
 		if sub, err := parseCallback(&cb); err == nil {
 			require.Positive(t, sub.HandoffID)
 			require.NotEmpty(t, sub.UserID)
+		}
+		if sub, err := parseWork(&cb); err == nil {
+			require.Positive(t, sub.HandoffID)
+			require.NotEmpty(t, sub.UserID)
+			require.Equal(t, sub.Note, strings.TrimSpace(sub.Note))
 		}
 		parseCommandText(string(data))
 	})

@@ -132,6 +132,8 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 			submit = b.submitReason
 		case render.CallbackCallback:
 			submit = b.submitCallback
+		case render.CallbackTouch, render.CallbackOutcome, render.CallbackReassign:
+			submit = b.submitWork
 		}
 		b.spawn(func() { b.ack(smc, req, submit(ctx, cb)) })
 	case slack.InteractionTypeBlockActions:
@@ -141,10 +143,12 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 				continue
 			}
 			switch action.ActionID {
-			case render.ActionClaim:
+			case render.ActionClaim, render.ActionDigestClaim:
 				b.spawn(func() { b.claim(ctx, cb, action) })
 			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass:
 				b.spawn(func() { b.handoffButton(ctx, cb, action) })
+			case render.ActionLogTouch, render.ActionLogOutcome, render.ActionReassign:
+				b.spawn(func() { b.workButton(ctx, cb, action) })
 			case render.ActionAwayHour, render.ActionBack:
 				b.spawn(func() { b.homeAvailability(ctx, cb, action) })
 			}
@@ -201,4 +205,7 @@ const helpText = "*Baton* passes a hot lead to a closer while the prospect is on
 	"• The prospect dropped off? Press *Cancel handoff* in Baton's DM to you.\n" +
 	"• Closers: `/handoff away 30m` (or `2h`, `until 17:00`) stops leads coming to you; `/handoff back` restarts them.\n" +
 	"• Up next on a round-robin lead and can't take it? Press *Pass* with a reason and it moves on at once.\n" +
+	"• Own a lead? Use *Log touch* (a call, a reply, a booked meeting) and *Log outcome* in Baton's DM: a meaningful touch is due within 48 h and the outcome within 24 h; " +
+	"Baton tells you, then your manager, when a clock runs out. *Reassign* needs a reason code.\n" +
+	"• Every weekday morning Baton posts the stuck leads (unclaimed, untouched, no outcome, no-shows) in the channel.\n" +
 	"• `/handoff help` shows this."

@@ -272,16 +272,22 @@ func checkOptions(q Question) ([]string, string, string) {
 // checkGate validates q's gate against its type and options, returning the
 // gate with option references in their canonical spelling, or the key (under
 // "gate") at fault and why.
-func checkGate(q Question) (Gate, string, string) {
-	g := *q.Gate
+func checkGate(q Question) (Gate, string, string) { return checkTest(q, *q.Gate, "gate") }
+
+// checkTest validates g as a test on the answers to q: a question's gate,
+// or a routing rule's condition, which take the same keys and are read the
+// same way. noun ("gate", "condition") is what the messages call g. It
+// returns g with option references in their canonical spelling, or the key
+// (".in[1]", or "" for g as a whole) at fault and why.
+func checkTest(q Question, g Gate, noun string) (Gate, string, string) {
 	number := g.AtLeast != nil || g.AtMost != nil
 	switch q.Type {
 	case TypeNumber:
 		switch {
 		case g.Equals != "":
-			return g, ".equals", "a number gate uses at_least and at_most"
+			return g, ".equals", "a number " + noun + " uses at_least and at_most"
 		case len(g.In) > 0:
-			return g, ".in", "a number gate uses at_least and at_most"
+			return g, ".in", "a number " + noun + " uses at_least and at_most"
 		case !number:
 			return g, "", "set at_least, at_most or both"
 		case g.AtLeast != nil && g.AtMost != nil && *g.AtLeast > *g.AtMost:
@@ -295,9 +301,9 @@ func checkGate(q Question) (Gate, string, string) {
 	case TypeYesNo:
 		switch {
 		case number:
-			return g, "", "a yes_no gate uses equals: yes or equals: no"
+			return g, "", "a yes_no " + noun + " uses equals: yes or equals: no"
 		case len(g.In) > 0:
-			return g, ".in", "a yes_no gate uses equals: yes or equals: no"
+			return g, ".in", "a yes_no " + noun + " uses equals: yes or equals: no"
 		}
 		switch strings.ToLower(strings.TrimSpace(g.Equals)) {
 		case "yes", "true":
@@ -310,11 +316,11 @@ func checkGate(q Question) (Gate, string, string) {
 		return g, "", ""
 	case TypeSelect, TypeMultiSelect:
 		if number {
-			return g, "", "a " + string(q.Type) + " gate names options with in (or equals, for select)"
+			return g, "", "a " + string(q.Type) + " " + noun + " names options with in (or equals, for select)"
 		}
 		if g.Equals != "" {
 			if q.Type == TypeMultiSelect {
-				return g, ".equals", "a multi_select gate lists options with in: any one of them passes"
+				return g, ".equals", "a multi_select " + noun + " lists options with in: any one of them passes"
 			}
 			if len(g.In) > 0 {
 				return g, ".equals", "set equals or in, not both"
@@ -340,7 +346,7 @@ func checkGate(q Question) (Gate, string, string) {
 		g.In = in
 		return g, "", ""
 	}
-	return g, "", fmt.Sprintf("a %s question can't have a gate; gates apply to yes_no, number, select and multi_select questions", q.Type)
+	return g, "", fmt.Sprintf("a %s question can't have a %s; %ss apply to yes_no, number, select and multi_select questions", q.Type, noun, noun)
 }
 
 // matchOption finds v among options, ignoring case and surrounding space, so
@@ -362,23 +368,33 @@ func FormatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64)
 // gate always passes. An unanswered gated question never passes: a live
 // transfer needs the criterion known, not assumed.
 func (q Question) GatePasses(a Answer, answered bool) bool {
-	g := q.Gate
 	switch {
-	case g == nil:
+	case q.Gate == nil:
 		return true
 	case !answered:
 		return false
 	}
-	switch q.Type {
+	return q.Gate.passes(q.Type, a)
+}
+
+// passes reports whether a, an answer to a question of type t, passes g.
+// Options are compared ignoring case: a gate names them in the question's
+// spelling already, but a routing rule's condition may apply to questions
+// of several checklists that spell an option differently.
+func (g Gate) passes(t QuestionType, a Answer) bool {
+	is := func(option string) func(string) bool {
+		return func(o string) bool { return strings.EqualFold(o, option) }
+	}
+	switch t {
 	case TypeNumber:
 		return (g.AtLeast == nil || a.Number >= *g.AtLeast) && (g.AtMost == nil || a.Number <= *g.AtMost)
 	case TypeYesNo:
 		return a.Yes == (g.Equals == "yes")
 	case TypeSelect:
-		return a.Text == g.Equals || slices.Contains(g.In, a.Text)
+		return (g.Equals != "" && strings.EqualFold(a.Text, g.Equals)) || slices.ContainsFunc(g.In, is(a.Text))
 	case TypeMultiSelect:
 		for _, c := range a.Choices {
-			if slices.Contains(g.In, c) {
+			if slices.ContainsFunc(g.In, is(c)) {
 				return true
 			}
 		}

@@ -135,7 +135,8 @@ func Escalate(h Handoff, pool Pool, states []MemberState, now time.Time) (Change
 				// knows the prospect, keeps the lead rather than nobody.
 				owner = h.PasserID
 			}
-			next.State, next.OwnerID, next.ClaimedAt, next.MissedAt = StateScheduled, owner, now, now
+			next.State, next.ClaimedAt, next.MissedAt = StateScheduled, now, now
+			next.giveTo(owner, now)
 			next.NextStepAt, next.OfferEndsAt = time.Time{}, time.Time{}
 			detail["owner"] = owner
 			notices = append(notices,
@@ -209,6 +210,11 @@ func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, e
 	next := h
 	next.State, next.NextStepAt, next.OfferEndsAt = StateCancelled, time.Time{}, time.Time{}
 	next.CancelledBy, next.CancelReason, next.CancelledAt = user, reason, now
+	// Every clock stops: the sweep clears what they breached, with its event.
+	next.Work.SLADueAt = time.Time{}
+	if len(h.OpenBreaches()) > 0 {
+		next.Work.SLADueAt = now
+	}
 	notices := statusNotices(next)
 	if h.OwnerID != "" && h.OwnerID != user {
 		notices = append(notices, Notice{Kind: NoticeOwnerCancelled, HandoffID: h.ID, Recipient: h.OwnerID})
@@ -234,6 +240,9 @@ func ScheduleCallback(h Handoff, pool Pool, user string, at, now time.Time) (Cha
 	}
 	next := h
 	next.ScheduledFor = at
+	// The callback moves the start of the owner's clocks: the sweep sets
+	// their new deadlines and clears the breaches of the runs it replaced.
+	next.Work.SLADueAt = now
 	return Change{
 		Handoff: next,
 		Event:   Event{HandoffID: h.ID, At: now, Actor: user, Kind: EventScheduled, Detail: map[string]any{"at": at.UTC().Format(time.RFC3339), "owner": h.OwnerID}},
@@ -285,7 +294,8 @@ func HandBack(h Handoff, pool Pool, states []MemberState, user, reason string, n
 		owner = cmp.Or(h.PasserID, user)
 	}
 	next := h
-	next.OwnerID, next.ClaimedAt, next.AcceptedAt, next.DeclinedBy = owner, now, time.Time{}, declined
+	next.ClaimedAt, next.AcceptedAt, next.DeclinedBy = now, time.Time{}, declined
+	next.giveTo(owner, now)
 	notices := append(statusNotices(next),
 		Notice{Kind: NoticeOwnerAssigned, HandoffID: h.ID, Recipient: owner},
 		Notice{Kind: NoticePasserScheduled, HandoffID: h.ID, Recipient: h.PasserID})

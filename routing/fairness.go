@@ -62,9 +62,10 @@ type MemberState struct {
 	// any period and whatever became of it; zero if never. It breaks ties:
 	// whoever waited longest goes first.
 	LastAssigned time.Time
-	// Today counts the leads received in any pool since DayStart(now,
-	// pool.Zone(user, profile)), for the daily cap. Credit-backs do not lower
-	// it: the cap protects the member's day, and that day was spent.
+	// Today counts the leads received in any pool since the start of the
+	// pool's day (see Policy.RotationSince), for the daily cap. Credit-backs
+	// do not lower it: the cap protects the member's day, and that day was
+	// spent.
 	Today int
 	// Open counts the leads the member owns that have no outcome yet, in any
 	// pool, for the open-lead cap.
@@ -76,8 +77,9 @@ type MemberState struct {
 	// or say /handoff back or available. At the pool's lapse limit the
 	// member counts as away until they come back.
 	LapsedOffers int
-	// Location is the zone of the member's Slack profile, or the policy's
-	// timezone when it is not known; see Rotation.Zone.
+	// Location is the zone of the member's Slack profile; nil when it is not
+	// known (not read, not set, not a zone Go knows), and then the pool's
+	// applies. See Rotation.Zone for what beats what.
 	Location *time.Location
 }
 

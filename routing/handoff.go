@@ -64,6 +64,11 @@ type NewHandoff struct {
 	// Owner is who a call scheduled for later goes to, picked by fair
 	// rotation when it is stored (a live transfer's owner is its claimer).
 	Owner string
+	// Rule is the routing rule that picked Pool, as Rule.String writes it,
+	// or "" when the lead took the default pool. The event log keeps it, so
+	// "why did this lead go to enterprise?" has an answer after the rules
+	// change.
+	Rule string
 }
 
 // Later makes n a call scheduled for at with owner, instead of a live
@@ -139,6 +144,9 @@ type Handoff struct {
 	CancelledBy  string
 	CancelReason string
 	CancelledAt  time.Time
+
+	// Work is what the owner did with the lead and the SLA clocks on it.
+	Work Work
 }
 
 // TimeToClaim is how long the lead waited for its owner; zero while unclaimed.
@@ -167,7 +175,9 @@ func (h Handoff) LastRung() (r Rung, ok bool) {
 
 // Open creates the request for a new handoff of lead into pool, submitted
 // now, with the claim deadline, the pool's ladder and the rotation's offer
-// (see Decide) frozen onto it.
+// (see Decide) frozen onto it. The pool is stored with the handoff and never
+// chosen again: a configuration reload, or a change of rules, applies to new
+// leads only.
 func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, offer Offer, now time.Time) NewHandoff {
 	return NewHandoff{
 		SubmissionKey: submissionKey,
@@ -180,5 +190,15 @@ func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, offer
 		Turn:          offer.Turn,
 		EscalateNow:   offer.EscalateNow,
 		Live:          true,
+		Rule:          p.ruleFor(lead, pool),
 	}
+}
+
+// ruleFor is the rule that sends lead to pool, written out, or "" when
+// lead went there by default.
+func (p Policy) ruleFor(lead Lead, pool Pool) string {
+	if i, ruled, ok := p.MatchRule(lead); ok && ruled.Name == pool.Name {
+		return p.Rules[i].String()
+	}
+	return ""
 }

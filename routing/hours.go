@@ -106,7 +106,7 @@ func wallClock(y int, m time.Month, d int, clock time.Duration, loc *time.Locati
 
 // DayStart is the first instant of now's date in loc (UTC when nil): where
 // "today" begins for a daily cap. The store counts a member's assignments
-// since DayStart(now, pool.Zone(member, profile)).
+// since the start of the pool's day (see Policy.RotationSince).
 func DayStart(now time.Time, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC
@@ -226,4 +226,34 @@ func parseClock(s string) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
+}
+
+// add is the instant at which d of working time has passed since t, read
+// in t's location. Overlapping stretches count once. A week without any
+// working time (which Validate makes impossible) counts every hour.
+func (w WorkingHours) add(t time.Time, d time.Duration) time.Time {
+	for d > 0 {
+		spans := w.spans(t, -1, 7)
+		slices.SortFunc(spans, func(a, b span) int { return a.from.Compare(b.from) })
+		progressed := false
+		for _, s := range spans {
+			if !s.to.After(t) {
+				continue
+			}
+			from := s.from
+			if t.After(from) {
+				from = t
+			}
+			left := s.to.Sub(from)
+			if d <= left {
+				return from.Add(d)
+			}
+			d -= left
+			t, progressed = s.to, true
+		}
+		if !progressed {
+			return t.Add(d)
+		}
+	}
+	return t
 }

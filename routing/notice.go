@@ -50,6 +50,27 @@ const (
 	// NoticeSetAway tells a member they were set away after letting offers
 	// lapse, and how to come back.
 	NoticeSetAway NoticeKind = "set_away"
+	// NoticeWorkLogged confirms to whoever logged a touch or an outcome
+	// what was logged and which clock runs next.
+	NoticeWorkLogged NoticeKind = "work_logged"
+	// NoticePasserOutcome tells the passer the outcome of their lead: the
+	// feedback loop that teaches them which leads were good.
+	NoticePasserOutcome NoticeKind = "passer_outcome"
+	// NoticeOwnerReassigned gives the brief, with the work buttons, to
+	// the member a lead was reassigned to, saying by whom and why.
+	NoticeOwnerReassigned NoticeKind = "owner_reassigned"
+	// NoticeOwnerReleased tells the previous owner the lead was moved.
+	NoticeOwnerReleased NoticeKind = "owner_released"
+	// NoticePasserReassigned tells the passer who owns their lead now.
+	NoticePasserReassigned NoticeKind = "passer_reassigned"
+	// NoticeSLABreach tells the owner an SLA clock ran out on their lead.
+	NoticeSLABreach NoticeKind = "sla_breach"
+	// NoticeSLAManagerAlert tells a pool manager that a breach is still
+	// open after the grace period.
+	NoticeSLAManagerAlert NoticeKind = "sla_manager_alert"
+	// NoticeDigest posts the stuck-leads digest in a channel (Recipient);
+	// it is about no single handoff.
+	NoticeDigest NoticeKind = "digest"
 )
 
 // Notice is one message to deliver about a handoff.
@@ -58,6 +79,9 @@ type Notice struct {
 	HandoffID int64
 	// Recipient is the Slack user (or channel) it goes to.
 	Recipient string
+	// Detail is what the message needs beyond the handoff's current
+	// state: what was logged, which tick of a job. Usually empty.
+	Detail map[string]string
 }
 
 // OrderingKey groups notices that must reach Slack one at a time, in order:
@@ -71,6 +95,8 @@ func (n Notice) OrderingKey() string {
 		return "message:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeFallbackMessage:
 		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
+	case NoticeDigest:
+		return "digest:" + n.Recipient
 	}
 	return "dm:" + n.Recipient
 }

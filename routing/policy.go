@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -39,12 +40,36 @@ type SLA struct {
 	FirstTouch time.Duration
 	// OutcomeDue is how long after the meeting or claim the outcome is due.
 	OutcomeDue time.Duration
+	// Reengage is how long the owner has to re-engage a no-show with a
+	// meaningful touch.
+	Reengage time.Duration
+	// ManagerGrace is how long a breach stays the owner's alone before the
+	// pool's managers are told.
+	ManagerGrace time.Duration
+	// OwnershipFreeze is how long only a manager or the owner may reassign
+	// a lead after its owner got it.
+	OwnershipFreeze time.Duration
+	// BusinessHours makes the touch, outcome and re-engagement clocks count
+	// only the owner's working hours, in the owner's time zone.
+	BusinessHours bool
+	// Location is the zone of an owner for whom nothing more precise is
+	// known (the policy's timezone).
+	Location *time.Location
 }
 
 // DefaultSLA returns the clocks the seeds argue for: a 60 s claim window, a
-// touch within 48 h and an outcome within 24 h.
+// touch within 48 h and an outcome within 24 h, 48 h to re-engage a no-show,
+// 4 h before a manager hears of a breach, and ownership frozen for 30 days.
 func DefaultSLA() SLA {
-	return SLA{ClaimWindow: 60 * time.Second, FirstTouch: 48 * time.Hour, OutcomeDue: 24 * time.Hour}
+	return SLA{
+		ClaimWindow: 60 * time.Second, FirstTouch: 48 * time.Hour, OutcomeDue: 24 * time.Hour,
+		Reengage: 48 * time.Hour, ManagerGrace: 4 * time.Hour, OwnershipFreeze: 30 * 24 * time.Hour,
+	}
+}
+
+// ownershipFreeze is the freeze with its default, for an SLA built by hand.
+func (s SLA) ownershipFreeze() time.Duration {
+	return cmp.Or(s.OwnershipFreeze, DefaultSLA().OwnershipFreeze)
 }
 
 // Digest says where and when the daily stuck-leads digest is posted.
@@ -52,6 +77,12 @@ type Digest struct {
 	Channel string
 	// Schedule is a cron spec (robfig/cron syntax, descriptors allowed).
 	Schedule string
+	// PerSection is how many leads each section lists before "and N more"
+	// (default DefaultDigestPerSection, at most MaxDigestPerSection).
+	PerSection int
+	// CatchUp is how old a digest tick missed while Baton was down may be
+	// and still be posted on start; zero posts none late.
+	CatchUp time.Duration
 }
 
 // Policy is everything the configuration decides about routing: the pools,
@@ -63,6 +94,9 @@ type Policy struct {
 	Digest   Digest
 	// Checklist is the default qualification checklist.
 	Checklist Checklist
+	// Rules pick the pool of a lead from its checklist answers, the first
+	// that matches; see RouteForm.
+	Rules []Rule
 }
 
 // FormFor picks what the /handoff form asks when it is opened in channel: a
@@ -93,13 +127,22 @@ func (p Policy) ChecklistNamed(name string) (Checklist, bool) {
 }
 
 // RouteForm picks the pool for a lead whose form was opened for formPool
-// (see FormFor): that pool, whose questions the passer answered, while its
-// checklist is still the one the lead answered; otherwise Route decides.
+// (see FormFor). The first rule the lead's answers match picks it, whatever
+// the form: rules say where a kind of lead belongs, and may name any pool.
+// Otherwise it is the default: formPool, whose questions the passer
+// answered, while its checklist is still the one the lead answered; else
+// the first pool. The form's own pool is only a default because a rule is
+// the more specific statement ("companies of 500 or more go to
+// enterprise"), and a pool that wants every lead from its channel simply
+// has no rule sending them elsewhere.
 func (p Policy) RouteForm(formPool string, l Lead) Pool {
+	if _, pool, ok := p.MatchRule(l); ok {
+		return pool
+	}
 	if pool, ok := p.Pool(formPool); ok && pool.Checklist.Name != "" && pool.Checklist.Name == l.Checklist.Name {
 		return pool
 	}
-	return p.Route(l)
+	return p.Pools[0]
 }
 
 // Pool returns the pool called name.
@@ -145,11 +188,33 @@ func (p Policy) ClaimingPool(h Handoff, user string) (Pool, bool) {
 
 // RotationSince is when the counts of pool's rotation start at now: the
 // fairness period's start (per the pool's reset period, in the policy's time
-// zone) and the start of today in the pool's zone, for daily caps.
+// zone) and the start of today in the pool's zone (else the policy's), for
+// daily caps. It is one day for the whole pool, read in one query, so a
+// member far from the pool's zone has their daily count restart at the
+// pool's midnight rather than their own.
 func (p Policy) RotationSince(pool Pool, now time.Time) (period, today time.Time) {
-	return PeriodStart(pool.Reset, now, p.Location), DayStart(now, pool.Zone("", p.Location))
+	return PeriodStart(pool.Reset, now, p.Location), DayStart(now, cmp.Or(pool.Location, p.Location))
 }
 
-// Route picks the pool a lead goes to. Until routing rules exist, every lead
-// goes to the first pool, which the configuration guarantees exists.
-func (p Policy) Route(Lead) Pool { return p.Pools[0] }
+// ProfileZoneUsers lists, once each, the members whose Slack profile time
+// zone can change a decision: those of a pool with working hours (its own,
+// or theirs) who have no zone of their own configured, in a pool that names
+// no zone itself. Nobody else's profile needs reading: without hours a zone
+// decides nothing, and a configured zone beats the profile.
+func (p Policy) ProfileZoneUsers() []string {
+	var out []string
+	for _, pool := range p.Pools {
+		for _, m := range pool.Members {
+			s := pool.SettingsFor(m)
+			if len(s.Hours) > 0 && s.Location == nil && !pool.PoolZone && !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// Route picks the pool of a lead that was not started from a pool's form:
+// the first rule it matches, else the first pool, which the configuration
+// guarantees exists.
+func (p Policy) Route(l Lead) Pool { return p.RouteForm("", l) }

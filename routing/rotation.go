@@ -56,9 +56,14 @@ type Rotation struct {
 	// LapseLimit is how many lapsed priority offers in a row set a member
 	// away; zero means DefaultLapseLimit.
 	LapseLimit int
-	// Location is the pool's time zone for its Hours. Nil means the pool has
-	// none of its own, so each member's zone applies (see Zone).
+	// Location is the pool's time zone: its "today" for daily caps, and the
+	// zone of its Hours for members whose own zone is not known (see Zone).
+	// Configuration sets the top-level timezone here when the pool names
+	// none; nil reads as UTC.
 	Location *time.Location
+	// PoolZone is set when the pool named its zone itself (pools[].timezone):
+	// then Location beats members' Slack profile zones.
+	PoolZone bool
 	// Hours are when the pool's members work, for members who have no hours
 	// of their own. Empty means always.
 	Hours WorkingHours
@@ -79,8 +84,8 @@ type MemberSettings struct {
 	DailyCap int
 	// OpenCap is the most leads a member may hold open at once; 0 is none.
 	OpenCap int
-	// Location is the member's time zone as configured; it beats both the
-	// pool's and the Slack profile's, because someone typed it on purpose.
+	// Location is the member's time zone as configured; it beats the Slack
+	// profile's and the pool's, because someone typed it on purpose.
 	Location *time.Location
 	// Hours replace the pool's Hours for this member when not empty.
 	Hours WorkingHours
@@ -110,14 +115,21 @@ func (r Rotation) SettingsFor(user string) MemberSettings {
 	return s
 }
 
-// Zone is the time zone in which user's working hours and "today" (for the
-// daily cap) are read. Configured zones win over what Slack reports: first
-// the member's own, then the pool's; then profile, the zone of the member's
-// Slack profile (or the policy's timezone when the caller does not know it);
-// UTC when all are nil. A pool zone beating the profile is deliberate: a pool
-// that names a zone is saying "this team covers these hours there".
+// Zone is the time zone in which user's working hours are read (and when a
+// daily cap lifts for them). A zone configured on purpose wins over what
+// Slack reports, as the issue puts it ("a time zone per pool or member,
+// defaulting to the Slack profile's"): first the member's own, in
+// member_settings; then the pool's, when the pool names one (a team that
+// covers fixed hours in one place); then profile, the zone of the member's
+// Slack profile (nil when not known), so that in a pool without a zone a
+// rep in London and one in New York each start at their own nine; then the
+// top-level timezone (Location when the pool named none); UTC when all are nil.
 func (r Rotation) Zone(user string, profile *time.Location) *time.Location {
-	for _, loc := range []*time.Location{r.Settings[user].Location, r.Location, profile} {
+	pool := r.Location
+	if !r.PoolZone {
+		pool = nil
+	}
+	for _, loc := range []*time.Location{r.Settings[user].Location, pool, profile, r.Location} {
 		if loc != nil {
 			return loc
 		}

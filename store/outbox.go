@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -24,18 +25,28 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.No
 	kinds := make([]string, len(notices))
 	handoffs := make([]*int64, len(notices))
 	recipients := make([]string, len(notices))
+	details := make([]string, len(notices))
 	for i, n := range notices {
+		detail := n.Detail
+		if detail == nil {
+			detail = map[string]string{}
+		}
+		raw, err := json.Marshal(detail)
+		if err != nil {
+			return fmt.Errorf("enqueue %s: detail: %w", n.Kind, err)
+		}
+		details[i] = string(raw)
 		keys[i], kinds[i], recipients[i] = n.OrderingKey(), string(n.Kind), n.Recipient
 		if n.HandoffID != 0 {
 			handoffs[i] = &n.HandoffID
 		}
 	}
 	if _, err := tx.Exec(ctx, `
-		INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after)
-		SELECT k, kind, h, r, $5, $5
-		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS n(k, kind, h, r, i)
+		INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after, detail)
+		SELECT k, kind, h, r, $5, $5, d::jsonb
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $6::text[]) WITH ORDINALITY AS n(k, kind, h, r, d, i)
 		ORDER BY i`,
-		keys, kinds, handoffs, recipients, now); err != nil {
+		keys, kinds, handoffs, recipients, now, details); err != nil {
 		return fmt.Errorf("enqueue %d notices (%s…): %w", len(notices), notices[0].Kind, err)
 	}
 	return nil
@@ -69,14 +80,17 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 		WHERE o.id = due.id
 		  AND o.delivered_at IS NULL AND o.abandoned_at IS NULL
 		  AND (o.leased_until IS NULL OR o.leased_until <= $1)
-		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient`,
+		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient, o.detail`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("lease notices: %w", err)
 	}
 	notices, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (routing.PendingNotice, error) {
 		var n routing.PendingNotice
-		err := row.Scan(&n.ID, &n.Attempts, &n.Kind, &n.HandoffID, &n.Recipient)
+		err := row.Scan(&n.ID, &n.Attempts, &n.Kind, &n.HandoffID, &n.Recipient, &n.Detail)
+		if len(n.Detail) == 0 {
+			n.Detail = nil
+		}
 		return n, err
 	})
 	if err != nil {

@@ -53,20 +53,30 @@ const handoffColumns = `id, state, pool, channel, coalesce(message_ts, ''), pass
 	escalation, rung, next_step_at, fallback_open, coalesce(fallback_ts, ''),
 	missed_at, scheduled_for, accepted_at, declined_by,
 	coalesce(cancelled_by, ''), coalesce(cancel_reason, ''), cancelled_at,
-	turn, offer_ends_at, live, checklist_name, checklist, answers, context`
+	turn, offer_ends_at, live, checklist_name, checklist, answers, context,
+	owner_since, last_touch_at, coalesce(last_touch_kind, ''), meeting_at, meeting_booked_at,
+	coalesce(outcome, ''), coalesce(outcome_reason, ''), coalesce(outcome_note, ''), outcome_at, coalesce(outcome_by, ''), closed_at,
+	reassigned_at, coalesce(reassigned_by, ''), coalesce(previous_owner, ''), coalesce(reassign_reason, ''), coalesce(reassign_note, ''),
+	breaches, sla_due_at`
 
 func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 	var h routing.Handoff
 	var claimedAt, nextStepAt, missedAt, scheduledFor, acceptedAt, cancelledAt, offerEndsAt *time.Time
+	var ownerSince, lastTouchAt, meetingAt, meetingBookedAt, outcomeAt, closedAt, reassignedAt, slaDueAt *time.Time
 	var checklistName string
 	var lead leadJSON
+	w := &h.Work
 	err := row.Scan(&h.ID, &h.State, &h.Pool, &h.Channel, &h.MessageTS, &h.PasserID,
 		&h.Lead.Company, &h.Lead.ContactName, &h.Lead.ContactTitle, &h.Lead.Phone, &h.Lead.Email, &h.Lead.Notes, &h.Lead.Consent,
 		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt,
 		&h.Escalation, &h.Rung, &nextStepAt, &h.FallbackOpen, &h.FallbackTS,
 		&missedAt, &scheduledFor, &acceptedAt, &h.DeclinedBy,
 		&h.CancelledBy, &h.CancelReason, &cancelledAt,
-		&h.Turn, &offerEndsAt, &h.Live, &checklistName, &lead.checklist, &lead.answers, &lead.context)
+		&h.Turn, &offerEndsAt, &h.Live, &checklistName, &lead.checklist, &lead.answers, &lead.context,
+		&ownerSince, &lastTouchAt, &w.LastTouch, &meetingAt, &meetingBookedAt,
+		&w.Outcome.Kind, &w.Outcome.Reason, &w.Outcome.Note, &outcomeAt, &w.Outcome.By, &closedAt,
+		&reassignedAt, &w.ReassignedBy, &w.PreviousOwner, &w.ReassignReason, &w.ReassignNote,
+		&w.Breaches, &slaDueAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, routing.ErrNotFound
 	}
@@ -77,6 +87,8 @@ func scanHandoff(row pgx.Row) (routing.Handoff, error) {
 		&h.ClaimedAt: claimedAt, &h.NextStepAt: nextStepAt, &h.MissedAt: missedAt,
 		&h.ScheduledFor: scheduledFor, &h.AcceptedAt: acceptedAt, &h.CancelledAt: cancelledAt,
 		&h.OfferEndsAt: offerEndsAt,
+		&w.OwnerSince:  ownerSince, &w.LastTouchAt: lastTouchAt, &w.MeetingAt: meetingAt, &w.MeetingBookedAt: meetingBookedAt,
+		&w.Outcome.At: outcomeAt, &w.ClosedAt: closedAt, &w.ReassignedAt: reassignedAt, &w.SLADueAt: slaDueAt,
 	} {
 		if src != nil {
 			*dst = *src
@@ -130,9 +142,10 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 			INSERT INTO handoffs (submission_key, state, pool, channel, passer_id,
 				company, contact_name, contact_title, phone, email, notes, consent,
 				created_at, claim_deadline, updated_at, escalation, next_step_at, turn, offer_ends_at,
-				live, scheduled_for, checklist_name, checklist, answers, context, owner_id, claimed_at)
+				live, scheduled_for, checklist_name, checklist, answers, context, owner_id, claimed_at,
+				owner_since, sla_due_at)
 			VALUES ($1, $20, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15, $16, $17,
-				$18, $19, $21, $22, $23, $24, $25, $26)
+				$18, $19, $21, $22, $23, $24, $25, $26, $26, $26)
 			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING `+handoffColumns,
 			in.SubmissionKey, in.Pool.Name, in.Pool.Channel, in.PasserID,
@@ -149,6 +162,10 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		}
 		created = true
 		detail := map[string]any{"pool": in.Pool.Name, "live": in.Live, "checklist": in.Lead.Checklist.Name}
+		if in.Rule != "" {
+			// Why the lead went to this pool, as the rules stood then.
+			detail["rule"] = in.Rule
+		}
 		if unmet := in.Lead.Unmet(); len(unmet) > 0 {
 			// Why the lead was not live-qualified, as it was judged then.
 			detail["unmet_gates"] = routing.QuestionIDs(unmet)
@@ -181,7 +198,9 @@ func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) 
 func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time) (h routing.Handoff, won bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		h, err = scanHandoff(tx.QueryRow(ctx, `
+			-- The owner's SLA clocks start now; the next SLA sweep sets their deadline.
 			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3, next_step_at = NULL,
+				owner_since = $3, sla_due_at = $3,
 				-- Claimed before the personal offer ended: nobody let it lapse.
 				offer_ends_at = CASE WHEN offer_ends_at > $3 THEN NULL ELSE offer_ends_at END
 			WHERE id = $1 AND state = 'open'

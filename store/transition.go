@@ -46,23 +46,41 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 // handoff whose decision fails is skipped for the rest of the pass and
 // retried on the next. It returns the changes made.
 func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
+	return s.sweep(ctx, "sweep due handoffs", `
+		SELECT id FROM handoffs
+		WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
+		ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
+		LIMIT 1
+		FOR UPDATE SKIP LOCKED`, now, limit,
+		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
+			change, err := decide(h, txLoads(ctx, tx))
+			if err != nil {
+				return change, false, err
+			}
+			return change, true, writeChange(ctx, tx, change)
+		})
+}
+
+// sweep runs step, one handoff per transaction, on the handoffs pick
+// selects (its $1 is now, $2 the ids that failed in this pass; it must
+// lock the row it returns FOR UPDATE SKIP LOCKED), up to limit, and returns
+// the changes step kept. The id is selected first, then the row: a row
+// that cannot be read is then skipped by id like any failure, instead of
+// coming back first in every pass and holding up every handoff behind it.
+// A handoff whose step fails is skipped for the rest of the pass and
+// retried on the next; step must move the deadline it handled, or the row
+// comes back in the same pass.
+func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, limit int,
+	step func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error)) ([]routing.Change, error) {
 	var changes []routing.Change
 	failed := []int64{} // not nil: id = ANY(NULL) would match nothing
 	var errs []error
-	for len(changes)+len(failed) < limit {
+	for seen := 0; seen < limit; seen++ {
 		var change routing.Change
 		var id int64
-		done := false
+		done, keep := false, false
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			// The id first, then the row: a row that cannot be read is
-			// then skipped by id like any failure, instead of coming back
-			// first in every pass and holding up every handoff behind it.
-			err := tx.QueryRow(ctx, `
-				SELECT id FROM handoffs
-				WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
-				ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
-				LIMIT 1
-				FOR UPDATE SKIP LOCKED`, now, failed).Scan(&id)
+			err := tx.QueryRow(ctx, pick, now, failed).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
 				done = true
 				return nil
@@ -74,20 +92,18 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 			if err != nil {
 				return err
 			}
-			if change, err = decide(h, txLoads(ctx, tx)); err != nil {
-				return err
-			}
-			return writeChange(ctx, tx, change)
+			change, keep, err = step(tx, h)
+			return err
 		})
 		switch {
 		case err != nil && id == 0:
-			return changes, fmt.Errorf("sweep due handoffs: %w", errors.Join(append(errs, err)...))
+			return changes, fmt.Errorf("%s: %w", what, errors.Join(append(errs, err)...))
 		case err != nil:
 			failed = append(failed, id)
-			errs = append(errs, fmt.Errorf("sweep handoff %d: %w", id, err))
+			errs = append(errs, fmt.Errorf("%s: handoff %d: %w", what, id, err))
 		case done:
 			return changes, errors.Join(errs...)
-		default:
+		case keep:
 			changes = append(changes, change)
 		}
 	}
@@ -110,9 +126,9 @@ func (s *Store) NextDeadline(ctx context.Context) (at time.Time, ok bool, err er
 	return *next, true, nil
 }
 
-// openFor is how long a lead counts against its owner's open-lead cap.
-// Thirty days is the seed's ownership freeze; once outcomes are logged, a
-// lead with an outcome will stop counting at once.
+// openFor is how long at most a lead without a final outcome counts
+// against its owner's open-lead cap: the seed's 30-day ownership freeze.
+// Without the bound, years of leads nobody closed would cap everyone.
 const openFor = 30 * 24 * time.Hour
 
 // querier is what reading member states needs: a transaction or the pool.
@@ -121,8 +137,16 @@ type querier interface {
 }
 
 // txLoads reads members' rotation states inside tx.
+// The pool's rotation is locked for the rest of the transaction first:
+// two replicas assigning leads of one pool at the same moment (a ladder's
+// missed step, a hand-back) would otherwise both read the same counts and
+// give both leads to the same member. The second waits for the first to
+// commit and then reads its assignment.
 func txLoads(ctx context.Context, tx pgx.Tx) routing.Loads {
 	return func(pool string, members []string, period, today time.Time) ([]routing.MemberState, error) {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('baton.rotation:' || $1))`, pool); err != nil {
+			return nil, fmt.Errorf("lock rotation of %s: %w", pool, err)
+		}
 		return memberStates(ctx, tx, pool, members, period, today)
 	}
 }
@@ -135,9 +159,10 @@ func (s *Store) MemberStates(ctx context.Context, pool string, members []string,
 
 // memberStates derives each member's rotation state. Fairness counts the
 // leads a member owns in this pool (for their current owner only, so one
-// handed back is credited back to whoever handed it); caps count the
-// person's leads in every pool. A lead counts as open for openFor after
-// its owner got it: nothing closes a lead before outcomes are logged. Only
+// handed back or reassigned is credited back to whoever had it, and not
+// counting one disqualified as a bad fit or a duplicate); caps count the
+// person's leads in every pool. A lead counts as open until its final
+// outcome, or for openFor after its owner got it at most. Only
 // rows since the earliest of these windows are read, so the cost follows
 // the period, not the history; a member with no lead in it counts as never
 // assigned for ties.
@@ -146,18 +171,18 @@ func memberStates(ctx context.Context, q querier, pool string, members []string,
 	rows, err := q.Query(ctx, `
 		WITH owned AS (
 			SELECT owner_id,
-				count(*) FILTER (WHERE pool = $4 AND claimed_at >= $2) AS assigned,
-				max(claimed_at) FILTER (WHERE pool = $4) AS last,
-				count(*) FILTER (WHERE claimed_at >= $3) AS today,
-				count(*) FILTER (WHERE claimed_at >= $5) AS open
+				count(*) FILTER (WHERE pool = $4 AND owner_since >= $2 AND NOT coalesce(outcome_reason = ANY($6), false)) AS assigned,
+				max(owner_since) FILTER (WHERE pool = $4) AS last,
+				count(*) FILTER (WHERE owner_since >= $3) AS today,
+				count(*) FILTER (WHERE owner_since >= $5 AND closed_at IS NULL) AS open
 			FROM handoffs
-			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled') AND claimed_at >= least($2, $5)
+			WHERE owner_id = ANY($1) AND state IN ('claimed', 'scheduled') AND owner_since >= least($2, $5)
 			GROUP BY owner_id
 		)
 		SELECT coalesce(o.owner_id, m.user_id), coalesce(o.assigned, 0), o.last, coalesce(o.today, 0), coalesce(o.open, 0),
 			m.away_until, coalesce(m.lapsed_offers, 0)
 		FROM owned o FULL JOIN (SELECT * FROM members WHERE user_id = ANY($1)) m ON m.user_id = o.owner_id`,
-		members, period, today, pool, openSince)
+		members, period, today, pool, openSince, routing.CreditBackReasons())
 	if err != nil {
 		return nil, fmt.Errorf("member states: %w", err)
 	}
@@ -213,15 +238,8 @@ func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
 	if declined == nil {
 		declined = []string{}
 	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
-			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
-			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15, turn = $16, offer_ends_at = $17
-		WHERE id = $1`,
-		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
-		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
-		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), c.Event.At, h.Turn, nullTime(h.OfferEndsAt)); err != nil {
-		return fmt.Errorf("update handoff %d: %w", h.ID, err)
+	if err := updateHandoff(ctx, tx, h, c.Event.At); err != nil {
+		return err
 	}
 	if m := c.Member; m != nil {
 		if _, err := tx.Exec(ctx, `
@@ -235,4 +253,39 @@ func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
 		return err
 	}
 	return enqueue(ctx, tx, c.Event.At, c.Notices)
+}
+
+// updateHandoff writes h's mutable columns.
+func updateHandoff(ctx context.Context, tx pgx.Tx, h routing.Handoff, now time.Time) error {
+	declined := h.DeclinedBy
+	if declined == nil {
+		declined = []string{}
+	}
+	w := h.Work
+	breaches, open := w.Breaches, []string{}
+	if breaches == nil {
+		breaches = []routing.Breach{}
+	}
+	for _, b := range h.OpenBreaches() {
+		open = append(open, string(b.Clock))
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
+			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
+			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15, turn = $16, offer_ends_at = $17,
+			owner_since = $18, last_touch_at = $19, last_touch_kind = $20, meeting_at = $21, meeting_booked_at = $22,
+			outcome = $23, outcome_reason = $24, outcome_note = $25, outcome_at = $26, outcome_by = $27, closed_at = $28,
+			reassigned_at = $29, reassigned_by = $30, previous_owner = $31, reassign_reason = $32, reassign_note = $33,
+			breaches = $34, open_breaches = $35, sla_due_at = $36
+		WHERE id = $1`,
+		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
+		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
+		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), now, h.Turn, nullTime(h.OfferEndsAt),
+		nullTime(w.OwnerSince), nullTime(w.LastTouchAt), nullText(string(w.LastTouch)), nullTime(w.MeetingAt), nullTime(w.MeetingBookedAt),
+		nullText(string(w.Outcome.Kind)), nullText(string(w.Outcome.Reason)), nullText(w.Outcome.Note), nullTime(w.Outcome.At), nullText(w.Outcome.By), nullTime(w.ClosedAt),
+		nullTime(w.ReassignedAt), nullText(w.ReassignedBy), nullText(w.PreviousOwner), nullText(string(w.ReassignReason)), nullText(w.ReassignNote),
+		breaches, open, nullTime(w.SLADueAt)); err != nil {
+		return fmt.Errorf("update handoff %d: %w", h.ID, err)
+	}
+	return nil
 }

@@ -83,8 +83,10 @@ func (c Clock) OwnerAssigned(h routing.Handoff) Message {
 	accept := slack.NewButtonBlockElement(ActionAccept, id, plain("Accept"))
 	accept.Style = slack.StylePrimary
 	back := slack.NewButtonBlockElement(ActionHandBack, id, plain("Hand back"))
+	touch := slack.NewButtonBlockElement(ActionLogTouch, id, plain("Log touch"))
+	outcome := slack.NewButtonBlockElement(ActionLogOutcome, id, plain("Log outcome"))
 	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-3)...)
-	blocks = append(blocks, slack.NewActionBlock("owner_actions", accept, back), contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
+	blocks = append(blocks, slack.NewActionBlock("owner_actions", accept, touch, outcome, back), contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
 	return Message{Text: fmt.Sprintf("%s is yours: callback %s", company(h), c.callback(h)), Blocks: blocks}
 }
 
@@ -188,18 +190,7 @@ func reasonModal(callback, title, submit, intro string, h routing.Handoff, reaso
 		opts[i] = slack.NewOptionBlockObject(r.Code, plain(r.Label), nil)
 	}
 	reason := slack.NewInputBlock(BlockReason, plain("Reason"), nil, slack.NewRadioButtonsBlockElement(ActionInput, opts...))
-	note := slack.NewInputBlock(BlockNote, plain("Note"), nil,
-		slack.NewPlainTextInputBlockElement(plain("Anything the team should know"), ActionInput).WithMaxLength(MaxReasonNote).WithMultiline(true))
-	note.Optional = true
-	return slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		CallbackID:      callback,
-		PrivateMetadata: strconv.FormatInt(h.ID, 10),
-		Title:           plain(title),
-		Submit:          plain(submit),
-		Close:           plain("Back"),
-		Blocks:          slack.Blocks{BlockSet: []slack.Block{section(intro), reason, note}},
-	}
+	return workModal(callback, title, submit, h, section(intro), reason, noteInput("Note", "Anything the team should know"))
 }
 
 // MaxReasonNote bounds the free-text note of a reason.
@@ -249,6 +240,18 @@ func Refused(r *routing.Refusal) string {
 		return "Pick a reason, so the team knows what happened."
 	case routing.RefusedNotOffered:
 		return "Only the member this lead is offered to can pass on it, while it is theirs alone."
+	case routing.RefusedClosed:
+		return "This lead is closed: its final outcome is logged."
+	case routing.RefusedFrozen:
+		return "Ownership of this lead is frozen: only a manager of its pool or its owner can reassign it for now."
+	case routing.RefusedBadChoice:
+		return "Pick one of the choices offered."
+	case routing.RefusedNotMember:
+		return "Pick a member of the lead's pool as its new owner."
+	case routing.RefusedOwnedByYou:
+		return "That is already the lead's owner."
+	case routing.RefusedNotInPool:
+		return "Only members and managers of the lead's pool can do that."
 	case routing.RefusedState:
 		switch r.State {
 		case routing.StateClaimed:

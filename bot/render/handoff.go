@@ -113,6 +113,9 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
 	closed := func(head, text, foot string) Message {
 		blocks := append([]slack.Block{section(head)}, brief...)
+		if work := workLine(h); work != "" {
+			blocks = append(blocks, contextLine(work))
+		}
 		blocks = append(blocks, contextLine(foot))
 		return Message{Text: text, Blocks: blocks}
 	}
@@ -127,6 +130,13 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 				fmt.Sprintf("✅ *Claimed late by <@%s> after %s* (%s past the %s window) — %s", h.OwnerID, wait, late, window, co),
 				fmt.Sprintf("Claimed late by <@%s> after %s — %s", h.OwnerID, wait, co),
 				fmt.Sprintf("⚠️ Claim window missed by %s · %s", late, id))
+		}
+		if !h.Work.ReassignedAt.IsZero() {
+			// The claimer is in the event log; the message shows who has it.
+			return closed(
+				fmt.Sprintf("✅ *Claimed in %s — now with <@%s>* — %s", wait, h.OwnerID, co),
+				fmt.Sprintf("Claimed in %s, now with <@%s> — %s", wait, h.OwnerID, co),
+				id)
 		}
 		return closed(
 			fmt.Sprintf("✅ *Claimed by <@%s> in %s* — %s", h.OwnerID, wait, co),
@@ -173,6 +183,23 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 	}
 	blocks = append(blocks, contextLine(status), slack.NewActionBlock("handoff_actions", buttons...))
 	return Message{Text: openText, Blocks: blocks}
+}
+
+// workLine is what happened after the claim, for the channel: the latest
+// reassignment and the latest outcome.
+func workLine(h routing.Handoff) string {
+	var parts []string
+	if !h.Work.ReassignedAt.IsZero() {
+		parts = append(parts, "🔁 "+reassignLine(h))
+	}
+	if o := h.Work.Outcome; o.Kind != "" {
+		part := "📬 Outcome: *" + outcomeText(o) + "*"
+		if !h.Work.ClosedAt.IsZero() {
+			part += " · closed"
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // offerRunning reports whether an up-next member's personal offer on h is
@@ -243,9 +270,9 @@ func (c Clock) PasserSent(h routing.Handoff) Message {
 // passer learned, so the prospect never repeats themselves.
 func (c Clock) OwnerBrief(h routing.Handoff) Message {
 	head := fmt.Sprintf("🎯 *You own %s* — the prospect is waiting on the line with <@%s>.", company(h), h.PasserID)
-	foot := contextLine(fmt.Sprintf("Handoff #%d · claimed in %s", h.ID, Wait(h.TimeToClaim())))
-	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-2)...)
-	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: append(blocks, foot)}
+	foot := contextLine(fmt.Sprintf("Handoff #%d · claimed in %s · log your first meaningful touch and the outcome here; the SLA clocks watch both.", h.ID, Wait(h.TimeToClaim())))
+	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-3)...)
+	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: append(blocks, workButtons(h, "work_actions"), foot)}
 }
 
 // ThreadBrief is the whole brief, posted in the thread of the channel

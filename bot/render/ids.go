@@ -10,6 +10,10 @@ const (
 	// ActionClaim is the action_id of the Claim button; its value is the
 	// handoff id, which is looked up and checked, never trusted.
 	ActionClaim = "claim"
+	// ActionDigestClaim is the Claim button of an unclaimed lead in the
+	// digest. It is told apart from ActionClaim because a claim from the
+	// handoff's own message is also checked against where it was clicked.
+	ActionDigestClaim = "digest_claim"
 	// ActionInput is the action_id of every input in the modal; the block_id
 	// names the field.
 	ActionInput = "input"
@@ -34,6 +38,22 @@ const (
 	CallbackCallback = "callback_submit"
 	CallbackHandBack = "hand_back_submit"
 	CallbackPass     = "pass_submit"
+
+	// ActionLogTouch, ActionLogOutcome and ActionReassign are the owner's
+	// buttons after the claim (and a manager's, on an SLA alert or in the
+	// digest); their value is the handoff id, looked up and authorized.
+	ActionLogTouch   = "log_touch"
+	ActionLogOutcome = "log_outcome"
+	ActionReassign   = "reassign"
+	// CallbackTouch, CallbackOutcome and CallbackReassign are the modals
+	// they open; private_metadata is the handoff id.
+	CallbackTouch    = "touch_submit"
+	CallbackOutcome  = "outcome_submit"
+	CallbackReassign = "reassign_submit"
+	// BlockKind, BlockMeeting and BlockOwner are inputs of those modals.
+	BlockKind    = "kind"
+	BlockMeeting = "meeting"
+	BlockOwner   = "owner"
 
 	// BlockReason, BlockNote and BlockWhen are the inputs of those modals.
 	BlockReason = "reason"

@@ -37,6 +37,26 @@ func (s *Server) SetUserEmail(user, email string) {
 	s.users[user] = u
 }
 
+// SetUserTZ sets the time zone users.info reports in user's profile (tz,
+// with tz_label and tz_offset worked out from it, as of the fake's clock,
+// when Go knows the zone). "" leaves the profile without a time zone; a
+// name Go does not know is reported as given, as Slack would pass on
+// whatever it holds. Users never set are in America/New_York.
+func (s *Server) SetUserTZ(user, tz string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, known := s.users[user]
+	if !known {
+		u = generatedUser(user)
+	}
+	u.TZ, u.TZLabel, u.TZOffset = tz, "", 0
+	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
+		name, offset := s.now().In(loc).Zone()
+		u.TZLabel, u.TZOffset = name, offset
+	}
+	s.users[user] = u
+}
+
 // AddUserGroup creates the user group id (S…) with handle (without the @)
 // and the given members, or replaces the group of that id.
 func (s *Server) AddUserGroup(handle, id string, users ...string) {

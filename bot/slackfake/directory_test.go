@@ -200,3 +200,36 @@ func TestDirectoryMethodsFail(t *testing.T) {
 		})
 	}
 }
+
+func TestUserTZ(t *testing.T) {
+	t.Parallel()
+	clock := func() time.Time { return time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC) } // summer time in Paris
+	fake := slackfake.New(t, slackfake.WithClock(clock))
+	api := newAPI(fake)
+	ctx := context.Background()
+
+	fake.SetUserTZ("U1", "Europe/Paris")
+	u, err := api.GetUserInfoContext(ctx, "U1")
+	require.NoError(t, err)
+	require.Equal(t, "Europe/Paris", u.TZ)
+	require.Equal(t, "CEST", u.TZLabel)
+	require.Equal(t, 7200, u.TZOffset)
+	require.Equal(t, "User U1", u.RealName, "the rest of the generated profile stays")
+
+	fake.SetUserEmail("U2", "sam@acme.com")
+	fake.SetUserTZ("U2", "Mars/Olympus")
+	u, err = api.GetUserInfoContext(ctx, "U2")
+	require.NoError(t, err)
+	require.Equal(t, "Mars/Olympus", u.TZ, "passed on as held")
+	require.Zero(t, u.TZOffset)
+	require.Equal(t, "sam@acme.com", u.Profile.Email, "a registered user keeps their details")
+
+	fake.SetUserTZ("U3", "")
+	u, err = api.GetUserInfoContext(ctx, "U3")
+	require.NoError(t, err)
+	require.Empty(t, u.TZ)
+
+	u, err = api.GetUserInfoContext(ctx, "U4")
+	require.NoError(t, err)
+	require.Equal(t, "America/New_York", u.TZ, "users never set")
+}

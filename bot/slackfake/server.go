@@ -12,10 +12,10 @@
 // Tests then drive the bot the way a user would (SlashCommand, ClickButton,
 // SubmitView, ...) and inspect what it did through the recorded Calls and the
 // resulting Messages, Ephemerals and Views. The workspace's people are set
-// up with AddUser, SetUserEmail, AddUserGroup, SetPresence and SetDND. The
-// fake enforces the parts of Slack's contract that bots most often get wrong
-// in production and that a mock would let slip: token types, single-use
-// three-second trigger_ids, Block Kit limits, rate limits and
+// up with AddUser, SetUserEmail, SetUserTZ, AddUserGroup, SetPresence and
+// SetDND. The fake enforces the parts of Slack's contract that bots most
+// often get wrong in production and that a mock would let slip: token types,
+// single-use three-second trigger_ids, Block Kit limits, rate limits and
 // acknowledgement of envelopes.
 package slackfake
 

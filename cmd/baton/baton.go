@@ -20,6 +20,7 @@ import (
 
 	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/schedule"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/localpg"
@@ -180,11 +181,46 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if cfg.Presence {
 		presence = directory.NewPresence(directory.PresenceConfig{API: api, Log: log, Now: m.Now})
 	}
-	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval, Presence: presence})
-	if dir != nil {
+	// Working hours are read in members' Slack profile time zones; without
+	// hours no zone decides anything, and nothing is asked of Slack.
+	var zones *directory.Zones
+	var profileZones bot.ProfileZones
+	if cfg.HasHours() {
+		zones = directory.NewZones(directory.ZonesConfig{API: api, Log: log})
+		profileZones = zones
+	}
+	host, _ := os.Hostname()
+	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval,
+		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid())})
+	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun}
+	for _, j := range []schedule.Job{
+		// The sweep is safe to repeat, so its latest tick is always caught up.
+		{Name: bot.JobSLASweep, Spec: cfg.SLASweep, Run: b.SweepSLA, CatchUp: time.Hour},
+		{Name: bot.JobDigest, Spec: cfg.Policy.Digest.Schedule, Run: b.QueueDigest, CatchUp: cfg.Policy.Digest.CatchUp},
+	} {
+		if err := jobs.Add(j); err != nil {
+			return err
+		}
+	}
+	jobs.Start(ctx)
+	defer jobs.Stop()
+	if dir != nil || zones != nil {
 		refreshCtx, stopRefresh := context.WithCancel(ctx)
 		defer stopRefresh()
-		go refreshMembers(refreshCtx, dir, b, cfg.Policy, cfg.MembersRefresh, log)
+		zonesRead := make(chan struct{})
+		r := refresher{dir: dir, zones: zones, bot: b, policy: cfg.Policy, every: cfg.MembersRefresh, log: log}
+		go r.run(refreshCtx, policy, zonesRead)
+		// The first leads after a start should see the members' own hours,
+		// but a slow Slack must not hold the bot back: what is not read by
+		// then comes in the background, the pools' zones applying meanwhile.
+		budget := time.NewTimer(zonesStartBudget)
+		select {
+		case <-zonesRead:
+		case <-budget.C:
+			log.Info().Msg("still reading Slack profile time zones; starting meanwhile")
+		case <-ctx.Done():
+		}
+		budget.Stop()
 	}
 
 	srv, err := m.serveHTTP(env.HTTPAddr, st, b, log)
@@ -215,6 +251,10 @@ func slackHTTPClient() *http.Client {
 	t.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: bot.TrimEchoes(t)}
 }
+
+// zonesStartBudget bounds how long start-up waits for the members' profile
+// time zones: users.info takes about a hundred calls a minute.
+const zonesStartBudget = 5 * time.Second
 
 // openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
 // it is unset, and migrates. The returned func closes the pool and stops a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"time"
@@ -75,11 +76,29 @@ func parseEntries(members []string) []directory.Entry {
 	return entries
 }
 
-// refreshMembers re-reads user groups every interval and gives the bot the
-// policy with the new memberships, until ctx ends. A failed refresh keeps
-// the last good members (the directory's promise).
-func refreshMembers(ctx context.Context, dir *directory.Directory, b *bot.Bot, p routing.Policy, every time.Duration, log zerolog.Logger) {
-	ticker := time.NewTicker(every)
+// refresher keeps what Baton knows of people in Slack up to date: the
+// members of user groups (dir, nil when every member is a user ID or an
+// email) and the members' profile time zones (zones, nil when no pool has
+// working hours).
+type refresher struct {
+	dir   *directory.Directory
+	zones *directory.Zones
+	bot   *bot.Bot
+	// policy is the configured policy, before members are resolved.
+	policy routing.Policy
+	every  time.Duration
+	log    zerolog.Logger
+}
+
+// run reads the members' time zones at once, closing zonesRead when done,
+// then every interval re-reads user groups, gives the bot the policy with
+// the new memberships, and reads the time zones of whoever is a member now,
+// until ctx ends. A failed refresh keeps the last good members and zones
+// (the directory's promise).
+func (r refresher) run(ctx context.Context, resolved routing.Policy, zonesRead chan<- struct{}) {
+	r.readZones(ctx, resolved)
+	close(zonesRead)
+	ticker := time.NewTicker(r.every)
 	defer ticker.Stop()
 	for {
 		select {
@@ -87,9 +106,26 @@ func refreshMembers(ctx context.Context, dir *directory.Directory, b *bot.Bot, p
 			return
 		case <-ticker.C:
 		}
-		if err := dir.Refresh(ctx); err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("user group refresh failed; keeping the last good members")
+		if r.dir != nil {
+			if err := r.dir.Refresh(ctx); err != nil && ctx.Err() == nil {
+				r.log.Warn().Err(err).Msg("user group refresh failed; keeping the last good members")
+			}
+			resolved = resolvePolicy(ctx, r.dir, r.policy, r.log)
+			r.bot.SetPolicy(resolved)
 		}
-		b.SetPolicy(resolvePolicy(ctx, dir, p, log))
+		r.readZones(ctx, resolved)
+	}
+}
+
+// readZones reads the profile time zones of the members p's decisions
+// can use them for.
+func (r refresher) readZones(ctx context.Context, p routing.Policy) {
+	if r.zones == nil {
+		return
+	}
+	err := r.zones.Refresh(ctx, p.ProfileZoneUsers())
+	// A missing scope was logged once by Zones, not to be repeated each time.
+	if err != nil && ctx.Err() == nil && !errors.Is(err, directory.ErrMissingScope) {
+		r.log.Warn().Err(err).Msg("reading Slack profile time zones failed for some members; keeping their last known zones")
 	}
 }

@@ -37,6 +37,8 @@ type Config struct {
 	Presence bool
 	// MembersRefresh is how often user groups named in pools are read again.
 	MembersRefresh time.Duration
+	// SLASweep is the SLA sweep's cron schedule.
+	SLASweep string
 }
 
 // NeedsDirectory reports whether some pool names members by email or user
@@ -45,6 +47,22 @@ func (c Config) NeedsDirectory() bool {
 	for _, p := range c.Policy.Pools {
 		for _, m := range p.Members {
 			if e, err := directory.ParseEntry(m); err == nil && e.Kind != directory.User {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasHours reports whether some pool, or some member of one, has working
+// hours: only then do time zones decide anything.
+func (c Config) HasHours() bool {
+	for _, p := range c.Policy.Pools {
+		if len(p.Hours) > 0 {
+			return true
+		}
+		for _, s := range p.Settings {
+			if len(s.Hours) > 0 {
 				return true
 			}
 		}
@@ -65,6 +83,8 @@ type file struct {
 	// Checklist is the default qualification checklist; nil means the
 	// default template.
 	Checklist *checklistSpec `yaml:"checklist"`
+	// Rules pick a lead's pool from its checklist answers.
+	Rules []rule `yaml:"rules"`
 	// Presence turns on Slack presence and DND as availability.
 	Presence       bool           `yaml:"presence"`
 	MembersRefresh *time.Duration `yaml:"members_refresh"`
@@ -225,15 +245,29 @@ func ladder(key string, steps []ladderStep) (routing.Ladder, error) {
 // sla's fields are pointers so that a key set to 0s is told apart from a
 // key left out: the first is an error, the second takes the default.
 type sla struct {
-	ClaimWindow *time.Duration `yaml:"claim_window"`
-	FirstTouch  *time.Duration `yaml:"first_touch"`
-	OutcomeDue  *time.Duration `yaml:"outcome_due"`
+	ClaimWindow     *time.Duration `yaml:"claim_window"`
+	FirstTouch      *time.Duration `yaml:"first_touch"`
+	OutcomeDue      *time.Duration `yaml:"outcome_due"`
+	Reengage        *time.Duration `yaml:"reengage"`
+	ManagerGrace    *time.Duration `yaml:"manager_grace"`
+	OwnershipFreeze *time.Duration `yaml:"ownership_freeze"`
+	BusinessHours   bool           `yaml:"business_hours"`
+	SweepSchedule   string         `yaml:"sweep_schedule"`
 }
 
 type digest struct {
-	Channel  string `yaml:"channel"`
-	Schedule string `yaml:"schedule"`
+	Channel    string         `yaml:"channel"`
+	Schedule   string         `yaml:"schedule"`
+	PerSection int            `yaml:"per_section"`
+	CatchUp    *time.Duration `yaml:"catch_up"`
 }
+
+// DefaultSLASweep looks at the SLA clocks every minute.
+const DefaultSLASweep = "@every 1m"
+
+// DefaultDigestCatchUp is how late a digest missed while Baton was down is
+// still posted on start: a morning's digest, not yesterday's.
+const DefaultDigestCatchUp = 6 * time.Hour
 
 // DefaultDigestSchedule posts the stuck-leads digest at 09:00 on weekdays.
 const DefaultDigestSchedule = "0 9 * * 1-5"
@@ -346,9 +380,10 @@ func (f file) validate() (Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		rotation.PoolZone = rotation.Location != nil
 		if rotation.Location == nil {
 			// Hours and "today" are read in the top-level timezone when
-			// neither the pool nor the member names one.
+			// neither the pool, the member nor their Slack profile names one.
 			rotation.Location = loc
 		}
 		pool := routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
@@ -374,7 +409,11 @@ func (f file) validate() (Config, error) {
 		key string
 		set *time.Duration
 		dst *time.Duration
-	}{{"sla.claim_window", f.SLA.ClaimWindow, &sla.ClaimWindow}, {"sla.first_touch", f.SLA.FirstTouch, &sla.FirstTouch}, {"sla.outcome_due", f.SLA.OutcomeDue, &sla.OutcomeDue}} {
+	}{
+		{"sla.claim_window", f.SLA.ClaimWindow, &sla.ClaimWindow}, {"sla.first_touch", f.SLA.FirstTouch, &sla.FirstTouch},
+		{"sla.outcome_due", f.SLA.OutcomeDue, &sla.OutcomeDue}, {"sla.reengage", f.SLA.Reengage, &sla.Reengage},
+		{"sla.manager_grace", f.SLA.ManagerGrace, &sla.ManagerGrace}, {"sla.ownership_freeze", f.SLA.OwnershipFreeze, &sla.OwnershipFreeze},
+	} {
 		if c.set == nil {
 			continue // the default
 		}
@@ -387,15 +426,36 @@ func (f file) validate() (Config, error) {
 		return cfg, fmt.Errorf("sla.claim_window: at least 1s, got %s", sla.ClaimWindow)
 	}
 
-	dg := routing.Digest{Channel: cmp.Or(f.Digest.Channel, pools[0].Channel), Schedule: cmp.Or(f.Digest.Schedule, DefaultDigestSchedule)}
+	sla.BusinessHours, sla.Location = f.SLA.BusinessHours, loc
+	cfg.SLASweep = cmp.Or(f.SLA.SweepSchedule, DefaultSLASweep)
+	if _, err := cron.ParseStandard(cfg.SLASweep); err != nil {
+		return cfg, fmt.Errorf("sla.sweep_schedule: %q is not a cron schedule (e.g. \"@every 1m\"): %v", cfg.SLASweep, err)
+	}
+
+	dg := routing.Digest{
+		Channel: cmp.Or(f.Digest.Channel, pools[0].Channel), Schedule: cmp.Or(f.Digest.Schedule, DefaultDigestSchedule),
+		PerSection: cmp.Or(f.Digest.PerSection, routing.DefaultDigestPerSection), CatchUp: DefaultDigestCatchUp,
+	}
 	if !isChannelID(dg.Channel) {
 		return cfg, fmt.Errorf("digest.channel: want a Slack channel ID such as C0123ABCD, got %q", dg.Channel)
 	}
 	if _, err := cron.ParseStandard(dg.Schedule); err != nil {
 		return cfg, fmt.Errorf("digest.schedule: %q is not a cron schedule (e.g. \"0 9 * * 1-5\" or \"@every 1h\"): %v", dg.Schedule, err)
 	}
+	if dg.PerSection < 1 || dg.PerSection > routing.MaxDigestPerSection {
+		return cfg, fmt.Errorf("digest.per_section: between 1 and %d (the digest must fit in one Slack message), got %d", routing.MaxDigestPerSection, dg.PerSection)
+	}
+	if c := f.Digest.CatchUp; c != nil {
+		if *c < 0 {
+			return cfg, fmt.Errorf("digest.catch_up: must not be negative (0s turns catching up off), got %s", *c)
+		}
+		dg.CatchUp = *c
+	}
 
 	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Checklist: checklist}
+	if cfg.Policy.Rules, err = rules(f.Rules, cfg.Policy); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

@@ -81,6 +81,13 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"members not a list", "pools:\n  - {name: a, channel: C1, members: U1}\n", "pools[0].members: want a list"},
 		{"bad timezone", "timezone: Mars/Olympus\npools:\n  - {name: a, channel: C1, members: [U1]}\n", "timezone:"},
 		{"bad schedule", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  schedule: every morning\n", "digest.schedule:"},
+		{"bad sweep", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  sweep_schedule: often\n", "sla.sweep_schedule:"},
+		{"zero grace", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  manager_grace: 0s\n", "sla.manager_grace: must be positive"},
+		{"zero freeze", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  ownership_freeze: -1h\n", "sla.ownership_freeze: must be positive"},
+		{"zero reengage", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  reengage: 0s\n", "sla.reengage: must be positive"},
+		{"huge digest", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  per_section: 20\n", "digest.per_section: between 1 and 9"},
+		{"negative catch-up", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  catch_up: -1h\n", "digest.catch_up: must not be negative"},
+		{"bad business hours", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  business_hours: sometimes\n", "sla.business_hours"},
 		{"bad digest channel", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  channel: general\n", "digest.channel:"},
 		{"key twice", "timezone: UTC\ntimezone: UTC\npools:\n  - {name: a, channel: C1, members: [U1]}\n", "timezone"},
 		{"not yaml", "pools: [\n", "not valid YAML"},
@@ -227,6 +234,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}]"))
 	f.Add([]byte("a: &x [*x]"))
 	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1], checklist: bant}]\nchecklist: [{id: n, label: N, type: number, min: 1, gate: {at_least: 5}}, {id: s, label: S, type: select, options: [a, b], gate: {in: [a]}}]"))
+	f.Add([]byte("pools: [{name: a, channel: C1, members: [U1]}, {name: b, channel: C2, members: [U2]}]\nrules: [{when: {question: employees, at_least: 500}, pool: b}, {when: [{question: decision_maker_level, in: [vp]}], pool: a}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse(data)
 		if err == nil {
@@ -358,5 +366,50 @@ func TestChecklistErrorsNameTheItem(t *testing.T) {
 		_, err := config.Parse([]byte(tt.yaml))
 		require.Error(t, err, tt.name)
 		require.Contains(t, err.Error(), tt.want, tt.name)
+	}
+}
+
+// TestOwnershipKeys reads every key of the clocks after the claim and the
+// digest into the policy, and leaves the defaults when they are absent.
+func TestOwnershipKeys(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(`timezone: Europe/Paris
+pools: [{name: a, channel: C1, members: [U1]}]
+sla: {reengage: 12h, manager_grace: 30m, ownership_freeze: 168h, business_hours: true, sweep_schedule: "@every 5m"}
+digest: {channel: C2, per_section: 3, catch_up: 0s}
+`))
+	require.NoError(t, err)
+	s := cfg.Policy.SLA
+	require.Equal(t, 12*time.Hour, s.Reengage)
+	require.Equal(t, 30*time.Minute, s.ManagerGrace)
+	require.Equal(t, 168*time.Hour, s.OwnershipFreeze)
+	require.True(t, s.BusinessHours)
+	require.Equal(t, "Europe/Paris", s.Location.String())
+	require.Equal(t, "@every 5m", cfg.SLASweep)
+	require.Equal(t, 3, cfg.Policy.Digest.PerSection)
+	require.Zero(t, cfg.Policy.Digest.CatchUp)
+
+	cfg, err = config.Parse([]byte(minimal))
+	require.NoError(t, err)
+	def := routing.DefaultSLA()
+	require.Equal(t, def.Reengage, cfg.Policy.SLA.Reengage)
+	require.Equal(t, def.ManagerGrace, cfg.Policy.SLA.ManagerGrace)
+	require.Equal(t, def.OwnershipFreeze, cfg.Policy.SLA.OwnershipFreeze)
+	require.False(t, cfg.Policy.SLA.BusinessHours)
+	require.Equal(t, config.DefaultSLASweep, cfg.SLASweep)
+	require.Equal(t, routing.DefaultDigestPerSection, cfg.Policy.Digest.PerSection)
+	require.Equal(t, config.DefaultDigestCatchUp, cfg.Policy.Digest.CatchUp)
+}
+
+func TestHasHours(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]bool{
+		onePool: false,
+		"pools:\n  - {name: a, channel: C1, members: [U1], hours: ['mon-fri 09:00-17:00']}\n":                                  true,
+		"pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, hours: ['mon-fri 09:00-17:00']}]}\n": true,
+	} {
+		cfg, err := config.Parse([]byte(yaml))
+		require.NoError(t, err, yaml)
+		require.Equal(t, want, cfg.HasHours(), yaml)
 	}
 }

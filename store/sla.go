@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batonhq/baton/routing"
+)
+
+// SweepSLA hands check, one at a time, the owned handoffs whose SLA clocks
+// are due for a look at now (sla_due_at), up to limit, each in its own
+// transaction, like SweepDue: rows are taken with FOR UPDATE SKIP LOCKED so
+// replicas share the work, and a breach is written with its event and
+// notices at once, so it is recorded and told exactly once. A check that
+// only moves the next look (no event) writes just that. It returns the
+// changes that had an event.
+func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error) {
+	return s.sweep(ctx, "sweep SLA", `
+		SELECT id FROM handoffs
+		WHERE sla_due_at <= $1 AND NOT (id = ANY($2))
+		ORDER BY sla_due_at
+		LIMIT 1
+		FOR UPDATE SKIP LOCKED`, now, limit,
+		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
+			change, err := check(h)
+			if err != nil {
+				return change, false, err
+			}
+			if change.Event.Kind != "" {
+				return change, true, writeChange(ctx, tx, change)
+			}
+			// Nothing ran out: only the next look moves. It must move past
+			// now, or the row would come back in this same pass.
+			due := change.Handoff.Work.SLADueAt
+			if !due.IsZero() && !due.After(now) {
+				return change, false, fmt.Errorf("SLA check left it due at %s", due)
+			}
+			_, err = tx.Exec(ctx, `UPDATE handoffs SET sla_due_at = $2 WHERE id = $1`, h.ID, nullTime(due))
+			return change, false, err
+		})
+}
+
+// The digest's sections in SQL, mirroring routing.StuckSection (a store test
+// holds them together). Each is written so that PostgreSQL can answer it
+// from one small partial index of migration 0005, whatever the history.
+const (
+	sqlWaiting   = `(state = 'open' OR (state = 'scheduled' AND accepted_at IS NULL AND closed_at IS NULL))`
+	sqlOwnedOpen = `state IN ('claimed', 'scheduled') AND closed_at IS NULL AND NOT ` + sqlWaiting
+)
+
+var digestSectionSQL = map[routing.DigestSection]string{
+	routing.SectionUnclaimed: sqlWaiting,
+	routing.SectionUntouched: `open_breaches <> '{}' AND 'first_touch' = ANY(open_breaches) AND ` + sqlOwnedOpen,
+	routing.SectionNoOutcome: `open_breaches <> '{}' AND 'outcome' = ANY(open_breaches) AND NOT 'first_touch' = ANY(open_breaches) AND ` + sqlOwnedOpen,
+	routing.SectionNoShow: `outcome = 'no_show' AND closed_at IS NULL AND (last_touch_at IS NULL OR last_touch_at <= outcome_at)
+		AND NOT (open_breaches && '{first_touch,outcome}') AND ` + sqlOwnedOpen,
+}
+
+// StuckLeads reads what the digest shows at now: for each section its first
+// perSection leads, oldest first, and how many it holds in all. Four
+// queries, each on a partial index: no N+1, and the cost follows what is
+// stuck, not the history.
+func (s *Store) StuckLeads(ctx context.Context, now time.Time, perSection int) (routing.StuckLeads, error) {
+	out := routing.StuckLeads{At: now}
+	for _, section := range routing.DigestSections {
+		rows, err := s.pool.Query(ctx, `SELECT count(*) OVER (), `+handoffColumns+` FROM handoffs
+			WHERE `+digestSectionSQL[section]+` ORDER BY created_at, id LIMIT $1`, perSection)
+		if err != nil {
+			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
+		}
+		sec := routing.StuckSectionLeads{Section: section}
+		for rows.Next() {
+			var total int
+			h, err := scanHandoff(prefixed{rows, &total})
+			if err != nil {
+				rows.Close()
+				return out, fmt.Errorf("stuck leads (%s): %w", section, err)
+			}
+			sec.Total = total
+			sec.Leads = append(sec.Leads, h)
+		}
+		if err := rows.Err(); err != nil {
+			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
+		}
+		if len(sec.Leads) == 0 && perSection == 0 {
+			// LIMIT 0 returns no row to carry the count.
+			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM handoffs WHERE `+digestSectionSQL[section]).Scan(&sec.Total); err != nil {
+				return out, fmt.Errorf("stuck leads (%s): %w", section, err)
+			}
+		}
+		out.Sections = append(out.Sections, sec)
+	}
+	return out, nil
+}
+
+// prefixed scans a row whose first column is extra, then the handoff's.
+type prefixed struct {
+	row   pgx.Row
+	extra any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append([]any{p.extra}, dest...)...) }
+
+// StartRun records that replica runs job's tick, and reports whether it was
+// first: every other replica, and this one after a restart, gets false and
+// skips the tick.
+func (s *Store) StartRun(ctx context.Context, job string, tick, now time.Time, replica string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO job_runs (job, tick, started_at, replica) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		job, tick, now, replica)
+	if err != nil {
+		return false, fmt.Errorf("start run %s@%s: %w", job, tick.Format(time.RFC3339), err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// EnqueueDigest records the digest job's tick and puts the digest for
+// channel in the outbox in one transaction: the digest of a tick is posted
+// once across replicas and restarts, and a crash can never record the tick
+// without the post (or the post without the tick). It reports whether this
+// call was the one that did it.
+func (s *Store) EnqueueDigest(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error) {
+	first := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO job_runs (job, tick, started_at, replica) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			job, tick, now, replica)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		first = true
+		return enqueue(ctx, tx, now, []routing.Notice{{
+			Kind: routing.NoticeDigest, Recipient: channel,
+			Detail: map[string]string{"tick": tick.UTC().Format(time.RFC3339)},
+		}})
+	})
+	if err != nil {
+		return false, fmt.Errorf("enqueue digest %s: %w", tick.Format(time.RFC3339), err)
+	}
+	return first, nil
+}
+
+// PruneRuns forgets job runs older than before; a run key only has to
+// outlive the catch-up window.
+func (s *Store) PruneRuns(ctx context.Context, before time.Time) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM job_runs WHERE tick < $1`, before); err != nil {
+		return fmt.Errorf("prune job runs: %w", err)
+	}
+	return nil
+}
+
+// LastRun is the latest tick job ran; ok is false when it never ran.
+func (s *Store) LastRun(ctx context.Context, job string) (tick time.Time, ok bool, err error) {
+	var last *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT max(tick) FROM job_runs WHERE job = $1`, job).Scan(&last); err != nil {
+		return time.Time{}, false, fmt.Errorf("last run of %s: %w", job, err)
+	}
+	if last == nil {
+		return time.Time{}, false, nil
+	}
+	return *last, true, nil
+}
+
+// JobRuns counts the recorded runs of job, for tests and diagnostics.
+func (s *Store) JobRuns(ctx context.Context, job string) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM job_runs WHERE job = $1`, job).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count runs of %s: %w", job, err)
+	}
+	return n, nil
+}
