@@ -439,3 +439,12 @@ func (p Policy) ScopeStats(asker string, req StatsRequest) (StatsScope, error) {
 	}
 	return own(asker, memberOf, nil), nil
 }
+
+// PoolNames lists the configured pools' names, in order.
+func (p Policy) PoolNames() []string {
+	out := make([]string, len(p.Pools))
+	for i, pl := range p.Pools {
+		out[i] = pl.Name
+	}
+	return out
+}

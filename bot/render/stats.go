@@ -290,3 +290,10 @@ func movement(cur, prev float64, ok bool, format string) string {
 
 // was says what the week before had.
 func was(prev string) string { return " (was " + prev + ")" }
+
+// StatsRefused answers someone asking for another person's or a pool's
+// numbers without managing them.
+const StatsRefused = "Only a pool's managers can see someone else's numbers or a pool's. `/handoff stats` shows yours."
+
+// StatsFailed is the answer when the report could not be computed.
+const StatsFailed = "Baton couldn't work out the stats just now (its database is not answering). Please try again in a moment."
