@@ -64,6 +64,14 @@ type Jobs interface {
 	PruneRuns(ctx context.Context, before time.Time) error
 }
 
+// Reports is what /handoff stats and the weekly review need from the store.
+type Reports interface {
+	// Stats computes a report's figures over the event log.
+	Stats(ctx context.Context, q routing.StatsQuery) (routing.Stats, error)
+	// EnqueueWeeklyReview is EnqueueDigest for the weekly review.
+	EnqueueWeeklyReview(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error)
+}
+
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
@@ -71,6 +79,7 @@ type Store interface {
 	Ladder
 	Outbox
 	Jobs
+	Reports
 }
 
 // Config holds what the bot is built with.

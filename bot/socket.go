@@ -90,6 +90,15 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 			b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": helpText})
 			return
 		}
+		if req, ok, err := routing.ParseStats(arg, b.policy().PoolNames()); ok {
+			if err != nil {
+				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": "I didn't get that: " + err.Error() + "."})
+				return
+			}
+			b.ack(smc, evt.Request, nil)
+			b.spawn(func() { b.answerStats(ctx, cmd, req) })
+			return
+		}
 		if change, ok, err := routing.ParseAvailability(arg, b.now(), b.policy().Location); ok {
 			if err != nil {
 				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": "I didn't get that: " + err.Error() + "."})
@@ -207,5 +216,7 @@ const helpText = "*Baton* passes a hot lead to a closer while the prospect is on
 	"• Up next on a round-robin lead and can't take it? Press *Pass* with a reason and it moves on at once.\n" +
 	"• Own a lead? Use *Log touch* (a call, a reply, a booked meeting) and *Log outcome* in Baton's DM: a meaningful touch is due within 48 h and the outcome within 24 h; " +
 	"Baton tells you, then your manager, when a clock runs out. *Reassign* needs a reason code.\n" +
-	"• Every weekday morning Baton posts the stuck leads (unclaimed, untouched, no outcome, no-shows) in the channel.\n" +
+	"• Every weekday morning Baton posts the stuck leads (unclaimed, untouched, no outcome, no-shows) in the channel, and every Monday the weekly review.\n" +
+	"• `/handoff stats` (or `stats 30d`, `stats 90d`) shows your numbers of the last 7 days: as a closer your claims, time to claim and share; as a rep your handoffs and how many were accepted. " +
+	"Managers see their team, and may add `@someone` or a pool's name.\n" +
 	"• `/handoff help` shows this."

@@ -71,6 +71,9 @@ const (
 	// NoticeDigest posts the stuck-leads digest in a channel (Recipient);
 	// it is about no single handoff.
 	NoticeDigest NoticeKind = "digest"
+	// NoticeWeeklyReview posts the weekly review in a channel (Recipient);
+	// its Detail holds the tick, which fixes the weeks it compares.
+	NoticeWeeklyReview NoticeKind = "weekly_review"
 )
 
 // Notice is one message to deliver about a handoff.
@@ -97,6 +100,9 @@ func (n Notice) OrderingKey() string {
 		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeDigest:
 		return "digest:" + n.Recipient
+	case NoticeWeeklyReview:
+		// Not a DM: a channel post, taken before the DMs like the digest.
+		return "review:" + n.Recipient
 	}
 	return "dm:" + n.Recipient
 }

@@ -85,6 +85,13 @@ type Digest struct {
 	CatchUp time.Duration
 }
 
+// Reports says when the weekly review is posted (in Digest.Channel).
+type Reports struct {
+	// WeeklySchedule is a cron spec (robfig/cron syntax, descriptors
+	// allowed), read in Policy.Location.
+	WeeklySchedule string
+}
+
 // Policy is everything the configuration decides about routing: the pools,
 // the clocks and the digest. It is read-only once built.
 type Policy struct {
@@ -92,6 +99,7 @@ type Policy struct {
 	Pools    []Pool
 	SLA      SLA
 	Digest   Digest
+	Reports  Reports
 	// Checklist is the default qualification checklist.
 	Checklist Checklist
 	// Rules pick the pool of a lead from its checklist answers, the first

@@ -122,6 +122,19 @@ func (s *Store) StartRun(ctx context.Context, job string, tick, now time.Time, r
 // without the post (or the post without the tick). It reports whether this
 // call was the one that did it.
 func (s *Store) EnqueueDigest(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error) {
+	return s.enqueueRun(ctx, "digest", routing.NoticeDigest, job, tick, now, replica, channel)
+}
+
+// EnqueueWeeklyReview is EnqueueDigest for the weekly review: the tick's
+// run key and the review's post in one transaction, so it is posted once.
+func (s *Store) EnqueueWeeklyReview(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error) {
+	return s.enqueueRun(ctx, "weekly review", routing.NoticeWeeklyReview, job, tick, now, replica, channel)
+}
+
+// enqueueRun records job's tick and enqueues a notice of kind for channel,
+// carrying the tick, in one transaction; first reports whether this call
+// inserted the run key.
+func (s *Store) enqueueRun(ctx context.Context, what string, kind routing.NoticeKind, job string, tick, now time.Time, replica, channel string) (bool, error) {
 	first := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO job_runs (job, tick, started_at, replica) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
@@ -131,12 +144,12 @@ func (s *Store) EnqueueDigest(ctx context.Context, job string, tick, now time.Ti
 		}
 		first = true
 		return enqueue(ctx, tx, now, []routing.Notice{{
-			Kind: routing.NoticeDigest, Recipient: channel,
+			Kind: kind, Recipient: channel,
 			Detail: map[string]string{"tick": tick.UTC().Format(time.RFC3339)},
 		}})
 	})
 	if err != nil {
-		return false, fmt.Errorf("enqueue digest %s: %w", tick.Format(time.RFC3339), err)
+		return false, fmt.Errorf("enqueue %s %s: %w", what, tick.Format(time.RFC3339), err)
 	}
 	return first, nil
 }

@@ -197,6 +197,9 @@ func (m *Main) run(ctx context.Context, env Env) error {
 		// The sweep is safe to repeat, so its latest tick is always caught up.
 		{Name: bot.JobSLASweep, Spec: cfg.SLASweep, Run: b.SweepSLA, CatchUp: time.Hour},
 		{Name: bot.JobDigest, Spec: cfg.Policy.Digest.Schedule, Run: b.QueueDigest, CatchUp: cfg.Policy.Digest.CatchUp},
+		// The weekly review posts in the digest's channel, and is caught
+		// up like the digest: a Monday morning's review, not last week's.
+		{Name: bot.JobWeeklyReview, Spec: cfg.Policy.Reports.WeeklySchedule, Run: b.QueueWeeklyReview, CatchUp: cfg.Policy.Digest.CatchUp},
 	} {
 		if err := jobs.Add(j); err != nil {
 			return err

@@ -80,6 +80,9 @@ type file struct {
 	Pools    []pool `yaml:"pools"`
 	SLA      sla    `yaml:"sla"`
 	Digest   digest `yaml:"digest"`
+	Reports  struct {
+		WeeklySchedule string `yaml:"weekly_schedule"`
+	} `yaml:"reports"`
 	// Checklist is the default qualification checklist; nil means the
 	// default template.
 	Checklist *checklistSpec `yaml:"checklist"`
@@ -272,6 +275,9 @@ const DefaultDigestCatchUp = 6 * time.Hour
 // DefaultDigestSchedule posts the stuck-leads digest at 09:00 on weekdays.
 const DefaultDigestSchedule = "0 9 * * 1-5"
 
+// DefaultWeeklySchedule posts the weekly review at 09:00 on Mondays.
+const DefaultWeeklySchedule = "0 9 * * 1"
+
 // DefaultLocalPostgresDir is where the local PostgreSQL lives by default,
 // relative to the working directory.
 const DefaultLocalPostgresDir = ".baton/postgres"
@@ -452,7 +458,12 @@ func (f file) validate() (Config, error) {
 		dg.CatchUp = *c
 	}
 
-	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Checklist: checklist}
+	reports := routing.Reports{WeeklySchedule: cmp.Or(f.Reports.WeeklySchedule, DefaultWeeklySchedule)}
+	if _, err := cron.ParseStandard(reports.WeeklySchedule); err != nil {
+		return cfg, fmt.Errorf("reports.weekly_schedule: %q is not a cron schedule (e.g. \"0 9 * * 1\" or \"@every 168h\"): %v", reports.WeeklySchedule, err)
+	}
+
+	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Reports: reports, Checklist: checklist}
 	if cfg.Policy.Rules, err = rules(f.Rules, cfg.Policy); err != nil {
 		return cfg, err
 	}

@@ -53,6 +53,7 @@ func TestParseDefaults(t *testing.T) {
 	require.Equal(t, 24*time.Hour, cfg.Policy.SLA.OutcomeDue)
 	require.Equal(t, "C1A", cfg.Policy.Digest.Channel, "the digest goes to the first pool's channel by default")
 	require.Equal(t, config.DefaultDigestSchedule, cfg.Policy.Digest.Schedule)
+	require.Equal(t, "0 9 * * 1", cfg.Policy.Reports.WeeklySchedule, "the weekly review on Monday at 09:00")
 }
 
 func TestParseErrorsNameTheKey(t *testing.T) {
@@ -81,6 +82,8 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"members not a list", "pools:\n  - {name: a, channel: C1, members: U1}\n", "pools[0].members: want a list"},
 		{"bad timezone", "timezone: Mars/Olympus\npools:\n  - {name: a, channel: C1, members: [U1]}\n", "timezone:"},
 		{"bad schedule", "pools:\n  - {name: a, channel: C1, members: [U1]}\ndigest:\n  schedule: every morning\n", "digest.schedule:"},
+		{"bad weekly schedule", "pools:\n  - {name: a, channel: C1, members: [U1]}\nreports:\n  weekly_schedule: mondays\n", "reports.weekly_schedule:"},
+		{"unknown reports key", "pools:\n  - {name: a, channel: C1, members: [U1]}\nreports:\n  weekly: x\n", "reports.weekly: unknown key"},
 		{"bad sweep", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  sweep_schedule: often\n", "sla.sweep_schedule:"},
 		{"zero grace", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  manager_grace: 0s\n", "sla.manager_grace: must be positive"},
 		{"zero freeze", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  ownership_freeze: -1h\n", "sla.ownership_freeze: must be positive"},
