@@ -97,9 +97,17 @@ func (n Notice) OrderingKey() string {
 		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeDigest:
 		return "digest:" + n.Recipient
+	case NoticeHomeRefresh:
+		// Apart from the person's DMs: a Home refresh must not wait
+		// behind them, nor they behind it.
+		return HomeKeyPrefix + n.Recipient
 	}
 	return "dm:" + n.Recipient
 }
+
+// HomeKeyPrefix starts the ordering key of a person's App Home refreshes;
+// the store reads it to coalesce them and to deliver them after DMs.
+const HomeKeyPrefix = "home:"
 
 // NoticesOnOpen are the notices for a handoff that was just opened.
 // A call scheduled for later from the form already has its owner, who gets
