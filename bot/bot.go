@@ -64,6 +64,17 @@ type Jobs interface {
 	PruneRuns(ctx context.Context, before time.Time) error
 }
 
+// Homes is what the App Home needs from the store: who has opened theirs,
+// and what each role's part of it shows. HomeNumbers is a compact figure
+// of the week, meant to give way to the stats report's own queries.
+type Homes interface {
+	HomeOpened(ctx context.Context, user string, now time.Time) error
+	OpenLeads(ctx context.Context, user string, limit int) ([]routing.Handoff, int, error)
+	PassedRecently(ctx context.Context, user string, limit int) ([]routing.Handoff, error)
+	HomeNumbers(ctx context.Context, user string, since, until time.Time) (routing.ReceiverNumbers, error)
+	TeamBoard(ctx context.Context, pools []string, now time.Time, few int) ([]routing.PoolBoard, error)
+}
+
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
@@ -71,6 +82,7 @@ type Store interface {
 	Ladder
 	Outbox
 	Jobs
+	Homes
 }
 
 // Config holds what the bot is built with.

@@ -136,8 +136,11 @@ func retryDelay(attempts int, err error) time.Duration {
 
 // deliver renders a notice from the handoff's current state and sends it.
 func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
-	if n.Kind == routing.NoticeDigest {
+	switch n.Kind {
+	case routing.NoticeDigest:
 		return b.postDigest(ctx, n)
+	case routing.NoticeHomeRefresh:
+		return b.refreshHome(ctx, n.Recipient)
 	}
 	h, err := b.cfg.Store.Handoff(ctx, n.HandoffID)
 	if err != nil {

@@ -113,7 +113,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 		}
 		if api, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			if home, ok := api.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
-				b.spawn(func() { b.publishHome(ctx, home.User) })
+				b.spawn(func() { b.homeOpened(ctx, home.User) })
 			}
 		}
 	case socketmode.EventTypeErrorBadMessage:
