@@ -208,4 +208,5 @@ const helpText = "*Baton* passes a hot lead to a closer while the prospect is on
 	"• Own a lead? Use *Log touch* (a call, a reply, a booked meeting) and *Log outcome* in Baton's DM: a meaningful touch is due within 48 h and the outcome within 24 h; " +
 	"Baton tells you, then your manager, when a clock runs out. *Reassign* needs a reason code.\n" +
 	"• Every weekday morning Baton posts the stuck leads (unclaimed, untouched, no outcome, no-shows) in the channel.\n" +
+	"• Baton's *Home* tab shows your open leads and their next deadline, your week, where your handoffs stand and, for managers, the team board.\n" +
 	"• `/handoff help` shows this."
