@@ -85,8 +85,9 @@ func (b *Bot) readHome(ctx context.Context, user string) (render.Home, error) {
 	home.Passed = passed
 	errs = append(errs, err)
 	if len(managed) > 0 {
-		teams, err := b.teamBoards(ctx, managed, now)
-		home.Teams = teams
+		shown := managed[:min(len(managed), render.MaxHomeTeams)]
+		teams, err := b.teamBoards(ctx, shown, now)
+		home.Teams, home.MoreTeams = teams, len(managed)-len(shown)
 		errs = append(errs, err)
 	}
 	err = errors.Join(errs...)
@@ -142,7 +143,6 @@ func (b *Bot) receiverHome(ctx context.Context, pool routing.Pool, user string, 
 // members' states, with presence and profile zones when configured), and
 // the pools' open work.
 func (b *Bot) teamBoards(ctx context.Context, pools []routing.Pool, now time.Time) ([]render.TeamBoard, error) {
-	pools = pools[:min(len(pools), render.MaxHomeTeams)]
 	names := make([]string, len(pools))
 	for i, p := range pools {
 		names[i] = p.Name

@@ -36,8 +36,11 @@ type Home struct {
 	// Passed are the person's most recent handoffs as a passer, newest
 	// first; empty when they never passed one.
 	Passed []routing.Handoff
-	// Teams are the boards of the pools they manage.
-	Teams []TeamBoard
+	// Teams are the boards of the pools they manage (at most
+	// MaxHomeTeams are shown); MoreTeams counts the managed pools left out
+	// before reading.
+	Teams     []TeamBoard
+	MoreTeams int
 	// Problem is set when part of it could not be read: the Home says so
 	// instead of showing a wrong picture.
 	Problem bool
@@ -91,12 +94,11 @@ func (c Clock) HomeView(h Home) slack.HomeTabViewRequest {
 			blocks = append(blocks, section(c.passedLine(p, h.Now)))
 		}
 	}
-	for i, t := range h.Teams {
-		if i == MaxHomeTeams {
-			blocks = append(blocks, contextLine(fmt.Sprintf("and %d more pools you manage", len(h.Teams)-i)))
-			break
-		}
+	for _, t := range h.Teams[:min(len(h.Teams), MaxHomeTeams)] {
 		blocks = append(blocks, c.teamBlocks(t, h.Now)...)
+	}
+	if more := h.MoreTeams + max(len(h.Teams)-MaxHomeTeams, 0); more > 0 {
+		blocks = append(blocks, contextLine(fmt.Sprintf("and %d more pools you manage", more)))
 	}
 	if h.Receiver == nil && len(h.Passed) == 0 && len(h.Teams) == 0 && !h.Problem {
 		blocks = append(blocks, section("👋 Nothing here yet. Pass your first lead with `/handoff`; once you do, this page shows where each of your handoffs stands."))

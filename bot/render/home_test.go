@@ -109,10 +109,11 @@ func TestGoldenHome(t *testing.T) {
 		"home_receiver": {Now: homeNow, Receiver: receiverHome()},
 		"home_receiver_idle": {Now: homeNow, Receiver: &render.ReceiverHome{
 			AwayUntil: homeNow.Add(time.Hour), Week: routing.ReceiverNumbers{Since: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)}}},
-		"home_passer":    {Now: homeNow, Passed: passed()},
-		"home_manager":   {Now: homeNow, Teams: []render.TeamBoard{team()}},
-		"home_all_roles": {Now: homeNow, Receiver: receiverHome(), Passed: passed(), Teams: []render.TeamBoard{team(), {PoolBoard: routing.PoolBoard{Pool: "enterprise"}}}},
-		"home_problem":   {Now: homeNow, Problem: true},
+		"home_passer":     {Now: homeNow, Passed: passed()},
+		"home_manager":    {Now: homeNow, Teams: []render.TeamBoard{team()}},
+		"home_all_roles":  {Now: homeNow, Receiver: receiverHome(), Passed: passed(), Teams: []render.TeamBoard{team(), {PoolBoard: routing.PoolBoard{Pool: "enterprise"}}}},
+		"home_problem":    {Now: homeNow, Problem: true},
+		"home_more_teams": {Now: homeNow, Teams: []render.TeamBoard{{PoolBoard: routing.PoolBoard{Pool: "enterprise"}, Ranked: []routing.Candidate{}}}, MoreTeams: 2},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
