@@ -159,17 +159,28 @@ func (b *Bot) setAvailability(ctx context.Context, cmd slack.SlashCommand, chang
 	defer cancel()
 	log := b.log.With().Str("user", cmd.UserID).Bool("away", change.Away).Logger()
 	tell := b.teller(ctx, log, cmd.ChannelID, cmd.UserID)
-	if err := b.cfg.Store.SetAvailability(ctx, cmd.UserID, change.Until, b.now()); err != nil {
-		log.Error().Err(err).Msg("availability not saved")
+	if err := b.changeAvailability(ctx, log, cmd.UserID, change.Until); err != nil {
 		tell(render.AvailabilityFailed)
 		return
 	}
-	log.Info().Time("until", change.Until).Msg("availability set")
 	if change.Away {
 		tell(b.clock.AwaySet(change.Until))
 		return
 	}
 	tell(render.BackSet)
+}
+
+// changeAvailability stores a member's away (until a time) or back (zero)
+// with its event, and the refresh of their App Home, for /handoff away and
+// back and the Home's own buttons alike.
+func (b *Bot) changeAvailability(ctx context.Context, log zerolog.Logger, user string, until time.Time) error {
+	if err := b.cfg.Store.SetAvailability(ctx, user, until, b.now()); err != nil {
+		log.Error().Err(err).Msg("availability not saved")
+		return err
+	}
+	log.Info().Time("until", until).Msg("availability set")
+	b.wakeOutbox()
+	return nil
 }
 
 // submitCallback stores the callback time a passer picked.

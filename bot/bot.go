@@ -72,6 +72,17 @@ type Reports interface {
 	EnqueueWeeklyReview(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error)
 }
 
+// Homes is what the App Home needs from the store: who has opened theirs,
+// and what each role's part of it shows. HomeNumbers is a compact figure
+// of the week, meant to give way to the stats report's own queries.
+type Homes interface {
+	HomeOpened(ctx context.Context, user string, now time.Time) error
+	OpenLeads(ctx context.Context, user string, limit int) ([]routing.Handoff, int, error)
+	PassedRecently(ctx context.Context, user string, limit int) ([]routing.Handoff, error)
+	HomeNumbers(ctx context.Context, user string, since, until time.Time) (routing.ReceiverNumbers, error)
+	TeamBoard(ctx context.Context, pools []string, now time.Time, few int) ([]routing.PoolBoard, error)
+}
+
 // Store is everything the bot needs from persistence.
 type Store interface {
 	Handoffs
@@ -80,6 +91,7 @@ type Store interface {
 	Outbox
 	Jobs
 	Reports
+	Homes
 }
 
 // Config holds what the bot is built with.

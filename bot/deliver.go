@@ -141,6 +141,8 @@ func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
 		return b.postDigest(ctx, n)
 	case routing.NoticeWeeklyReview:
 		return b.postWeeklyReview(ctx, n)
+	case routing.NoticeHomeRefresh:
+		return b.refreshHome(ctx, n.Recipient)
 	}
 	h, err := b.cfg.Store.Handoff(ctx, n.HandoffID)
 	if err != nil {

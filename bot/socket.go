@@ -122,7 +122,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 		}
 		if api, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			if home, ok := api.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
-				b.spawn(func() { b.publishHome(ctx, home.User) })
+				b.spawn(func() { b.homeOpened(ctx, home.User) })
 			}
 		}
 	case socketmode.EventTypeErrorBadMessage:
@@ -219,4 +219,5 @@ const helpText = "*Baton* passes a hot lead to a closer while the prospect is on
 	"• Every weekday morning Baton posts the stuck leads (unclaimed, untouched, no outcome, no-shows) in the channel, and every Monday the weekly review.\n" +
 	"• `/handoff stats` (or `stats 30d`, `stats 90d`) shows your numbers of the last 7 days: as a closer your claims, time to claim and share; as a rep your handoffs and how many were accepted. " +
 	"Managers see their team, and may add `@someone` or a pool's name.\n" +
+	"• Baton's *Home* tab shows your open leads and their next deadline, your week, where your handoffs stand and, for managers, the team board.\n" +
 	"• `/handoff help` shows this."

@@ -103,9 +103,17 @@ func (n Notice) OrderingKey() string {
 	case NoticeWeeklyReview:
 		// Not a DM: a channel post, taken before the DMs like the digest.
 		return "review:" + n.Recipient
+	case NoticeHomeRefresh:
+		// Apart from the person's DMs: a Home refresh must not wait
+		// behind them, nor they behind it.
+		return HomeKeyPrefix + n.Recipient
 	}
 	return "dm:" + n.Recipient
 }
+
+// HomeKeyPrefix starts the ordering key of a person's App Home refreshes;
+// the store reads it to coalesce them and to deliver them after DMs.
+const HomeKeyPrefix = "home:"
 
 // NoticesOnOpen are the notices for a handoff that was just opened.
 // A call scheduled for later from the form already has its owner, who gets

@@ -17,6 +17,14 @@ import (
 // (ids follow it, and delivery follows ids within an ordering key): an
 // escalation step DMs a whole pool, and one insert per notice held the
 // handoff's row lock for fifty round trips.
+//
+// App Home refreshes are written only for people who have opened their
+// Home (see the homes table), and only when none of theirs is already
+// waiting unleased: a refresh renders the Home from the state at delivery,
+// so one that has not started yet covers every change before it. One
+// already leased may have read the state before this change, so another
+// is queued behind it. Two changes committing at once may both queue one:
+// a Home published twice, which is harmless.
 func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.Notice) error {
 	if len(notices) == 0 {
 		return nil
@@ -45,8 +53,12 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.No
 		INSERT INTO outbox (ordering_key, kind, handoff_id, recipient, created_at, deliver_after, detail)
 		SELECT k, kind, h, r, $5, $5, d::jsonb
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $6::text[]) WITH ORDINALITY AS n(k, kind, h, r, d, i)
+		WHERE kind <> $7 OR (
+			EXISTS (SELECT 1 FROM homes WHERE user_id = r)
+			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ordering_key = k
+				AND o.delivered_at IS NULL AND o.abandoned_at IS NULL AND o.leased_until IS NULL))
 		ORDER BY i`,
-		keys, kinds, handoffs, recipients, now, details); err != nil {
+		keys, kinds, handoffs, recipients, now, details, routing.NoticeHomeRefresh); err != nil {
 		return fmt.Errorf("enqueue %d notices (%s…): %w", len(notices), notices[0].Kind, err)
 	}
 	return nil
@@ -58,8 +70,9 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, notices []routing.No
 // dies mid-delivery loses its lease and the notice is delivered again later:
 // delivery is at least once, and the bot makes each delivery idempotent.
 // What a channel sees (a post, its update, a re-ping) is taken before DMs,
-// oldest first within each: one escalation DMs a whole pool, and a claim's
-// message update must not wait behind fifty of those.
+// and DMs before App Home refreshes, oldest first within each: one
+// escalation DMs a whole pool, and a claim's message update must not wait
+// behind fifty of those; a Home is looked at, not waited for.
 func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error) {
 	rows, err := s.pool.Query(ctx, `
 		WITH head AS (
@@ -70,7 +83,7 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 		), due AS (
 			SELECT id FROM head
 			WHERE deliver_after <= $1 AND (leased_until IS NULL OR leased_until <= $1)
-			ORDER BY ordering_key LIKE 'dm:%', id
+			ORDER BY CASE WHEN ordering_key LIKE 'dm:%' THEN 1 WHEN ordering_key LIKE $4 THEN 2 ELSE 0 END, id
 			LIMIT $3
 		)
 		-- The conditions are repeated on o because PostgreSQL re-checks them
@@ -81,7 +94,7 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 		  AND o.delivered_at IS NULL AND o.abandoned_at IS NULL
 		  AND (o.leased_until IS NULL OR o.leased_until <= $1)
 		RETURNING o.id, o.attempts, o.kind, coalesce(o.handoff_id, 0), o.recipient, o.detail`,
-		now, now.Add(lease), limit)
+		now, now.Add(lease), limit, routing.HomeKeyPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("lease notices: %w", err)
 	}

@@ -28,7 +28,7 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 		if err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, change)
+		return writeChange(ctx, tx, h, change)
 	})
 	if err != nil {
 		return change, fmt.Errorf("handoff %d: %w", id, err)
@@ -57,7 +57,7 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 			if err != nil {
 				return change, false, err
 			}
-			return change, true, writeChange(ctx, tx, change)
+			return change, true, writeChange(ctx, tx, h, change)
 		})
 }
 
@@ -218,7 +218,11 @@ func (s *Store) SetAvailability(ctx context.Context, user string, awayUntil, now
 			user, nullTime(awayUntil), now); err != nil {
 			return err
 		}
-		return appendEvent(ctx, tx, 0, now, user, kind, detail)
+		if err := appendEvent(ctx, tx, 0, now, user, kind, detail); err != nil {
+			return err
+		}
+		// The toggle on their App Home shows it, however it was changed.
+		return enqueue(ctx, tx, now, []routing.Notice{routing.HomeRefresh(user)})
 	})
 	if err != nil {
 		return fmt.Errorf("set availability of %s: %w", user, err)
@@ -227,9 +231,11 @@ func (s *Store) SetAvailability(ctx context.Context, user string, awayUntil, now
 }
 
 // writeChange stores a decided change: the handoff's mutable columns, the
-// event and the notices. A change without an event is a decision to do
-// nothing (accepting twice).
-func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
+// event and the notices, with the App Home refreshes of the people it
+// concerns (before is the handoff as it stood: its owner may be the one
+// who lost it). A change without an event is a decision to do nothing
+// (accepting twice).
+func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routing.Change) error {
 	if c.Event.Kind == "" {
 		return nil
 	}
@@ -252,7 +258,7 @@ func writeChange(ctx context.Context, tx pgx.Tx, c routing.Change) error {
 	if err := appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, c.Event.At, c.Notices)
+	return enqueue(ctx, tx, c.Event.At, append(c.Notices, routing.HomeRefreshes(before, c)...))
 }
 
 // updateHandoff writes h's mutable columns.

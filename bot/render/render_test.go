@@ -317,9 +317,6 @@ func TestGoldenDMs(t *testing.T) {
 	golden(t, "passer_sent_nobody", clock.PasserSent(routed))
 	golden(t, "owner_brief", clock.OwnerBrief(claimed(14*time.Second)))
 	golden(t, "passer_claimed", clock.PasserClaimed(claimed(14*time.Second)))
-	golden(t, "home", clock.HomeView(render.Home{}))
-	golden(t, "home_member", clock.HomeView(render.Home{Member: true}))
-	golden(t, "home_away", clock.HomeView(render.Home{Member: true, AwayUntil: created.Add(time.Hour)}))
 	golden(t, "thread_brief", clock.ThreadBrief(openHandoff()))
 
 	later := scheduled()

@@ -56,6 +56,9 @@ Usage:
   baton [run]            run the bot (default)
   baton migrate          apply database migrations and exit
   baton check-config     validate the configuration file (BATON_CONFIG) without connecting
+  baton export --since 2026-01-01 [--until 2026-02-01] [--format csv|json]
+                         write the handoffs created in the period (days in timezone)
+                         to stdout, with answers, owner, timestamps and outcomes
   baton loadtest [flags] run baton against a fake Slack under load and print latency
                          percentiles, throughput, errors and memory (-h for the flags)
   baton help             show this help
@@ -89,6 +92,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.checkConfig(env)
 	case "loadtest":
 		return m.loadtest(ctx, env, args[1:])
+	case "export":
+		return m.export(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

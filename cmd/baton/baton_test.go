@@ -578,16 +578,3 @@ func TestTokensNeverLogged(t *testing.T) {
 	require.NotContains(t, log, "xoxb-")
 	require.NotContains(t, log, "xapp-")
 }
-
-func TestAppHomeOpened(t *testing.T) {
-	t.Parallel()
-	a := setup(t)
-	env := `{"envelope_id":"home-1","type":"events_api","accepts_response_payload":false,"payload":{
-		"token":"x","team_id":"T0TEST","api_app_id":"A0BATON","type":"event_callback","event_id":"Ev1","event_time":1,
-		"event":{"type":"app_home_opened","user":"U0SDR","channel":"D0SDR","tab":"home"}}}`
-	ack, err := a.slack.SendEnvelope(a.ctx, json.RawMessage(env))
-	require.NoError(t, err)
-	require.Empty(t, ack.Payload)
-	a.eventually(func() bool { return a.slack.HomeView("U0SDR") != nil }, "the home tab is published")
-	require.Contains(t, string(a.slack.HomeView("U0SDR")), "/handoff")
-}
