@@ -87,14 +87,15 @@ func FuzzViewMetadata(f *testing.F) {
 			}
 			if w, err := parseWork(cb); err == nil {
 				require.Equal(t, id, w.HandoffID)
-				require.Equal(t, strings.TrimSpace(choice), w.Note)
+				require.Equal(t, strings.TrimSpace(storableText(choice)), w.Note)
+				require.NotContains(t, w.Note+w.Kind+w.Reason+w.To, "\x00", "PostgreSQL stores no NUL")
 				require.Equal(t, at > 0, !w.At.IsZero())
 			}
 			if c, err := parseCallback(cb); err == nil {
 				require.Equal(t, at > 0, !c.At.IsZero())
 			}
 			if r, err := parseReason(cb); err == nil {
-				require.Equal(t, choice, r.Code)
+				require.Equal(t, storableText(choice), r.Code)
 			}
 			if sub, err := parseSubmission(cb); err == nil {
 				// Metadata only names a checklist and a pool, which the
