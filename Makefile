@@ -21,10 +21,17 @@ fmt-check:
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-# A short run of every fuzz target (payload decoders, config loader).
+# A short run of every fuzz target: the payload decoders (interactions,
+# /handoff text, modal metadata, Slack's answers), user text through every
+# rendered message and form, and the config loader. FUZZTIME=5m runs longer.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./bot -run '^$$' -fuzz FuzzParseInteraction -fuzztime 30s
-	$(GO) test ./cmd/baton/config -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./bot -run '^$$' -fuzz '^FuzzParseInteraction$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./bot -run '^$$' -fuzz '^FuzzSlashCommand$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./bot -run '^$$' -fuzz '^FuzzViewMetadata$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./bot -run '^$$' -fuzz '^FuzzTrimEcho$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./bot/render -run '^$$' -fuzz '^FuzzUserTextRenders$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/baton/config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -22,7 +22,9 @@ import (
 // Handoffs is what the bot needs from the store to run handoffs.
 type Handoffs interface {
 	CreateHandoff(ctx context.Context, in routing.NewHandoff) (routing.Handoff, bool, error)
-	Claim(ctx context.Context, id int64, user string, now time.Time) (routing.Handoff, bool, error)
+	// ClaimIf makes user the owner of an open handoff if check, run in the
+	// claim's transaction, allows it (see routing.ClaimCheck).
+	ClaimIf(ctx context.Context, id int64, user string, now time.Time, check routing.ClaimCheck) (routing.Handoff, bool, error)
 	Handoff(ctx context.Context, id int64) (routing.Handoff, error)
 	SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error
 	SetFallbackTS(ctx context.Context, id int64, ts string, now time.Time) error

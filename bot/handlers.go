@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -194,25 +195,21 @@ func (b *Bot) decideClaim(ctx context.Context, log zerolog.Logger, gate *claimGa
 		log.Info().Str("reason", string(refusal.Code)).Msg("claim refused")
 		return b.clock.ClaimRefused(refusal, pool, h.Turn)
 	}
-	clicker, err := b.memberState(ctx, pool, click.UserID)
-	if err != nil {
-		log.Error().Err(err).Msg("claim: load member state")
-		return render.ClaimFailed
-	}
-	// The turn applies in the handoff's own pool until the ladder starts:
-	// an escalated lead is open to every eligible member (the ladder asks
-	// them all), and a fallback pool's member was offered it by the ladder.
-	turn := h.Turn
-	if pool.Name != h.Pool || h.Escalated() {
-		turn = routing.Turn{}
-	}
-	if refusal := routing.CheckEligibility(h, pool, turn, clicker, b.now()); refusal != nil {
+	// The rotation's rules (turn, away, caps) are checked inside the
+	// claim's transaction, against the row and the clicker's counts as
+	// they stand under its locks: checked before it, two claims at once by
+	// one capped member on two leads could both pass the cap.
+	h, won, err := b.cfg.Store.ClaimIf(ctx, h.ID, click.UserID, b.now(), b.claimCheck(click.UserID))
+	var refusal *routing.ClaimRefusal
+	switch {
+	case errors.As(err, &refusal):
 		log.Info().Str("reason", string(refusal.Code)).Msg("claim refused")
+		pool, _ := b.policy().ClaimingPool(h, click.UserID)
 		return b.clock.ClaimRefused(refusal, pool, h.Turn)
-	}
-
-	h, won, err := b.cfg.Store.Claim(ctx, h.ID, click.UserID, b.now())
-	if err != nil {
+	case errors.Is(err, errPoolGone):
+		log.Error().Str("pool", h.Pool).Msg("claim on a handoff whose pool is no longer configured")
+		return render.PoolGone(h.Pool)
+	case err != nil:
 		log.Error().Err(err).Msg("claim failed")
 		return render.ClaimFailed
 	}
@@ -228,6 +225,48 @@ func (b *Bot) decideClaim(ctx context.Context, log zerolog.Logger, gate *claimGa
 	log.Info().Dur("time_to_claim", h.TimeToClaim()).Msg("handoff claimed")
 	b.wakeOutbox()
 	return ""
+}
+
+// errPoolGone refuses a claim on a handoff whose pool is no longer in the
+// configuration.
+var errPoolGone = errors.New("the handoff's pool is no longer configured")
+
+// claimCheck decides, inside the claim's transaction, whether user may
+// claim the handoff as it stands there: the pool whose rules apply to them,
+// the turn frozen on the lead, and their rotation state read under the
+// transaction's locks.
+func (b *Bot) claimCheck(user string) routing.ClaimCheck {
+	return func(h routing.Handoff, loads routing.Loads) error {
+		policy := b.policy()
+		pool, ok := policy.ClaimingPool(h, user)
+		if !ok {
+			return errPoolGone
+		}
+		now := b.now()
+		period, today := policy.RotationSince(pool, now)
+		states, err := b.zoned(loads)(pool.Name, []string{user}, period, today)
+		if err != nil {
+			return fmt.Errorf("member state of %s: %w", user, err)
+		}
+		clicker := routing.MemberState{User: user}
+		for _, s := range states {
+			if s.User == user {
+				clicker = s
+			}
+		}
+		// The turn applies in the handoff's own pool until the ladder
+		// starts: an escalated lead is open to every eligible member (the
+		// ladder asks them all), and a fallback pool's member was offered
+		// it by the ladder.
+		turn := h.Turn
+		if pool.Name != h.Pool || h.Escalated() {
+			turn = routing.Turn{}
+		}
+		if refusal := routing.CheckEligibility(h, pool, turn, clicker, now); refusal != nil {
+			return refusal
+		}
+		return nil
+	}
 }
 
 // memberStates are the states of pool's members for routing a new handoff.

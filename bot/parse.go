@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -85,7 +86,7 @@ func parseSubmission(cb *slack.InteractionCallback) (Submission, error) {
 	if cb.View.State != nil {
 		values = cb.View.State.Values
 	}
-	get := func(block string) slack.BlockAction { return values[block][render.ActionInput] }
+	get := func(block string) slack.BlockAction { return storable(values[block][render.ActionInput]) }
 	text := func(f routing.Field) string { return get(string(f)).Value }
 	chosen := func(f routing.Field) string { return get(string(f)).SelectedOption.Value }
 
@@ -115,7 +116,7 @@ func parseSubmission(cb *slack.InteractionCallback) (Submission, error) {
 		if !ok {
 			continue
 		}
-		a := actions[render.ActionInput]
+		a := storable(actions[render.ActionInput])
 		raw := routing.RawAnswer{Text: cmp.Or(a.Value, a.SelectedOption.Value, a.SelectedDate)}
 		for _, opt := range a.SelectedOptions {
 			raw.Choices = append(raw.Choices, opt.Value)
@@ -131,7 +132,7 @@ func parseSubmission(cb *slack.InteractionCallback) (Submission, error) {
 			Phone:        text(routing.FieldPhone),
 			Email:        text(routing.FieldEmail),
 			// A form opened before notes took rich text sends a value.
-			Notes:   cmp.Or(richTextPlain(get(string(routing.FieldNotes)).RichTextValue), text(routing.FieldNotes)),
+			Notes:   cmp.Or(storableText(richTextPlain(get(string(routing.FieldNotes)).RichTextValue)), text(routing.FieldNotes)),
 			Consent: consent,
 			Context: routing.Context{
 				Pain:         text(routing.FieldPain),
@@ -148,6 +149,36 @@ func parseSubmission(cb *slack.InteractionCallback) (Submission, error) {
 		ScheduledFor: scheduled,
 	}
 	return sub, nil
+}
+
+// storableText is s as PostgreSQL can store it: text is kept as typed,
+// mentions, links and control characters included (they are escaped on
+// output), except NUL, which no PostgreSQL text or JSON column holds: left
+// in, it failed the whole handoff as if the database were down. Invalid
+// UTF-8 cannot arrive (JSON decoding turns it into U+FFFD) and is replaced
+// the same way if it ever does.
+func storableText(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// storable is a on input with its typed strings made storable.
+func storable(a slack.BlockAction) slack.BlockAction {
+	a.Value = storableText(a.Value)
+	a.SelectedOption.Value = storableText(a.SelectedOption.Value)
+	a.SelectedDate = storableText(a.SelectedDate)
+	a.SelectedUser = storableText(a.SelectedUser)
+	if len(a.SelectedOptions) > 0 {
+		opts := make([]slack.OptionBlockObject, len(a.SelectedOptions))
+		for i, o := range a.SelectedOptions {
+			o.Value = storableText(o.Value)
+			opts[i] = o
+		}
+		a.SelectedOptions = opts
+	}
+	return a
 }
 
 // richTextPlain turns what was typed in a rich text box into plain text,
@@ -262,7 +293,7 @@ func inputValue(cb *slack.InteractionCallback, block string) slack.BlockAction {
 	if cb.View.State == nil {
 		return slack.BlockAction{}
 	}
-	return cb.View.State.Values[block][render.ActionInput]
+	return storable(cb.View.State.Values[block][render.ActionInput])
 }
 
 // parseReason reads a submitted cancel or hand-back modal. An empty code

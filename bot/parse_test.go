@@ -175,6 +175,13 @@ func FuzzParseInteraction(f *testing.F) {
 		if sub, err := parseSubmission(&cb); err == nil {
 			require.NotEmpty(t, sub.ViewID)
 			require.NotEmpty(t, sub.UserID)
+			l := sub.Form.Lead
+			for _, text := range []string{l.Company, l.ContactName, l.ContactTitle, l.Phone, l.Email, l.Notes, l.Context.Pain, l.Context.Personality} {
+				require.NotContains(t, text, "\x00", "PostgreSQL stores no NUL")
+			}
+			for _, a := range sub.Form.Answers {
+				require.NotContains(t, a.Text+strings.Join(a.Choices, ""), "\x00")
+			}
 			// Whatever came in, the checks answer with a verdict, and a
 			// valid form's answers are typed by the questions asked.
 			for _, name := range routing.TemplateNames() {

@@ -101,7 +101,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 		}
 		if change, ok, err := routing.ParseAvailability(arg, b.now(), b.policy().Location); ok {
 			if err != nil {
-				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": "I didn't get that: " + err.Error() + "."})
+				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": didNotGet(err)})
 				return
 			}
 			b.ack(smc, evt.Request, nil)
@@ -130,6 +130,13 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 			b.log.Warn().Err(e.Cause).Msg("unreadable socket mode message dropped")
 		}
 	}
+}
+
+// didNotGet answers an availability command Baton could not read. The
+// error quotes what was typed, which is escaped like any user text: the
+// answer is mrkdwn, where "<!channel>" would be a mention.
+func didNotGet(err error) string {
+	return "I didn't get that: " + render.Escape(render.Sanitize(err.Error())) + "."
 }
 
 func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {

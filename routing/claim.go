@@ -51,3 +51,12 @@ func CheckClaim(h Handoff, pool Pool, user string) *ClaimRefusal {
 	}
 	return nil
 }
+
+// ClaimCheck decides whether a claim may go ahead, from the handoff as it
+// stands inside the claim's transaction (its row locked) and the clicker's
+// rotation state read by loads under the same locks. Caps and the rotation
+// are checked there, not just before, so two claims at once by one capped
+// member (on two leads) cannot both pass the cap. It returns nil to let the
+// conditional update decide the race, or a *ClaimRefusal (or a failure to
+// read the state) to refuse with nothing changed.
+type ClaimCheck func(h Handoff, loads Loads) error

@@ -190,13 +190,44 @@ func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) 
 	return h, nil
 }
 
-// Claim makes user the owner of handoff id if it is still open. The race
-// between simultaneous clickers is decided by one conditional UPDATE: exactly
-// one of them gets a row back. The winner's transaction also records the
-// claim event and the notices; a loser gets won false and the handoff as it
-// now stands, so it can be told who has it.
+// Claim makes user the owner of handoff id if it is still open, with no
+// further check; see ClaimIf.
 func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time) (h routing.Handoff, won bool, err error) {
+	return s.ClaimIf(ctx, id, user, now, nil)
+}
+
+// ClaimIf makes user the owner of handoff id if it is still open and check
+// allows it. The race between simultaneous clickers is decided by one
+// conditional UPDATE: exactly one of them gets a row back. The winner's
+// transaction also records the claim event and the notices; a loser gets
+// won false and the handoff as it now stands, so it can be told who has it.
+//
+// check runs inside the transaction, with the handoff's row locked and,
+// first, a lock on the claimer: caps count a person's leads in every pool,
+// so two claims by one member on two leads at once are serialised here and
+// the second reads the first's result. The loads it is given lock the
+// pool's rotation too (see txLoads), so a claim and a rotation assigning a
+// lead in the same pool cannot both count the same free slot. A refusal
+// from check is returned as the error (a *routing.ClaimRefusal inside the
+// wrap), with won false and nothing changed.
+//
+// Locks are taken in one order, claimer, then row, then pool, and no other
+// transaction takes a claimer's lock, so claims cannot deadlock with the
+// ladder or the other changes (row, then pool).
+func (s *Store) ClaimIf(ctx context.Context, id int64, user string, now time.Time, check routing.ClaimCheck) (h routing.Handoff, won bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('baton.member:' || $1))`, user); err != nil {
+			return fmt.Errorf("lock claimer: %w", err)
+		}
+		h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id))
+		if err != nil || h.State != routing.StateOpen {
+			return err // not open: the loser is told from h who has it
+		}
+		if check != nil {
+			if err := check(h, txLoads(ctx, tx)); err != nil {
+				return err
+			}
+		}
 		h, err = scanHandoff(tx.QueryRow(ctx, `
 			-- The owner's SLA clocks start now; the next SLA sweep sets their deadline.
 			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3, next_step_at = NULL,
@@ -205,12 +236,8 @@ func (s *Store) Claim(ctx context.Context, id int64, user string, now time.Time)
 				offer_ends_at = CASE WHEN offer_ends_at > $3 THEN NULL ELSE offer_ends_at END
 			WHERE id = $1 AND state = 'open'
 			RETURNING `+handoffColumns, id, user, now))
-		if errors.Is(err, routing.ErrNotFound) {
-			h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
-			return err
-		}
 		if err != nil {
-			return err
+			return err // the row is locked and open: no row is a real error
 		}
 		won = true
 		// Every claim records its time to claim; one after the window is

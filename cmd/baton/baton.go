@@ -43,11 +43,13 @@ type Main struct {
 
 	addr      atomic.Pointer[string]
 	listening chan struct{}
+	// reloads carries Reload calls to the running bot's reloader.
+	reloads chan reloadRequest
 }
 
 // NewMain returns a Main reading the real environment.
 func NewMain() *Main {
-	return &Main{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, listening: make(chan struct{})}
+	return &Main{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, listening: make(chan struct{}), reloads: make(chan reloadRequest)}
 }
 
 const usage = `Baton passes hot sales leads to closers in Slack, live.
@@ -66,6 +68,9 @@ Usage:
 Environment:
   SLACK_BOT_TOKEN   Bot User OAuth Token (xoxb-…), required by run
   SLACK_APP_TOKEN   App-Level Token with connections:write (xapp-…), required by run
+  SLACK_BOT_TOKEN_FILE, SLACK_APP_TOKEN_FILE
+                    files holding the tokens instead (a Kubernetes secret);
+                    a variable and its _FILE both set is an error
   SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
   DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
                     started under local_postgres.dir (default .baton/postgres)
@@ -73,6 +78,9 @@ Environment:
   BATON_HTTP_ADDR   address for /healthz and /readyz (default 127.0.0.1:8080)
   LOG_LEVEL         debug, info, warn or error (default info)
   LOG_FORMAT        json (default) or console
+
+Signals: SIGHUP reloads BATON_CONFIG (an invalid file is refused and logged,
+the running configuration kept); SIGTERM and SIGINT stop.
 `
 
 // Run runs the subcommand named by args[0] (default run) until it finishes
@@ -212,11 +220,16 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	jobs.Start(ctx)
 	defer jobs.Stop()
+	// SIGHUP (and Main.Reload) read BATON_CONFIG again; see reloader.
+	reloads := newReloader(env.ConfigPath, api, b, cfg, dir, log)
+	reloadCtx, stopReloads := context.WithCancel(ctx)
+	defer stopReloads()
+	go reloads.watch(reloadCtx, m.reloads)
 	if dir != nil || zones != nil {
 		refreshCtx, stopRefresh := context.WithCancel(ctx)
 		defer stopRefresh()
 		zonesRead := make(chan struct{})
-		r := refresher{dir: dir, zones: zones, bot: b, policy: cfg.Policy, every: cfg.MembersRefresh, log: log}
+		r := refresher{dir: dir, zones: zones, reloader: reloads, every: cfg.MembersRefresh, log: log}
 		go r.run(refreshCtx, policy, zonesRead)
 		// The first leads after a start should see the members' own hours,
 		// but a slow Slack must not hold the bot back: what is not read by

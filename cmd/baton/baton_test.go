@@ -71,6 +71,9 @@ type app struct {
 	http  string
 	done  chan error
 	stop  context.CancelFunc
+	// main is the running Main (Reload), config its BATON_CONFIG file.
+	main   *Main
+	config string
 }
 
 func env(vars map[string]string) func(string) string {
@@ -98,6 +101,8 @@ type options struct {
 	fake   *slackfake.Server
 	dbURL  string
 	db     *pgxpool.Pool
+	// env, when set, edits the environment Main runs with.
+	env func(vars map[string]string)
 }
 
 func start(t *testing.T, o options) *app {
@@ -113,7 +118,12 @@ func start(t *testing.T, o options) *app {
 
 	m := NewMain()
 	m.Stdout, m.Stderr = a.log, a.log
-	m.Getenv = env(a.env(cmp.Or(o.config, testConfig)))
+	vars := a.env(cmp.Or(o.config, testConfig))
+	if o.env != nil {
+		o.env(vars)
+	}
+	m.Getenv = env(vars)
+	a.main, a.config = m, vars["BATON_CONFIG"]
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	go func() { a.done <- m.Run(ctx, []string{"run"}) }()

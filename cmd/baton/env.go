@@ -2,7 +2,9 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -10,14 +12,19 @@ import (
 // DESIGN.md section 5. Tokens are kept here and nowhere else, and never
 // printed.
 type Env struct {
-	BotToken    string // SLACK_BOT_TOKEN, xoxb-…
-	AppToken    string // SLACK_APP_TOKEN, xapp-…
-	APIURL      string // SLACK_API_URL, default https://slack.com/api/
-	DatabaseURL string // DATABASE_URL; unset: a local PostgreSQL
-	ConfigPath  string // BATON_CONFIG, default ./baton.yaml
-	HTTPAddr    string // BATON_HTTP_ADDR, default 127.0.0.1:8080
-	LogLevel    string // LOG_LEVEL: debug, info (default), warn, error
-	LogFormat   string // LOG_FORMAT: json (default) or console
+	BotToken string // SLACK_BOT_TOKEN, xoxb-…
+	AppToken string // SLACK_APP_TOKEN, xapp-…
+	// BotTokenFile and AppTokenFile name files holding the tokens instead
+	// (SLACK_BOT_TOKEN_FILE, SLACK_APP_TOKEN_FILE): a Kubernetes secret
+	// mounted as a volume, so the token is in no process environment.
+	BotTokenFile string
+	AppTokenFile string
+	APIURL       string // SLACK_API_URL, default https://slack.com/api/
+	DatabaseURL  string // DATABASE_URL; unset: a local PostgreSQL
+	ConfigPath   string // BATON_CONFIG, default ./baton.yaml
+	HTTPAddr     string // BATON_HTTP_ADDR, default 127.0.0.1:8080
+	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error
+	LogFormat    string // LOG_FORMAT: json (default) or console
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -29,27 +36,70 @@ func readEnv(getenv func(string) string) Env {
 		apiURL += "/" // slack-go appends method names to it
 	}
 	return Env{
-		BotToken:    strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
-		AppToken:    strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
-		APIURL:      apiURL,
-		DatabaseURL: getenv("DATABASE_URL"),
-		ConfigPath:  cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
-		HTTPAddr:    cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
-		LogLevel:    cmp.Or(getenv("LOG_LEVEL"), "info"),
-		LogFormat:   cmp.Or(getenv("LOG_FORMAT"), "json"),
+		BotToken: strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		AppToken: strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		// Paths are taken as written: a space in one is the file's name.
+		BotTokenFile: getenv("SLACK_BOT_TOKEN_FILE"),
+		AppTokenFile: getenv("SLACK_APP_TOKEN_FILE"),
+		APIURL:       apiURL,
+		DatabaseURL:  getenv("DATABASE_URL"),
+		ConfigPath:   cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
+		HTTPAddr:     cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
+		LogLevel:     cmp.Or(getenv("LOG_LEVEL"), "info"),
+		LogFormat:    cmp.Or(getenv("LOG_FORMAT"), "json"),
 	}
 }
 
-// checkTokens stops start-up when a token is missing or of the wrong kind,
-// naming the variable. A wrong-kind token would fail later with Slack's
-// terse "not_allowed_token_type".
-func (e Env) checkTokens() error {
+// readTokenFiles fills the tokens from SLACK_BOT_TOKEN_FILE and
+// SLACK_APP_TOKEN_FILE when they are set, trimming the newline an editor
+// or `kubectl create secret --from-file` leaves at the end. A variable and
+// its _FILE both set is refused: which one wins would be a guess, and a
+// stale token in the environment is how a rotated secret goes unused. The
+// errors name the variables and the path, never the file's content.
+func (e *Env) readTokenFiles() error {
+	for _, t := range []struct {
+		name string
+		file string
+		dst  *string
+	}{
+		{"SLACK_BOT_TOKEN", e.BotTokenFile, &e.BotToken},
+		{"SLACK_APP_TOKEN", e.AppTokenFile, &e.AppToken},
+	} {
+		if t.file == "" {
+			continue
+		}
+		if *t.dst != "" {
+			return fmt.Errorf("%s and %s_FILE are both set: set one of them", t.name, t.name)
+		}
+		data, err := os.ReadFile(t.file)
+		if err != nil {
+			var pathErr *os.PathError
+			if errors.As(err, &pathErr) {
+				err = pathErr.Err // the path is said once, below
+			}
+			return fmt.Errorf("%s_FILE: cannot read %s: %w", t.name, t.file, err)
+		}
+		*t.dst = strings.TrimSpace(string(data))
+		if *t.dst == "" {
+			return fmt.Errorf("%s_FILE: %s is empty", t.name, t.file)
+		}
+	}
+	return nil
+}
+
+// checkTokens reads the token files, then stops start-up when a token is
+// missing or of the wrong kind, naming the variable. A wrong-kind token
+// would fail later with Slack's terse "not_allowed_token_type".
+func (e *Env) checkTokens() error {
+	if err := e.readTokenFiles(); err != nil {
+		return err
+	}
 	for _, t := range []struct{ name, value, prefix, what string }{
 		{"SLACK_BOT_TOKEN", e.BotToken, "xoxb-", "the Bot User OAuth Token from the app's OAuth & Permissions page"},
 		{"SLACK_APP_TOKEN", e.AppToken, "xapp-", "an App-Level Token with the connections:write scope"},
 	} {
 		if t.value == "" {
-			return fmt.Errorf("%s is not set: it must hold %s (%s…)", t.name, t.what, t.prefix)
+			return fmt.Errorf("%s is not set (nor %s_FILE): it must hold %s (%s…)", t.name, t.name, t.what, t.prefix)
 		}
 		if !strings.HasPrefix(t.value, t.prefix) {
 			return fmt.Errorf("%s does not start with %s: it must hold %s", t.name, t.prefix, t.what)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/routing"
 )
@@ -83,11 +82,11 @@ func parseEntries(members []string) []directory.Entry {
 type refresher struct {
 	dir   *directory.Directory
 	zones *directory.Zones
-	bot   *bot.Bot
-	// policy is the configured policy, before members are resolved.
-	policy routing.Policy
-	every  time.Duration
-	log    zerolog.Logger
+	// reloader holds the configured policy (the latest reload's), before
+	// members are resolved, and gives the bot the resolved one.
+	reloader *reloader
+	every    time.Duration
+	log      zerolog.Logger
 }
 
 // run reads the members' time zones at once, closing zonesRead when done,
@@ -110,8 +109,9 @@ func (r refresher) run(ctx context.Context, resolved routing.Policy, zonesRead c
 			if err := r.dir.Refresh(ctx); err != nil && ctx.Err() == nil {
 				r.log.Warn().Err(err).Msg("user group refresh failed; keeping the last good members")
 			}
-			resolved = resolvePolicy(ctx, r.dir, r.policy, r.log)
-			r.bot.SetPolicy(resolved)
+			resolved = r.reloader.refreshMembers(ctx, r.dir)
+		} else {
+			resolved = r.reloader.policy() // a reload may have changed the pools
 		}
 		r.readZones(ctx, resolved)
 	}

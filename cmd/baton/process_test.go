@@ -39,6 +39,8 @@ type process struct {
 	t   *testing.T
 	cmd *exec.Cmd
 	log *syncBuffer
+	// config is its BATON_CONFIG file.
+	config string
 }
 
 // startProcess runs Baton in a child process against fake and dbURL, and
@@ -49,10 +51,11 @@ func startProcess(t *testing.T, fake *slackfake.Server, dbURL, config string) *p
 	a := &app{t: t, slack: fake, dbURL: dbURL}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
-	for k, v := range a.env(config) {
+	vars := a.env(config)
+	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &process{t: t, cmd: cmd, log: &syncBuffer{}}
+	p := &process{t: t, cmd: cmd, log: &syncBuffer{}, config: vars["BATON_CONFIG"]}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
