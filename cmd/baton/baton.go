@@ -65,6 +65,7 @@ Environment:
   SLACK_BOT_TOKEN   Bot User OAuth Token (xoxb-…), required by run
   SLACK_APP_TOKEN   App-Level Token with connections:write (xapp-…), required by run
   SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
+  SLACK_API_TIMEOUT longest wait for one Web API call (default 10s)
   DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
                     started under local_postgres.dir (default .baton/postgres)
   BATON_CONFIG      configuration file (default ./baton.yaml)
@@ -149,13 +150,17 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if err := env.checkTokens(); err != nil {
 		return err
 	}
+	apiTimeout, err := env.apiTimeout()
+	if err != nil {
+		return err
+	}
 	log := m.logger(env)
 	// One registry per run, not the global one: tests start several Mains
 	// in one process.
 	meters := metrics.New()
 
 	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken),
-		slack.OptionHTTPClient(slackHTTPClient(meters)))
+		slack.OptionHTTPClient(slackHTTPClient(meters, apiTimeout)))
 	authCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	auth, err := api.AuthTestContext(authCtx)
 	cancel()
@@ -252,12 +257,16 @@ func (m *Main) run(ctx context.Context, env Env) error {
 // handshake, in production). Slack's echo of each post and form is dropped
 // before slack-go decodes it (see bot.TrimEchoes). Every call is timed and
 // its 429s and failures counted by method (see metrics.SlackTransport),
-// under the echo trimmer so that the time is Slack's, not ours.
-func slackHTTPClient(meters *metrics.Metrics) *http.Client {
+// under the echo trimmer so that the time is Slack's, not ours. A call is
+// bounded by timeout (SLACK_API_TIMEOUT): without it a call Slack never
+// answers held its outbox delivery, and the notices behind it, until the
+// 30 s lease lapsed. (The Socket Mode WebSocket has its own dialer and is
+// not bound by it.)
+func slackHTTPClient(meters *metrics.Metrics, timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 64
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: bot.TrimEchoes(meters.SlackTransport(t))}
+	return &http.Client{Transport: bot.TrimEchoes(meters.SlackTransport(t)), Timeout: timeout}
 }
 
 // zonesStartBudget bounds how long start-up waits for the members' profile
