@@ -140,6 +140,10 @@ type Bot struct {
 	// previews shares one read of a pool's availability between the
 	// forms that open while it runs.
 	previews sharedReads
+	// envelopes are the envelope ids taken lately, so a redelivery does
+	// nothing twice; forms are the form submissions by view id, so a
+	// double submit does nothing twice (see recent).
+	envelopes, forms recent
 	// slots bounds the handlers running at once (see spawn).
 	slots  chan struct{}
 	online atomic.Bool
