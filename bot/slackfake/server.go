@@ -336,7 +336,16 @@ func (s *Server) RateLimit(method string, times int, retryAfter time.Duration) {
 // called: a rate limit that lasts as long as the test needs, so that it can
 // check what happened while it held. Calls answered 429 are recorded.
 func (s *Server) Throttle(method string, retryAfter time.Duration) (lift func()) {
-	f := &fault{remaining: math.MaxInt, status: http.StatusTooManyRequests, retryAfter: retryAfter}
+	return s.faultUntilLifted(method, &fault{remaining: math.MaxInt, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// FailWhile makes every call to method fail with the HTTP status (500, 503)
+// until lift is called.
+func (s *Server) FailWhile(method string, status int) (lift func()) {
+	return s.faultUntilLifted(method, &fault{remaining: math.MaxInt, status: status})
+}
+
+func (s *Server) faultUntilLifted(method string, f *fault) (lift func()) {
 	s.addFault(method, f)
 	var once sync.Once
 	return func() {
