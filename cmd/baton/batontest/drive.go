@@ -219,3 +219,47 @@ func (a *App) Metric(series string) float64 {
 	require.NoError(a.T, err)
 	return v
 }
+
+// ClickIn clicks actionID on the latest message of channel holding it, as
+// user (a DM with Baton is "D" + the user's id).
+func (a *App) ClickIn(user, channel, actionID string) slackfake.Ack {
+	a.T.Helper()
+	var ts string
+	a.Eventually(func() bool {
+		msgs := a.Slack.Messages(channel)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if strings.Contains(SlackText(string(msgs[i].Blocks)), `"action_id":"`+actionID+`"`) {
+				ts = msgs[i].TS
+				return true
+			}
+		}
+		return false
+	}, "a message with "+actionID+" in "+channel)
+	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: channel, MessageTS: ts, ActionID: actionID})
+	require.NoError(a.T, err)
+	return ack
+}
+
+// WaitForModal waits until a form with callback is open.
+func (a *App) WaitForModal(callback string) {
+	a.T.Helper()
+	a.Eventually(func() bool {
+		for _, v := range a.Slack.Views() {
+			if v.CallbackID == callback && !v.Closed {
+				return true
+			}
+		}
+		return false
+	}, "the "+callback+" form opens")
+}
+
+// Count counts the times kind is in kinds.
+func Count(kinds []routing.EventKind, kind routing.EventKind) int {
+	n := 0
+	for _, k := range kinds {
+		if k == kind {
+			n++
+		}
+	}
+	return n
+}
