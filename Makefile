@@ -1,7 +1,7 @@
 # Baton. `make run` runs the bot; `make test` runs what CI runs.
 GO ?= go
 
-.PHONY: run build test vet fmt-check fuzz clean
+.PHONY: run build test fault vet fmt-check fuzz clean
 
 build:
 	$(GO) build -o bin/baton ./cmd/baton
@@ -20,6 +20,11 @@ fmt-check:
 # by the tests themselves) and the project's fake Slack. No network, no tokens.
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The fault suite alone (it is part of test too): the real binary under
+# Slack's 429s, 500s, hung calls and duplicate deliveries.
+fault:
+	$(GO) test -race -count=1 -run Fault ./...
 
 # A short run of every fuzz target: the payload decoders (interactions,
 # /handoff text, modal metadata, Slack's answers), user text through every

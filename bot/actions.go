@@ -24,6 +24,7 @@ const previewWindow = time.Hour
 // the change, checked before a modal opens so nobody fills one in for
 // nothing, and again when it is stored.
 func (b *Bot) handoffButton(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
+	received := time.Now()
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
 	click, h, log, tell, ok := b.clickedHandoff(ctx, cb, action, render.ActionFailed)
@@ -59,8 +60,12 @@ func (b *Bot) handoffButton(ctx context.Context, cb *slack.InteractionCallback, 
 		tell(text)
 		return
 	}
-	if _, err := b.cfg.API.OpenViewContext(ctx, click.TriggerID, modal); err != nil {
+	if err := b.openView(ctx, received, click.TriggerID, modal); err != nil {
 		log.Error().Err(err).Msg("views.open failed")
+		if wait, busy := busyFor(err); busy {
+			tell(render.SlackBusy(wait))
+			return
+		}
 		tell(render.ActionFailed)
 	}
 }

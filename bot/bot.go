@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
+	"github.com/batonhq/baton/bot/metrics"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/routing"
 )
@@ -128,6 +129,9 @@ type Config struct {
 	SweepInterval time.Duration
 	// Replica names this process in job runs, for diagnostics (host:pid).
 	Replica string
+	// Metrics, when set, counts what the bot commits and delivers. Nil:
+	// nothing is counted.
+	Metrics *metrics.Metrics
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
@@ -159,6 +163,10 @@ type Bot struct {
 	// previews shares one read of a pool's availability between the
 	// forms that open while it runs.
 	previews sharedReads
+	// envelopes are the envelope ids taken lately, so a redelivery does
+	// nothing twice; forms are the form submissions by view id, so a
+	// double submit does nothing twice (see recent).
+	envelopes, forms recent
 	// slots bounds the handlers running at once (see spawn).
 	slots  chan struct{}
 	online atomic.Bool
@@ -179,6 +187,10 @@ func New(cfg Config) *Bot {
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 250*time.Millisecond)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, 5*time.Second)
+	if cfg.Metrics != nil {
+		cfg.Store = observed{Store: cfg.Store, m: cfg.Metrics}
+		expectMetrics(cfg.Metrics, cfg.Policy)
+	}
 	b := &Bot{
 		cfg:    cfg,
 		clock:  render.Clock{Location: cfg.Policy.Location},

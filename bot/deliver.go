@@ -103,6 +103,7 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	log := b.log.With().Int64("notice", n.ID).Str("kind", string(n.Kind)).Int64("handoff", n.HandoffID).Int("attempt", n.Attempts).Logger()
 	err := b.deliver(ctx, n.Notice)
 	if err == nil {
+		b.cfg.Metrics.Delivered(string(n.Kind))
 		if err := b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()); err != nil {
 			// The lease lapses and the notice goes again: at least once.
 			log.Error().Err(err).Msg("notice delivered but not marked")
@@ -111,6 +112,7 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	}
 	if isPermanent(err) || n.Attempts >= maxAttempts {
 		log.Error().Err(err).Msg("notice abandoned: Slack will not take it")
+		b.cfg.Metrics.Abandoned(string(n.Kind))
 		if err := b.cfg.Store.MarkAbandoned(ctx, n, err, b.now()); err != nil {
 			log.Error().Err(err).Msg("could not record the abandoned notice; the lease will lapse")
 		}
@@ -118,6 +120,7 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	}
 	retryAt := b.now().Add(retryDelay(n.Attempts, err))
 	log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
+	b.cfg.Metrics.DeliveryFailed(string(n.Kind))
 	if err := b.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
 		log.Error().Err(err).Msg("could not record failed delivery; the lease will lapse")
 	}

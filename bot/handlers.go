@@ -33,6 +33,7 @@ func detached(ctx context.Context, d time.Duration) (context.Context, context.Ca
 // trigger_id lives 3 s, so this runs right after the ack and never through
 // the outbox.
 func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, company string) {
+	received := time.Now()
 	ctx, cancel := detached(ctx, 3*time.Second)
 	defer cancel()
 	log := b.log.With().Str("user", cmd.UserID).Str("command", cmd.Command).Logger()
@@ -56,9 +57,16 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 	} else {
 		log.Warn().Err(err).Msg("form opens without the pool's availability")
 	}
-	if _, err := b.cfg.API.OpenViewContext(ctx, cmd.TriggerID, render.HandoffModal(form)); err != nil {
+	if err := b.openView(ctx, received, cmd.TriggerID, render.HandoffModal(form)); err != nil {
 		log.Error().Err(err).Msg("views.open failed")
-		if _, err := b.cfg.API.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(render.OpenModalFailed, false)); err != nil {
+		text := render.OpenModalFailed
+		if wait, busy := busyFor(err); busy {
+			text = render.SlackBusy(wait)
+		}
+		// Not the form's 3 s context: it may be spent.
+		ctx, cancel := detached(ctx, handlerTimeout)
+		defer cancel()
+		if _, err := b.cfg.API.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(text, false)); err != nil {
 			log.Warn().Err(err).Msg("could not tell the user the form failed to open")
 		}
 	}

@@ -66,6 +66,9 @@ loop:
 // is a modal submission: its ack carries the answer (errors or close), so it
 // is acked by its handler, which is bounded by SubmitTimeout.
 func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
+	if b.redelivered(smc, evt) {
+		return
+	}
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		b.online.Store(true)
@@ -139,6 +142,50 @@ func didNotGet(err error) string {
 	return "I didn't get that: " + render.Escape(render.Sanitize(err.Error())) + "."
 }
 
+// redelivered acks an envelope this process already took (Slack sends an
+// envelope again, with the same envelope_id and a retry_attempt, when it
+// saw no ack in time) and reports it, so that it does nothing twice: a
+// second /handoff would spend its used trigger_id and tell the passer the
+// form failed, a second click would be answered twice. Form submissions
+// are left to submitOnce: their ack carries an answer that must be the
+// first one's.
+func (b *Bot) redelivered(smc *socketmode.Client, evt socketmode.Event) bool {
+	req := evt.Request
+	if req == nil || req.EnvelopeID == "" {
+		return false
+	}
+	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
+		return false
+	}
+	if b.envelopes.first(req.EnvelopeID) {
+		return false
+	}
+	b.log.Info().Str("envelope", req.EnvelopeID).Int("retry_attempt", req.RetryAttempt).Str("retry_reason", req.RetryReason).
+		Str("type", string(evt.Type)).Msg("envelope delivered again; acked, not handled twice")
+	b.ack(smc, req, nil)
+	return true
+}
+
+// submitOnce runs submit for a form submission once per view: a second
+// submission of the same view while the first runs (a double click on
+// Submit) waits for it and gets its answer, and one after it closed the
+// form gets the same answer, closed, instead of logging a touch or a
+// cancel twice. A submission answered with errors or an updated form is
+// not remembered: the person corrects it and submits the same view again.
+func (b *Bot) submitOnce(ctx context.Context, cb *slack.InteractionCallback, submit func(context.Context, *slack.InteractionCallback) any) any {
+	if cb.View.ID == "" {
+		return submit(ctx, cb)
+	}
+	answer, first := b.forms.do(cb.View.ID, func() (any, bool) {
+		a := submit(ctx, cb)
+		return a, a == nil
+	})
+	if !first {
+		b.log.Info().Str("view", cb.View.ID).Str("callback", cb.View.CallbackID).Msg("form submitted again; answered as the first time")
+	}
+	return answer
+}
+
 func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
@@ -151,7 +198,7 @@ func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *sock
 		case render.CallbackTouch, render.CallbackOutcome, render.CallbackReassign:
 			submit = b.submitWork
 		}
-		b.spawn(func() { b.ack(smc, req, submit(ctx, cb)) })
+		b.spawn(func() { b.ack(smc, req, b.submitOnce(ctx, cb, submit)) })
 	case slack.InteractionTypeBlockActions:
 		b.ack(smc, req, nil)
 		for _, action := range cb.ActionCallback.BlockActions {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -17,6 +18,7 @@ import (
 // the change, before the modal opens so nobody fills one in for nothing,
 // and again when it is stored.
 func (b *Bot) workButton(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
+	received := time.Now()
 	ctx, cancel := detached(ctx, handlerTimeout)
 	defer cancel()
 	click, h, log, tell, ok := b.clickedHandoff(ctx, cb, action, render.ActionFailed)
@@ -52,8 +54,12 @@ func (b *Bot) workButton(ctx context.Context, cb *slack.InteractionCallback, act
 		tell(text)
 		return
 	}
-	if _, err := b.cfg.API.OpenViewContext(ctx, click.TriggerID, modal); err != nil {
+	if err := b.openView(ctx, received, click.TriggerID, modal); err != nil {
 		log.Error().Err(err).Msg("views.open failed")
+		if wait, busy := busyFor(err); busy {
+			tell(render.SlackBusy(wait))
+			return
+		}
 		tell(render.ActionFailed)
 	}
 }

@@ -342,3 +342,11 @@ const (
 	ChecklistChanged = "Baton's qualification checklist changed while this form was open. Please close it and type /handoff again."
 	OpenModalFailed  = "Baton couldn't open the handoff form. Please type /handoff again."
 )
+
+// SlackBusy answers a click or command whose form Slack would not open in
+// time (it rate-limited views.open longer than a trigger_id lives): the
+// form cannot be opened late, so the person is told when to try again.
+func SlackBusy(retry time.Duration) string {
+	secs := max(1, int((retry+time.Second-1)/time.Second))
+	return fmt.Sprintf("Slack is busy and wouldn't open the form just now. Please try again in %d s.", secs)
+}

@@ -48,6 +48,9 @@ type Runner struct {
 	// which tells a tick missed while down from a first start. Nil: every
 	// job counts as having run before.
 	LastRun func(ctx context.Context, job string) (tick time.Time, ok bool, err error)
+	// Ran, when set, is told of every tick run, with its error (a panic
+	// is an error too): it feeds the job metrics. It must be quick.
+	Ran func(job string, err error)
 
 	cron *cron.Cron
 	jobs []Job
@@ -185,13 +188,18 @@ func (r *Runner) Stop() {
 // tries again.
 func (r *Runner) run(ctx context.Context, j Job, tick time.Time, catchUp bool) {
 	log := r.Log.With().Str("job", j.Name).Time("tick", tick).Bool("catch_up", catchUp).Logger()
+	var err error
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error().Interface("panic", p).Bytes("stack", debug.Stack()).Msg("job panicked; it runs again at the next tick")
+			err = fmt.Errorf("job %s panicked: %v", j.Name, p)
+		}
+		if r.Ran != nil {
+			r.Ran(j.Name, err)
 		}
 	}()
 	start := time.Now()
-	if err := j.Run(ctx, tick); err != nil {
+	if err = j.Run(ctx, tick); err != nil {
 		log.Error().Err(err).Msg("job failed; it runs again at the next tick")
 		return
 	}

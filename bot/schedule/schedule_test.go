@@ -89,7 +89,14 @@ func TestFailingAndPanickingJobsKeepRunning(t *testing.T) {
 	var calls atomic.Int32
 	ok := &recorder{}
 	var log syncLog
-	r := &Runner{Log: zerolog.New(&log)}
+	var ranMu sync.Mutex
+	var ran []error // what Ran was told, tick by tick
+	r := &Runner{Log: zerolog.New(&log), Ran: func(job string, err error) {
+		ranMu.Lock()
+		defer ranMu.Unlock()
+		require.Equal(t, "flaky", job)
+		ran = append(ran, err)
+	}}
 	require.NoError(t, r.Add(Job{Name: "flaky", Spec: "@every 1s", Run: func(ctx context.Context, tick time.Time) error {
 		switch calls.Add(1) {
 		case 1:
@@ -107,6 +114,13 @@ func TestFailingAndPanickingJobsKeepRunning(t *testing.T) {
 	r.Stop()
 	require.Contains(t, log.String(), "job panicked")
 	require.Contains(t, log.String(), "database down")
+	// The metrics hear of every tick, the panic as a failure too.
+	ranMu.Lock()
+	require.GreaterOrEqual(t, len(ran), 3)
+	require.ErrorContains(t, ran[0], "panicked: boom")
+	require.ErrorContains(t, ran[1], "database down")
+	require.NoError(t, ran[2])
+	ranMu.Unlock()
 	ok.mu.Lock()
 	defer ok.mu.Unlock()
 	require.Zero(t, ok.ticks[0].UnixNano()%int64(time.Second), "ticks are whole seconds")

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -191,6 +192,10 @@ type Server struct {
 	dnd      map[string]dndWindow
 	tickets  map[string]bool
 	faults   map[string][]*fault
+	// hangs counts, per method, the next calls left unanswered; stop
+	// releases them when the server closes.
+	hangs map[string]int
+	stop  chan struct{}
 
 	// Socket Mode state; see socket.go.
 	live      []*socketConn            // connections envelopes may go to
@@ -229,6 +234,8 @@ func Start(opts ...Option) (*Server, error) {
 		triggers:     map[string]*trigger{},
 		tickets:      map[string]bool{},
 		faults:       map[string][]*fault{},
+		hangs:        map[string]int{},
+		stop:         make(chan struct{}),
 		all:          map[*socketConn]struct{}{},
 		waiters:      map[string][]chan Ack{},
 		envelopes:    map[string]envelopeMeta{},
@@ -268,6 +275,7 @@ func (s *Server) AppToken() string { return s.appToken }
 // registered with t.Cleanup by New.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		close(s.stop) // hung calls end, or the HTTP server would wait for them
 		s.mu.Lock()
 		s.closed = true
 		conns := make([]*socketConn, 0, len(s.all))
@@ -321,6 +329,53 @@ func (s *Server) AddUser(u slack.User) {
 // which slack-go surfaces as *slack.RateLimitedError.
 func (s *Server) RateLimit(method string, times int, retryAfter time.Duration) {
 	s.addFault(method, &fault{remaining: times, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// Throttle makes every call to method fail with HTTP 429 and a Retry-After
+// of retryAfter (rounded up to whole seconds, at least 1) until lift is
+// called: a rate limit that lasts as long as the test needs, so that it can
+// check what happened while it held. Calls answered 429 are recorded.
+func (s *Server) Throttle(method string, retryAfter time.Duration) (lift func()) {
+	return s.faultUntilLifted(method, &fault{remaining: math.MaxInt, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// FailWhile makes every call to method fail with the HTTP status (500, 503)
+// until lift is called.
+func (s *Server) FailWhile(method string, status int) (lift func()) {
+	return s.faultUntilLifted(method, &fault{remaining: math.MaxInt, status: status})
+}
+
+func (s *Server) faultUntilLifted(method string, f *fault) (lift func()) {
+	s.addFault(method, f)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.faults[method] = slices.DeleteFunc(s.faults[method], func(g *fault) bool { return g == f })
+		})
+	}
+}
+
+// Hang leaves the next times calls to method unanswered: the fake reads
+// the request, records the call (its Response says "no_answer") and waits,
+// doing nothing, until the client gives up or the server closes. Slack
+// never acted on such a call, as when a request is lost on its way.
+func (s *Server) Hang(method string, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangs[method] += times
+}
+
+// takeHang consumes one hang of method, if any is pending.
+func (s *Server) takeHang(method string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hangs[method] <= 0 {
+		return false
+	}
+	s.hangs[method]--
+	return true
 }
 
 // FailNext makes the next times calls to method fail with the given HTTP

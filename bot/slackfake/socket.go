@@ -29,6 +29,7 @@ type Ack struct {
 type envelopeMeta struct {
 	sentAt    time.Time
 	triggerID string
+	raw       []byte // as sent, for Redeliver and Repeat
 }
 
 // socketConn is one Socket Mode WebSocket connection.
@@ -259,7 +260,7 @@ func (s *Server) deliver(ctx context.Context, envelopeID, triggerID string, msg 
 		}
 		if envelopeID != "" {
 			s.mu.Lock()
-			s.envelopes[envelopeID] = envelopeMeta{sentAt: time.Now(), triggerID: triggerID}
+			s.envelopes[envelopeID] = envelopeMeta{sentAt: time.Now(), triggerID: triggerID, raw: msg}
 			s.mu.Unlock()
 		}
 		if err := c.write(msg); err != nil {
@@ -311,6 +312,55 @@ func (s *Server) SendEnvelope(ctx context.Context, raw json.RawMessage) (Ack, er
 		return Ack{}, fmt.Errorf("slackfake: envelope is not a JSON object: %w", err)
 	}
 	return s.deliver(ctx, env.EnvelopeID, "", raw)
+}
+
+// Redeliver sends envelope id again, as Slack does when it saw no ack in
+// time: the same envelope_id and payload, with retry_attempt and
+// retry_reason set (Slack's reasons include "timeout"). It waits for the ack.
+func (s *Server) Redeliver(ctx context.Context, id string, attempt int, reason string) (Ack, error) {
+	env, err := s.sentEnvelope(id)
+	if err != nil {
+		return Ack{}, err
+	}
+	env["retry_attempt"], env["retry_reason"] = attempt, reason
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.SendEnvelope(ctx, raw)
+}
+
+// Repeat sends the payload of envelope id again in a new envelope, as
+// Slack does for a double click on a button or on a form's Submit: the
+// same trigger_id, view and values, another envelope_id. It waits for the ack.
+func (s *Server) Repeat(ctx context.Context, id string) (Ack, error) {
+	env, err := s.sentEnvelope(id)
+	if err != nil {
+		return Ack{}, err
+	}
+	s.mu.Lock()
+	env["envelope_id"] = s.envelopeIDLocked()
+	s.mu.Unlock()
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.SendEnvelope(ctx, raw)
+}
+
+// sentEnvelope decodes envelope id as the fake sent it.
+func (s *Server) sentEnvelope(id string) (map[string]any, error) {
+	s.mu.Lock()
+	meta, ok := s.envelopes[id]
+	s.mu.Unlock()
+	if !ok || meta.raw == nil {
+		return nil, fmt.Errorf("slackfake: no envelope %s was sent", id)
+	}
+	var env map[string]any
+	if err := json.Unmarshal(meta.raw, &env); err != nil {
+		return nil, fmt.Errorf("slackfake: envelope %s: %w", id, err)
+	}
+	return env, nil
 }
 
 // Disconnect sends {"type":"disconnect","reason":reason} on every live

@@ -173,6 +173,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answer(method string, r *http.Request, at time.Time) (int, map[string]string, reply) {
 	req, err := parseRequest(r)
 	req.method = method
+	if err == nil && s.takeHang(method) {
+		// The body is read, so the server notices the client leave.
+		s.record(req, fail("no_answer"), at)
+		select {
+		case <-r.Context().Done():
+		case <-s.stop:
+		}
+		return http.StatusGatewayTimeout, nil, fail("no_answer")
+	}
 	status, header, resp := http.StatusOK, map[string]string(nil), fail("invalid_form_data")
 	if err == nil {
 		status, header, resp = s.dispatch(req)

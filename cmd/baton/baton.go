@@ -20,6 +20,7 @@ import (
 
 	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/metrics"
 	"github.com/batonhq/baton/bot/schedule"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/store"
@@ -72,10 +73,11 @@ Environment:
                     files holding the tokens instead (a Kubernetes secret);
                     a variable and its _FILE both set is an error
   SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
+  SLACK_API_TIMEOUT longest wait for one Web API call (default 10s)
   DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
                     started under local_postgres.dir (default .baton/postgres)
   BATON_CONFIG      configuration file (default ./baton.yaml)
-  BATON_HTTP_ADDR   address for /healthz and /readyz (default 127.0.0.1:8080)
+  BATON_HTTP_ADDR   address for /healthz, /readyz and /metrics (default 127.0.0.1:8080)
   LOG_LEVEL         debug, info, warn or error (default info)
   LOG_FORMAT        json (default) or console
 
@@ -161,10 +163,17 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if err := env.checkTokens(); err != nil {
 		return err
 	}
+	apiTimeout, err := env.apiTimeout()
+	if err != nil {
+		return err
+	}
 	log := m.logger(env)
+	// One registry per run, not the global one: tests start several Mains
+	// in one process.
+	meters := metrics.New()
 
 	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken),
-		slack.OptionHTTPClient(slackHTTPClient()))
+		slack.OptionHTTPClient(slackHTTPClient(meters, apiTimeout)))
 	authCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	auth, err := api.AuthTestContext(authCtx)
 	cancel()
@@ -183,6 +192,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	defer closeDB()
 	st := store.New(pool)
+	meters.WatchOutbox(st.PendingCount)
 
 	policy := cfg.Policy
 	var dir *directory.Directory
@@ -204,8 +214,9 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	host, _ := os.Hostname()
 	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval,
-		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid())})
-	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun}
+		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: meters})
+	meters.Expect(metrics.Known{Jobs: []string{bot.JobSLASweep, bot.JobDigest}})
+	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun, Ran: meters.JobRan}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
 		{Name: bot.JobSLASweep, Spec: cfg.SLASweep, Run: b.SweepSLA, CatchUp: time.Hour},
@@ -244,7 +255,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 		budget.Stop()
 	}
 
-	srv, err := m.serveHTTP(env.HTTPAddr, st, b, log)
+	srv, err := m.serveHTTP(env.HTTPAddr, st, b, meters, log)
 	if err != nil {
 		return err
 	}
@@ -265,12 +276,18 @@ func (m *Main) run(ctx context.Context, env Env) error {
 // deliveries and the private answers to a burst of clicks in flight, the
 // others were closed after each call and dialled again (with a TLS
 // handshake, in production). Slack's echo of each post and form is dropped
-// before slack-go decodes it (see bot.TrimEchoes).
-func slackHTTPClient() *http.Client {
+// before slack-go decodes it (see bot.TrimEchoes). Every call is timed and
+// its 429s and failures counted by method (see metrics.SlackTransport),
+// under the echo trimmer so that the time is Slack's, not ours. A call is
+// bounded by timeout (SLACK_API_TIMEOUT): without it a call Slack never
+// answers held its outbox delivery, and the notices behind it, until the
+// 30 s lease lapsed. (The Socket Mode WebSocket has its own dialer and is
+// not bound by it.)
+func slackHTTPClient(meters *metrics.Metrics, timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 64
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: bot.TrimEchoes(t)}
+	return &http.Client{Transport: bot.TrimEchoes(meters.SlackTransport(t)), Timeout: timeout}
 }
 
 // zonesStartBudget bounds how long start-up waits for the members' profile
@@ -327,9 +344,13 @@ func (m *Main) logger(env Env) zerolog.Logger {
 }
 
 // serveHTTP starts the probes: /healthz says the process is up; /readyz says
-// it can do its job, with the database answering and Socket Mode connected.
-func (m *Main) serveHTTP(addr string, st *store.Store, b *bot.Bot, log zerolog.Logger) (*http.Server, error) {
+// it can do its job, with the database answering and Socket Mode connected;
+// /metrics serves Baton's Prometheus metrics.
+func (m *Main) serveHTTP(addr string, st *store.Store, b *bot.Bot, meters *metrics.Metrics, log zerolog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", meters.Handler(func(err error) {
+		log.Warn().Err(err).Msg("metrics scrape incomplete")
+	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -363,6 +384,6 @@ func (m *Main) serveHTTP(addr string, st *store.Store, b *bot.Bot, log zerolog.L
 			log.Error().Err(err).Msg("http server stopped")
 		}
 	}()
-	log.Info().Str("addr", bound).Msg("http probes listening")
+	log.Info().Str("addr", bound).Msg("http probes and metrics listening")
 	return srv, nil
 }

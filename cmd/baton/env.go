@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // Env is the process environment Baton reads: the outside contract of
@@ -25,6 +26,9 @@ type Env struct {
 	HTTPAddr     string // BATON_HTTP_ADDR, default 127.0.0.1:8080
 	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error
 	LogFormat    string // LOG_FORMAT: json (default) or console
+	// APITimeout is SLACK_API_TIMEOUT as given: how long one Web API call
+	// may take (see apiTimeout).
+	APITimeout string
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -47,7 +51,25 @@ func readEnv(getenv func(string) string) Env {
 		HTTPAddr:     cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
 		LogLevel:     cmp.Or(getenv("LOG_LEVEL"), "info"),
 		LogFormat:    cmp.Or(getenv("LOG_FORMAT"), "json"),
+		APITimeout:   strings.TrimSpace(getenv("SLACK_API_TIMEOUT")),
 	}
+}
+
+// DefaultAPITimeout bounds a Web API call when SLACK_API_TIMEOUT is unset:
+// Slack answers in well under a second, and a call that hangs must fail in
+// time to be retried, not hold an outbox delivery until its lease lapses.
+const DefaultAPITimeout = 10 * time.Second
+
+// apiTimeout is SLACK_API_TIMEOUT, a Go duration from 100ms to 5m.
+func (e Env) apiTimeout() (time.Duration, error) {
+	if e.APITimeout == "" {
+		return DefaultAPITimeout, nil
+	}
+	d, err := time.ParseDuration(e.APITimeout)
+	if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+		return 0, fmt.Errorf("SLACK_API_TIMEOUT %q: want a duration from 100ms to 5m, such as 10s", e.APITimeout)
+	}
+	return d, nil
 }
 
 // readTokenFiles fills the tokens from SLACK_BOT_TOKEN_FILE and

@@ -1,0 +1,265 @@
+package batontest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/routing"
+)
+
+// Pool is DefaultConfig's pool channel, and Sales the channel /handoff is
+// typed in.
+const (
+	Pool  = "C0HANDOFF"
+	Sales = "C0SALES"
+)
+
+// Eventually polls cond until it holds or 15 s pass.
+func (a *App) Eventually(cond func() bool, what string) {
+	a.T.Helper()
+	require.Eventually(a.T, cond, 15*time.Second, 10*time.Millisecond, "%s; log tail:\n%s", what, tail(a.Log.String(), 4000))
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// SlackText undoes JSON's \u003c-style escapes, which slack-go's encoders
+// apply, so that checks on "<!everyone>" or "<@U…>" see what Slack reads.
+func SlackText(s string) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(s)
+}
+
+// Messages returns the messages in channel: top-level posts, or the
+// replies in their threads.
+func (a *App) Messages(channel string, replies bool) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range a.Slack.Messages(channel) {
+		if (m.ThreadTS != "") == replies {
+			m.Blocks = json.RawMessage(SlackText(string(m.Blocks)))
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// DMText joins every DM sent to user.
+func (a *App) DMText(user string) string {
+	var all []string
+	for _, m := range a.Slack.Messages("D" + user) {
+		all = append(all, m.Text+SlackText(string(m.Blocks)))
+	}
+	return strings.Join(all, "\n")
+}
+
+// DMs counts the DMs sent to user that contain s.
+func (a *App) DMs(user, s string) int {
+	n := 0
+	for _, m := range a.Slack.Messages("D" + user) {
+		if strings.Contains(m.Text+SlackText(string(m.Blocks)), s) {
+			n++
+		}
+	}
+	return n
+}
+
+// Ephemerals returns the texts shown privately to user in channel.
+func (a *App) Ephemerals(channel, user string) []string {
+	var out []string
+	for _, e := range a.Slack.Ephemerals(channel, user) {
+		out = append(out, e.Text)
+	}
+	return out
+}
+
+// Command types /handoff text as user in the sales channel and returns its ack.
+func (a *App) Command(user, text string) slackfake.Ack {
+	a.T.Helper()
+	ack, err := a.Slack.SlashCommand(a.Ctx, slackfake.SlashCommand{Command: "/handoff", Text: text, UserID: user, ChannelID: Sales})
+	require.NoError(a.T, err)
+	return ack
+}
+
+// OpenModal types /handoff and waits for the form to open.
+func (a *App) OpenModal(user string) slackfake.Ack {
+	a.T.Helper()
+	ack := a.Command(user, "")
+	a.Slack.WaitFor(a.T, "views.open", func(c slackfake.Call) bool {
+		return c.Params["trigger_id"] == ack.TriggerID && strings.Contains(string(c.Response), `"ok":true`)
+	}, 10*time.Second)
+	return ack
+}
+
+// ValidAnswers fills the handoff form for company, live-qualified under
+// the default checklist.
+func ValidAnswers(company string) map[string]map[string]slackfake.InputValue {
+	in := func(v string) map[string]slackfake.InputValue {
+		return map[string]slackfake.InputValue{render.ActionInput: slackfake.TextInput(v)}
+	}
+	return map[string]map[string]slackfake.InputValue{
+		"company":                in(company),
+		"contact_name":           in("Dana Reyes"),
+		"contact_title":          in("VP Sales"),
+		"phone":                  in("+1 (415) 555-0100"),
+		"email":                  in("dana@acme.example"),
+		"notes":                  {render.ActionInput: slackfake.RichText("Uses Salesforce, 600 seats.")},
+		"consent":                {render.ActionInput: slackfake.SelectedOptions(render.ConsentValue)},
+		"q.crm":                  {render.ActionInput: slackfake.SelectedOption("Salesforce")},
+		"q.employees":            in("600"),
+		"q.industry":             {render.ActionInput: slackfake.SelectedOption("E-commerce")},
+		"q.decision_maker_level": {render.ActionInput: slackfake.SelectedOption("VP")},
+	}
+}
+
+// Submit submits user's open form with answers and returns the ack.
+func (a *App) Submit(user string, answers map[string]map[string]slackfake.InputValue) slackfake.Ack {
+	a.T.Helper()
+	ack, err := a.Slack.SubmitView(a.Ctx, slackfake.Submit{UserID: user, Values: answers})
+	require.NoError(a.T, err)
+	return ack
+}
+
+// Latest is the passer's latest handoff, once it exists.
+func (a *App) Latest(passer string) routing.Handoff {
+	a.T.Helper()
+	var h routing.Handoff
+	a.Eventually(func() bool {
+		var id int64
+		if a.DB.QueryRow(a.Ctx, `SELECT id FROM handoffs WHERE passer_id = $1 ORDER BY id DESC LIMIT 1`, passer).Scan(&id) != nil {
+			return false
+		}
+		var err error
+		h, err = a.Store.Handoff(a.Ctx, id)
+		return err == nil
+	}, "the handoff is stored")
+	return h
+}
+
+// Posted waits until handoff id's channel message is posted and returns it.
+func (a *App) Posted(id int64) routing.Handoff {
+	a.T.Helper()
+	var h routing.Handoff
+	a.Eventually(func() bool {
+		var err error
+		h, err = a.Store.Handoff(a.Ctx, id)
+		return err == nil && h.MessageTS != ""
+	}, "the handoff is posted in the channel")
+	return h
+}
+
+// Handoff runs /handoff and a valid submit, and waits for the channel post.
+func (a *App) Handoff(passer, company string) routing.Handoff {
+	a.T.Helper()
+	a.OpenModal(passer)
+	ack := a.Submit(passer, ValidAnswers(company))
+	require.Empty(a.T, ack.Payload, "a valid submit closes the modal")
+	return a.Posted(a.Latest(passer).ID)
+}
+
+// Click clicks Claim on h's channel message as user.
+func (a *App) Click(user string, h routing.Handoff) slackfake.Ack {
+	a.T.Helper()
+	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: h.Channel, MessageTS: h.MessageTS, ActionID: render.ActionClaim})
+	require.NoError(a.T, err)
+	return ack
+}
+
+// Events lists handoff id's event kinds, in order.
+func (a *App) Events(id int64) []routing.EventKind {
+	a.T.Helper()
+	events, err := a.Store.Events(a.Ctx, id)
+	require.NoError(a.T, err)
+	var kinds []routing.EventKind
+	for _, e := range events {
+		kinds = append(kinds, e.Kind)
+	}
+	return kinds
+}
+
+// Drained waits until the outbox has nothing left to deliver.
+func (a *App) Drained() {
+	a.T.Helper()
+	a.Eventually(func() bool { n, err := a.Store.PendingCount(a.Ctx); return err == nil && n == 0 }, "the outbox drains")
+}
+
+// Scrape fetches /metrics.
+func (a *App) Scrape() string {
+	a.T.Helper()
+	res, err := http.Get(a.HTTP + "/metrics")
+	require.NoError(a.T, err)
+	defer res.Body.Close()
+	require.Equal(a.T, http.StatusOK, res.StatusCode)
+	body, err := io.ReadAll(res.Body)
+	require.NoError(a.T, err)
+	return string(body)
+}
+
+// Metric reads series (its name and labels as exposed, such as
+// `baton_handoffs_total{outcome="created"}`) from a fresh scrape; 0 when
+// it is not there.
+func (a *App) Metric(series string) float64 {
+	a.T.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(a.Scrape())
+	if m == nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(a.T, err)
+	return v
+}
+
+// ClickIn clicks actionID on the latest message of channel holding it, as
+// user (a DM with Baton is "D" + the user's id).
+func (a *App) ClickIn(user, channel, actionID string) slackfake.Ack {
+	a.T.Helper()
+	var ts string
+	a.Eventually(func() bool {
+		msgs := a.Slack.Messages(channel)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if strings.Contains(SlackText(string(msgs[i].Blocks)), `"action_id":"`+actionID+`"`) {
+				ts = msgs[i].TS
+				return true
+			}
+		}
+		return false
+	}, "a message with "+actionID+" in "+channel)
+	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: channel, MessageTS: ts, ActionID: actionID})
+	require.NoError(a.T, err)
+	return ack
+}
+
+// WaitForModal waits until a form with callback is open.
+func (a *App) WaitForModal(callback string) {
+	a.T.Helper()
+	a.Eventually(func() bool {
+		for _, v := range a.Slack.Views() {
+			if v.CallbackID == callback && !v.Closed {
+				return true
+			}
+		}
+		return false
+	}, "the "+callback+" form opens")
+}
+
+// Count counts the times kind is in kinds.
+func Count(kinds []routing.EventKind, kind routing.EventKind) int {
+	n := 0
+	for _, k := range kinds {
+		if k == kind {
+			n++
+		}
+	}
+	return n
+}
