@@ -44,8 +44,9 @@ func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check fu
 }
 
 // The digest's sections in SQL, mirroring routing.StuckSection (a store test
-// holds them together). Each is written so that PostgreSQL can answer it
-// from one small partial index of migration 0005, whatever the history.
+// holds them together). Migration 0009 has one partial index per section
+// with the same condition, so that PostgreSQL answers each from its index,
+// whatever the history (another store test checks it does).
 const (
 	sqlWaiting   = `(state = 'open' OR (state = 'scheduled' AND accepted_at IS NULL AND closed_at IS NULL))`
 	sqlOwnedOpen = `state IN ('claimed', 'scheduled') AND closed_at IS NULL AND NOT ` + sqlWaiting
@@ -59,50 +60,49 @@ var digestSectionSQL = map[routing.DigestSection]string{
 		AND NOT (open_breaches && '{first_touch,outcome}') AND ` + sqlOwnedOpen,
 }
 
-// StuckLeads reads what the digest shows at now: for each section its first
-// perSection leads, oldest first, and how many it holds in all. Four
-// queries, each on a partial index: no N+1, and the cost follows what is
-// stuck, not the history.
+// StuckLeads reads the digest: for each section, how many leads are in it
+// and the oldest perSection of them. The eight queries (a count and a page
+// per section) go in one round trip; each count is an index-only scan of
+// the section's partial index and each page reads perSection rows, so the
+// cost follows how many leads are stuck, in index entries, and not the
+// history.
 func (s *Store) StuckLeads(ctx context.Context, now time.Time, perSection int) (routing.StuckLeads, error) {
 	out := routing.StuckLeads{At: now}
+	batch := &pgx.Batch{}
 	for _, section := range routing.DigestSections {
-		rows, err := s.pool.Query(ctx, `SELECT count(*) OVER (), `+handoffColumns+` FROM handoffs
-			WHERE `+digestSectionSQL[section]+` ORDER BY created_at, id LIMIT $1`, perSection)
+		where := digestSectionSQL[section]
+		batch.Queue(`SELECT count(*) FROM handoffs WHERE ` + where)
+		batch.Queue(`SELECT `+handoffColumns+` FROM handoffs WHERE `+where+` ORDER BY created_at, id LIMIT $1`, perSection)
+	}
+	results := s.pool.SendBatch(ctx, batch)
+	defer results.Close()
+	for _, section := range routing.DigestSections {
+		sec := routing.StuckSectionLeads{Section: section}
+		if err := results.QueryRow().Scan(&sec.Total); err != nil {
+			return out, fmt.Errorf("stuck leads (%s): count: %w", section, err)
+		}
+		rows, err := results.Query()
 		if err != nil {
 			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 		}
-		sec := routing.StuckSectionLeads{Section: section}
 		for rows.Next() {
-			var total int
-			h, err := scanHandoff(prefixed{rows, &total})
+			h, err := scanHandoff(rows)
 			if err != nil {
 				rows.Close()
 				return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 			}
-			sec.Total = total
 			sec.Leads = append(sec.Leads, h)
 		}
 		if err := rows.Err(); err != nil {
 			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 		}
-		if len(sec.Leads) == 0 && perSection == 0 {
-			// LIMIT 0 returns no row to carry the count.
-			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM handoffs WHERE `+digestSectionSQL[section]).Scan(&sec.Total); err != nil {
-				return out, fmt.Errorf("stuck leads (%s): %w", section, err)
-			}
-		}
 		out.Sections = append(out.Sections, sec)
+	}
+	if err := results.Close(); err != nil {
+		return out, fmt.Errorf("stuck leads: %w", err)
 	}
 	return out, nil
 }
-
-// prefixed scans a row whose first column is extra, then the handoff's.
-type prefixed struct {
-	row   pgx.Row
-	extra any
-}
-
-func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append([]any{p.extra}, dest...)...) }
 
 // StartRun records that replica runs job's tick, and reports whether it was
 // first: every other replica, and this one after a restart, gets false and

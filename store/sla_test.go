@@ -1,15 +1,20 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/store"
+	"github.com/batonhq/baton/store/storetest"
 )
 
 // sla is a policy with managers and short clocks.
@@ -290,4 +295,36 @@ func TestBadFitIsCreditedBack(t *testing.T) {
 	got := states()
 	require.Equal(t, 2, got.Assigned, "the wrong title is credited back; bad timing is not")
 	require.Equal(t, 1, got.Open, "closed leads are not open")
+}
+
+// TestStuckLeadsCountsFromTheirIndexes holds store/sla.go's section
+// conditions and migration 0009's partial indexes together: if one is
+// edited without the other, PostgreSQL can no longer prove the index holds
+// the section, and the digest's count reads the whole table again (a
+// second at 1 M handoffs). Sequential scans are disabled so that the plan
+// shows what the planner may use, not what is cheapest on an empty table.
+func TestStuckLeadsCountsFromTheirIndexes(t *testing.T) {
+	t.Parallel()
+	_, db := storetest.NewDatabase(t)
+	ctx := context.Background()
+	conn, err := db.Acquire(ctx)
+	require.NoError(t, err)
+	defer conn.Release()
+	_, err = conn.Exec(ctx, `SET enable_seqscan = off`)
+	require.NoError(t, err)
+	index := map[routing.DigestSection]string{
+		routing.SectionUnclaimed: "handoffs_stuck_unclaimed",
+		routing.SectionUntouched: "handoffs_stuck_untouched",
+		routing.SectionNoOutcome: "handoffs_stuck_no_outcome",
+		routing.SectionNoShow:    "handoffs_stuck_no_show",
+	}
+	for _, section := range routing.DigestSections {
+		rows, err := conn.Query(ctx, `EXPLAIN SELECT count(*) FROM handoffs WHERE `+store.DigestSectionSQL[section])
+		require.NoError(t, err)
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		plan := strings.Join(lines, "\n")
+		require.Contains(t, plan, "Index Only Scan using "+index[section], "section %s:\n%s", section, plan)
+		require.NotContains(t, plan, "Filter", "section %s: the index holds the whole condition:\n%s", section, plan)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -173,7 +174,8 @@ type prototype struct {
 
 // seedPrototype creates the oldest handoff through the store, as a call
 // scheduled for later (so nothing runs on it), marks its notices delivered
-// (it is history), and reads back how the store encoded it.
+// and closes it as qualified (it is history), and reads back how the store
+// encoded it.
 func seedPrototype(ctx context.Context, db *pgxpool.Pool, h History) (prototype, error) {
 	checklist, _ := routing.Template(routing.DefaultTemplate)
 	pool := routing.Pool{Name: h.Pool, Channel: h.Channel, Members: h.Members}
@@ -190,7 +192,10 @@ func seedPrototype(ctx context.Context, db *pgxpool.Pool, h History) (prototype,
 	if _, err := db.Exec(ctx, `UPDATE outbox SET delivered_at = created_at WHERE handoff_id = $1`, stored.ID); err != nil {
 		return prototype{}, fmt.Errorf("prototype: deliver its notices: %w", err)
 	}
-	if _, err := db.Exec(ctx, `UPDATE handoffs SET message_ts = $2 WHERE id = $1`, stored.ID, seedTS(created, 0)); err != nil {
+	if _, err := db.Exec(ctx, `
+		UPDATE handoffs SET message_ts = $2, sla_due_at = NULL, accepted_at = $3, last_touch_at = $3, last_touch_kind = 'call_attempted',
+			outcome = 'qualified_sal', outcome_at = $3, outcome_by = owner_id, closed_at = $3
+		WHERE id = $1`, stored.ID, seedTS(created, 0), created.Add(25*time.Hour)); err != nil {
 		return prototype{}, fmt.Errorf("prototype: message ts: %w", err)
 	}
 	p := prototype{id: stored.ID, checklistName: checklist.Name}
@@ -238,6 +243,9 @@ type seedRow struct {
 	answers                                            []byte
 	turn                                               []byte
 	events                                             []seedEvent
+	// work is what the owner did after getting the lead, and the SLA
+	// clocks' record of it, as routing kept it.
+	work routing.Work
 }
 
 type seedEvent struct {
@@ -342,8 +350,132 @@ func (h History) row(p prototype, i int) seedRow {
 		r.accepted = r.claimed.Add(time.Duration(1+rng.IntN(30)) * time.Minute)
 		r.events = append(r.events, seedEvent{r.accepted, r.owner, routing.EventAccepted, detail()})
 	}
+	if r.owner != "" {
+		h.ownerWork(rng, &r)
+	}
+	slices.SortStableFunc(r.events, func(a, b seedEvent) int { return a.at.Compare(b.at) })
 	r.updated = r.events[len(r.events)-1].at
 	return r
+}
+
+// workFact is something the owner logged, at a time.
+type workFact struct {
+	at    time.Time
+	apply func(*routing.Handoff)
+	event seedEvent
+}
+
+// ownerWork generates what r's owner did with the lead (touches, a meeting,
+// an outcome), then runs routing's SLA clocks over it as the SLA sweep
+// would have, tick by tick up to End, so the breaches, the open clocks and
+// the next look (sla_due_at) are exactly what the product would have
+// stored. Most leads are worked and closed within days; a few percent are
+// left untouched or without an outcome, which is what the digest lists.
+func (h History) ownerWork(rng *rand.Rand, r *seedRow) {
+	since := r.claimed
+	start := since
+	if r.scheduled.After(start) {
+		start = r.scheduled // the touch clock of a callback starts at its time
+	}
+	var facts []workFact
+	if rng.Float64() < 0.96 {
+		touchAt := start.Add(5*time.Minute + time.Duration(rng.Int64N(int64(60*time.Hour)))).Truncate(time.Microsecond)
+		kind := routing.TouchCallAttempted
+		switch x := rng.IntN(20); {
+		case x < 5:
+			kind = routing.TouchReplyReceived
+		case x < 9:
+			kind = routing.TouchMeetingBooked
+		}
+		var meetingAt time.Time
+		touchDetail := detail("touch", string(kind), "meaningful", true)
+		if kind == routing.TouchMeetingBooked {
+			meetingAt = touchAt.Add(time.Duration(1+rng.IntN(6)) * 24 * time.Hour).Truncate(time.Hour)
+			touchDetail = detail("touch", string(kind), "meaningful", true, "meeting_at", meetingAt.Format(time.RFC3339))
+		}
+		facts = append(facts, workFact{touchAt, func(x *routing.Handoff) {
+			x.Work.LastTouchAt, x.Work.LastTouch = touchAt, kind
+			if kind == routing.TouchMeetingBooked {
+				x.Work.MeetingAt, x.Work.MeetingBookedAt = meetingAt, touchAt
+			}
+			if x.State == routing.StateScheduled && x.AcceptedAt.IsZero() {
+				x.AcceptedAt = touchAt // working the lead is accepting it
+			}
+		}, seedEvent{touchAt, r.owner, routing.EventTouchLogged, touchDetail}})
+
+		base := touchAt
+		if !meetingAt.IsZero() {
+			base = meetingAt
+		}
+		outAt := base.Add(time.Hour + time.Duration(rng.Int64N(int64(20*time.Hour)))).Truncate(time.Microsecond)
+		var out routing.Outcome
+		switch x := rng.Float64(); {
+		case x < 0.90:
+			out = routing.Outcome{Kind: routing.OutcomeDisqualified, At: outAt, By: r.owner}
+			switch y := rng.IntN(20); {
+			case y < 4:
+				out.Kind = routing.OutcomeQualifiedSAL
+			case y < 7:
+				out.Kind = routing.OutcomeQualifiedSQL
+			default:
+				out.Reason = routing.DisqualifyReasons[rng.IntN(len(routing.DisqualifyReasons))]
+				if out.Reason == routing.DisqualifyOther {
+					out.Note = "Went with a competitor"
+				}
+			}
+		case x < 0.94 && !meetingAt.IsZero():
+			out = routing.Outcome{Kind: routing.OutcomeNoShow, At: outAt, By: r.owner}
+		case x < 0.94:
+			out = routing.Outcome{Kind: routing.OutcomeConnected, At: outAt, By: r.owner}
+		}
+		if out.Kind != "" {
+			d := detail("outcome", string(out.Kind), "final", out.Kind.Final())
+			if out.Reason != "" {
+				d = detail("outcome", string(out.Kind), "final", true, "reason", string(out.Reason), "credited_back", out.Reason.CreditsBack())
+			}
+			facts = append(facts, workFact{outAt, func(x *routing.Handoff) {
+				x.Work.Outcome = out
+				if out.Kind.Final() {
+					x.Work.ClosedAt = out.At
+				}
+			}, seedEvent{outAt, r.owner, routing.EventOutcomeLogged, d}})
+		}
+	}
+
+	// The clocks, as the sweep ran them: at each deadline and after each
+	// logged fact, up to the end of the history.
+	pool := routing.Pool{Name: h.Pool, Channel: h.Channel, Members: h.Members}
+	sla := routing.DefaultSLA()
+	x := routing.Handoff{
+		ID: int64(r.i), State: r.state, Pool: h.Pool, PasserID: r.passer, OwnerID: r.owner,
+		CreatedAt: r.created, ClaimDeadline: r.deadline, ClaimedAt: r.claimed, MissedAt: r.missed,
+		Live: r.live, ScheduledFor: r.scheduled, AcceptedAt: r.accepted,
+		Work: routing.Work{OwnerSince: since},
+	}
+	at := since
+	for range 64 {
+		for len(facts) > 0 && !facts[0].at.After(at) {
+			facts[0].apply(&x)
+			r.events = append(r.events, facts[0].event)
+			facts = facts[1:]
+		}
+		c := routing.CheckSLA(x, pool, sla, at)
+		x = c.Handoff
+		if c.Event.Kind != "" {
+			d, _ := json.Marshal(c.Event.Detail)
+			r.events = append(r.events, seedEvent{c.Event.At, c.Event.Actor, c.Event.Kind, d})
+		}
+		next := x.Work.SLADueAt
+		if len(facts) > 0 && (next.IsZero() || facts[0].at.Before(next)) {
+			next = facts[0].at
+		}
+		if next.IsZero() || next.After(h.End) {
+			break
+		}
+		at = next
+	}
+	r.accepted = x.AcceptedAt
+	r.work = x.Work
 }
 
 var seedHandoffColumns = []string{
@@ -351,6 +483,9 @@ var seedHandoffColumns = []string{
 	"phone", "email", "notes", "answers", "consent", "created_at", "claim_deadline", "owner_id", "claimed_at", "updated_at",
 	"live", "checklist_name", "checklist", "context", "escalation", "rung", "next_step_at", "missed_at", "scheduled_for",
 	"accepted_at", "declined_by", "cancelled_by", "cancel_reason", "cancelled_at", "turn",
+	"owner_since", "last_touch_at", "last_touch_kind", "meeting_at", "meeting_booked_at",
+	"outcome", "outcome_reason", "outcome_note", "outcome_at", "outcome_by", "closed_at",
+	"breaches", "open_breaches", "sla_due_at",
 }
 
 // seedChunkRows loads handoffs [from, to) and their events, in one
@@ -372,6 +507,16 @@ func seedChunkRows(ctx context.Context, db *pgxpool.Pool, h History, p prototype
 			}
 			r := &rows[next]
 			next++
+			w := r.work
+			breaches, open := []byte("[]"), []string{}
+			if len(w.Breaches) > 0 {
+				breaches, _ = json.Marshal(w.Breaches)
+			}
+			for _, b := range w.Breaches {
+				if b.Open() {
+					open = append(open, string(b.Clock))
+				}
+			}
 			var cancelledBy, cancelReason *string
 			if r.state == routing.StateCancelled {
 				cancelledBy, cancelReason = &r.passer, ptr("Prospect dropped off the call")
@@ -382,6 +527,9 @@ func seedChunkRows(ctx context.Context, db *pgxpool.Pool, h History, p prototype
 				r.answers, r.consent, r.created, r.deadline, nullString(r.owner), nullTime(r.claimed), r.updated,
 				r.live, p.checklistName, p.checklist, p.context, p.escalation, r.rung, nullTime(r.nextStep), nullTime(r.missed), nullTime(r.scheduled),
 				nullTime(r.accepted), []string{}, cancelledBy, cancelReason, nullTime(r.cancelled), r.turn,
+				nullTime(w.OwnerSince), nullTime(w.LastTouchAt), nullString(string(w.LastTouch)), nullTime(w.MeetingAt), nullTime(w.MeetingBookedAt),
+				nullString(string(w.Outcome.Kind)), nullString(string(w.Outcome.Reason)), nullString(w.Outcome.Note), nullTime(w.Outcome.At), nullString(w.Outcome.By), nullTime(w.ClosedAt),
+				breaches, open, nullTime(w.SLADueAt),
 			}, nil
 		}))
 		if err != nil {
