@@ -183,3 +183,11 @@ func (s *Store) JobRuns(ctx context.Context, job string) (int, error) {
 	}
 	return n, nil
 }
+
+// prefixed scans a row whose first column is extra, then the handoff's.
+type prefixed struct {
+	row   pgx.Row
+	extra any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append([]any{p.extra}, dest...)...) }
