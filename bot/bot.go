@@ -51,6 +51,9 @@ type Outbox interface {
 	LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error)
 	MarkDelivered(ctx context.Context, id int64, now time.Time) error
 	MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
+	// Postpone puts a leased notice back until at without counting an
+	// attempt: it was held back by the channel's pace, nothing was sent.
+	Postpone(ctx context.Context, id int64, at time.Time) error
 	MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error
 }
 
@@ -132,6 +135,10 @@ type Config struct {
 	// Metrics, when set, counts what the bot commits and delivers. Nil:
 	// nothing is counted.
 	Metrics *metrics.Metrics
+	// ChannelPace is how fast the outbox posts into one channel or DM.
+	// Nil: DefaultChannelPace; a zero Burst: no pace (the fake Slack of a
+	// load test has none to keep).
+	ChannelPace *ChannelPace
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
@@ -152,6 +159,8 @@ type Bot struct {
 	clock render.Clock
 	log   zerolog.Logger
 	wake  chan struct{}
+	// pace keeps the outbox's posts into each channel at Slack's pace.
+	pace *pacer
 	// rewind tells the escalation sweeper a new deadline may be earlier
 	// than the one it sleeps until.
 	rewind chan struct{}
@@ -198,6 +207,7 @@ func New(cfg Config) *Bot {
 		wake:   make(chan struct{}, 1),
 		rewind: make(chan struct{}, 1),
 		slots:  make(chan struct{}, handlerSlots()),
+		pace:   newPacer(*cmp.Or(cfg.ChannelPace, &DefaultChannelPace)),
 	}
 	b.current.Store(&cfg.Policy)
 	return b

@@ -118,6 +118,14 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 		}
 		return
 	}
+	var paced *pacedError
+	if errors.As(err, &paced) {
+		log.Debug().Str("channel", paced.Channel).Dur("wait", paced.Wait).Msg("notice held back by the channel's pace")
+		if err := b.cfg.Store.Postpone(ctx, n.ID, b.now().Add(paced.Wait)); err != nil {
+			log.Error().Err(err).Msg("could not postpone the notice; the lease will lapse")
+		}
+		return
+	}
 	retryAt := b.now().Add(retryDelay(n.Attempts, err))
 	log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
 	b.cfg.Metrics.DeliveryFailed(string(n.Kind))
@@ -240,7 +248,7 @@ func (b *Bot) syncFallbackMessage(ctx context.Context, h routing.Handoff) error 
 func (b *Bot) syncMessage(ctx context.Context, h routing.Handoff, channel, ts string, msg render.Message,
 	keep func(ctx context.Context, id int64, ts string, now time.Time) error) error {
 	if ts == "" {
-		_, ts, err := b.cfg.API.PostMessageContext(ctx, channel, msg.Options()...)
+		ts, err := b.post(ctx, channel, msg.Options()...)
 		if err != nil {
 			return fmt.Errorf("post handoff %d in %s: %w", h.ID, channel, err)
 		}
@@ -269,7 +277,7 @@ func (b *Bot) threadReply(ctx context.Context, h routing.Handoff, what string, m
 		b.log.Warn().Int64("handoff", h.ID).Str("reply", what).Msg("no channel message to reply under; skipped")
 		return nil
 	}
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, h.Channel, append(msg.Options(), slack.MsgOptionTS(h.MessageTS))...); err != nil {
+	if _, err := b.post(ctx, h.Channel, append(msg.Options(), slack.MsgOptionTS(h.MessageTS))...); err != nil {
 		return fmt.Errorf("%s of handoff %d: %w", what, h.ID, err)
 	}
 	return nil
@@ -289,13 +297,24 @@ func (b *Bot) permalink(ctx context.Context, h routing.Handoff) string {
 	return link
 }
 
+// post posts into channel (a thread reply too) at the channel's pace: a
+// post the pace holds back is not sent, and its error says when to try.
+// Every chat.postMessage of the outbox goes through here.
+func (b *Bot) post(ctx context.Context, channel string, opts ...slack.MsgOption) (ts string, err error) {
+	if wait := b.pace.take(channel, b.now()); wait > 0 {
+		return "", &pacedError{Channel: channel, Wait: wait}
+	}
+	_, ts, err = b.cfg.API.PostMessageContext(ctx, channel, opts...)
+	return ts, err
+}
+
 // dm sends msg to user in their DM with Baton.
 func (b *Bot) dm(ctx context.Context, user string, msg render.Message) error {
 	channel, err := b.dmChannel(ctx, user)
 	if err != nil {
 		return err
 	}
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, channel, msg.Options()...); err != nil {
+	if _, err := b.post(ctx, channel, msg.Options()...); err != nil {
 		return fmt.Errorf("dm %s: %w", user, err)
 	}
 	return nil

@@ -84,7 +84,7 @@ func (b *Bot) postDigest(ctx context.Context, n routing.Notice) error {
 		}
 	}
 	msg := b.clock.Digest(stuck, links)
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, n.Recipient, msg.Options()...); err != nil {
+	if _, err := b.post(ctx, n.Recipient, msg.Options()...); err != nil {
 		return fmt.Errorf("post digest in %s: %w", n.Recipient, err)
 	}
 	return nil

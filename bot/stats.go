@@ -84,7 +84,7 @@ func (b *Bot) postWeeklyReview(ctx context.Context, n routing.Notice) error {
 		}
 	}
 	msg := b.clock.WeeklyReview(weeks[0], weeks[1])
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, n.Recipient, msg.Options()...); err != nil {
+	if _, err := b.post(ctx, n.Recipient, msg.Options()...); err != nil {
 		return fmt.Errorf("post weekly review in %s: %w", n.Recipient, err)
 	}
 	return nil

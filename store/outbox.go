@@ -132,6 +132,16 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, cause error, retryAt t
 	return nil
 }
 
+// Postpone puts a leased notice back until at, as if it had not been
+// leased: nothing was sent (the channel's pace held it back), so it is no
+// attempt and no failure.
+func (s *Store) Postpone(ctx context.Context, id int64, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE outbox SET deliver_after = $2, leased_until = NULL, attempts = greatest(attempts - 1, 0) WHERE id = $1`, id, at); err != nil {
+		return fmt.Errorf("postpone notice %d: %w", id, err)
+	}
+	return nil
+}
+
 // MarkAbandoned gives up on a notice that cannot be delivered (Slack
 // refused it for good, or it kept failing), so it stops holding back the
 // notices behind it, and records in the event log what was not said and why.

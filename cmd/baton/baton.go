@@ -214,7 +214,8 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	host, _ := os.Hostname()
 	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval,
-		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: meters})
+		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: meters,
+		ChannelPace: &cfg.ChannelPace})
 	meters.Expect(metrics.Known{Jobs: []string{bot.JobSLASweep, bot.JobDigest}})
 	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun, Ran: meters.JobRan}
 	for _, j := range []schedule.Job{

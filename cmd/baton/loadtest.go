@@ -241,8 +241,10 @@ func transactions(ctx context.Context, db *pgxpool.Pool) (int64, error) {
 }
 
 // loadConfig is the configuration `baton run` gets: one pool of the
-// receivers, the claim window of the flags, everything else the defaults
-// (the default escalation ladder and sweep interval among them).
+// receivers, the claim window of the flags, no channel pace (50 posts at
+// once into one channel would otherwise wait for it, as they must with
+// Slack), everything else the defaults (the default escalation ladder and
+// sweep interval among them).
 func loadConfig(o loadOptions) string {
 	members := make([]string, o.receivers)
 	for i := range members {
@@ -261,6 +263,8 @@ sla:
 digest:
   channel: %s
   schedule: "0 9 * * 1-5"
+channel_pace:
+  burst: 0 # the fake Slack keeps no pace: measure Baton, not Slack's
 `, loadChannel, strings.Join(members, ", "), loadManager, o.window, loadChannel)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/routing"
 )
@@ -39,6 +40,8 @@ type Config struct {
 	MembersRefresh time.Duration
 	// SLASweep is the SLA sweep's cron schedule.
 	SLASweep string
+	// ChannelPace is how fast the outbox posts into one channel or DM.
+	ChannelPace bot.ChannelPace
 }
 
 // NeedsDirectory reports whether some pool names members by email or user
@@ -98,6 +101,10 @@ type file struct {
 	LocalPostgres struct {
 		Dir string `yaml:"dir"`
 	} `yaml:"local_postgres"`
+	ChannelPace struct {
+		Burst    *int           `yaml:"burst"`
+		Interval *time.Duration `yaml:"interval"`
+	} `yaml:"channel_pace"`
 }
 
 type pool struct {
@@ -345,6 +352,19 @@ func (f file) validate() (Config, error) {
 			return cfg, fmt.Errorf("members_refresh: at least 1m (Slack rate-limits usergroups.*), got %s", *mr)
 		}
 		cfg.MembersRefresh = *mr
+	}
+	cfg.ChannelPace = bot.DefaultChannelPace
+	if b := f.ChannelPace.Burst; b != nil {
+		if *b < 0 || *b > 1000 {
+			return cfg, fmt.Errorf("channel_pace.burst: from 0 (no pace) to 1000, got %d", *b)
+		}
+		cfg.ChannelPace.Burst = *b
+	}
+	if iv := f.ChannelPace.Interval; iv != nil {
+		if *iv < 10*time.Millisecond || *iv > time.Minute {
+			return cfg, fmt.Errorf("channel_pace.interval: between 10ms and 1m, got %s", *iv)
+		}
+		cfg.ChannelPace.Interval = *iv
 	}
 	cfg.SweepInterval = DefaultSweepInterval
 	if si := f.Escalation.SweepInterval; si != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 )
@@ -113,6 +114,9 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"negative weight", "pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, weight: -1}]}\n", "pools[0].members[U1].weight: must not be negative"},
 		{"weight not a number", "pools:\n  - {name: a, channel: C1, members: [U1], member_settings: [{member: U1, weight: half}]}\n", "pools[0].member_settings[0].weight: want a number"},
 		{"sweep too fast", onePool + "escalation:\n  sweep_interval: 1ms\n", "escalation.sweep_interval: between 100ms and 10m"},
+		{"negative burst", onePool + "channel_pace:\n  burst: -1\n", "channel_pace.burst: from 0 (no pace) to 1000, got -1"},
+		{"pace too fast", onePool + "channel_pace:\n  interval: 1ms\n", "channel_pace.interval: between 10ms and 1m"},
+		{"pace misspelt", onePool + "channel_pace:\n  brust: 3\n", "channel_pace.brust"},
 	}
 	for _, tt := range tests {
 		_, err := config.Parse([]byte(tt.yaml))
@@ -415,4 +419,16 @@ func TestHasHours(t *testing.T) {
 		require.NoError(t, err, yaml)
 		require.Equal(t, want, cfg.HasHours(), yaml)
 	}
+}
+
+func TestChannelPace(t *testing.T) {
+	cfg, err := config.Parse([]byte(onePool))
+	require.NoError(t, err)
+	require.Equal(t, bot.DefaultChannelPace, cfg.ChannelPace, "Slack's pace by default")
+	cfg, err = config.Parse([]byte(onePool + "channel_pace:\n  burst: 3\n  interval: 2s\n"))
+	require.NoError(t, err)
+	require.Equal(t, bot.ChannelPace{Burst: 3, Interval: 2 * time.Second}, cfg.ChannelPace)
+	cfg, err = config.Parse([]byte(onePool + "channel_pace:\n  burst: 0\n"))
+	require.NoError(t, err)
+	require.Zero(t, cfg.ChannelPace.Burst, "0 turns the pace off")
 }
