@@ -69,6 +69,12 @@ func slackMethod(p string) string {
 // network failure.
 func transportError(ctx context.Context, err error) string {
 	var netErr net.Error
+	// http.Client.Timeout gives the request a deadline and also cancels it
+	// from a timer of its own at that instant: whichever comes first, a
+	// call cut off at its deadline is a timeout, not a shutdown.
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+		return "timeout"
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
