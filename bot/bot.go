@@ -132,6 +132,11 @@ type Config struct {
 	// Metrics, when set, counts what the bot commits and delivers. Nil:
 	// nothing is counted.
 	Metrics *metrics.Metrics
+	// ShutdownTimeout bounds the drain when Run's context ends: the
+	// handlers and outbox deliveries in flight get this long to finish,
+	// then they are cut off (a delivery cut off goes back to the outbox).
+	// Default 10 s.
+	ShutdownTimeout time.Duration
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
@@ -187,6 +192,7 @@ func New(cfg Config) *Bot {
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 250*time.Millisecond)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, 5*time.Second)
+	cfg.ShutdownTimeout = cmp.Or(cfg.ShutdownTimeout, 10*time.Second)
 	if cfg.Metrics != nil {
 		cfg.Store = observed{Store: cfg.Store, m: cfg.Metrics}
 		expectMetrics(cfg.Metrics, cfg.Policy)
