@@ -30,6 +30,9 @@ var (
 // removed when the test binary ends (see Main).
 func PlainBinary(t testing.TB) string {
 	t.Helper()
+	if !raceEnabled {
+		return Binary(t) // the same build
+	}
 	plainOnce.Do(func() {
 		plainDir, plainErr = os.MkdirTemp("", "batontest-plain-")
 		if plainErr != nil {
