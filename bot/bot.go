@@ -139,6 +139,11 @@ type Config struct {
 	// Nil: DefaultChannelPace; a zero Burst: no pace (the fake Slack of a
 	// load test has none to keep).
 	ChannelPace *ChannelPace
+	// ShutdownTimeout bounds the drain when Run's context ends: the
+	// handlers and outbox deliveries in flight get this long to finish,
+	// then they are cut off (a delivery cut off goes back to the outbox).
+	// Default 10 s.
+	ShutdownTimeout time.Duration
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
@@ -196,6 +201,7 @@ func New(cfg Config) *Bot {
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 250*time.Millisecond)
 	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, 5*time.Second)
+	cfg.ShutdownTimeout = cmp.Or(cfg.ShutdownTimeout, 10*time.Second)
 	if cfg.Metrics != nil {
 		cfg.Store = observed{Store: cfg.Store, m: cfg.Metrics}
 		expectMetrics(cfg.Metrics, cfg.Policy)

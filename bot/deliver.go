@@ -27,6 +27,8 @@ const (
 	// maxAttempts bounds the retries (about two hours with the backoff), so
 	// one undeliverable notice cannot hold back its ordering key forever.
 	maxAttempts = 15
+	// markTimeout bounds the recording of a delivery's result.
+	markTimeout = 5 * time.Second
 )
 
 // permanentSlackErrors are answers that no retry can change: the notice is
@@ -100,13 +102,29 @@ func (b *Bot) deliverLoop(ctx context.Context) {
 }
 
 func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
+	dctx := ctx
 	log := b.log.With().Int64("notice", n.ID).Str("kind", string(n.Kind)).Int64("handoff", n.HandoffID).Int("attempt", n.Attempts).Logger()
 	err := b.deliver(ctx, n.Notice)
+	// What happened is recorded even when the delivery was cut off by a
+	// stop's bound, on a short context of its own: a post Slack took must
+	// not go again for want of its mark.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
 	if err == nil {
 		b.cfg.Metrics.Delivered(string(n.Kind))
 		if err := b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()); err != nil {
 			// The lease lapses and the notice goes again: at least once.
 			log.Error().Err(err).Msg("notice delivered but not marked")
+		}
+		return
+	}
+	if cutOff(dctx) {
+		// Cut off by a stop's bound, not failed: back in the outbox, due
+		// now, for the next process or another replica. Slack may have
+		// acted on the call it was in (at least once).
+		log.Warn().Err(err).Msg("stopping: delivery cut off; left in the outbox for the next process")
+		if err := b.cfg.Store.MarkFailed(ctx, n.ID, err, b.now()); err != nil {
+			log.Error().Err(err).Msg("could not put the notice back; its lease will lapse")
 		}
 		return
 	}

@@ -23,9 +23,30 @@ const availabilityBudget = 300 * time.Millisecond
 const handlerTimeout = 10 * time.Second
 
 // detached gives a handler a context that outlives shutdown's cancel (so
-// work already acked finishes) but not handlerTimeout.
+// work already acked finishes) but not d, nor the end of the shutdown's
+// drain.
 func detached(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), d)
+	out, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	// Outliving a stop is not outliving its bound: Run's contexts carry
+	// the drain's, which ends when the shutdown's time is up.
+	if drain, ok := ctx.Value(drainKey{}).(context.Context); ok {
+		stop := context.AfterFunc(drain, cancel)
+		return out, func() { stop(); cancel() }
+	}
+	return out, cancel
+}
+
+// drainKey carries, in the contexts Run hands out, the context that ends
+// when a stop's drain is cut off (Config.ShutdownTimeout after it began).
+// It travels as a value because the work it bounds is detached from
+// cancellation on purpose (see detached).
+type drainKey struct{}
+
+// cutOff reports whether ctx's work was cut off by the end of a stop's
+// drain.
+func cutOff(ctx context.Context) bool {
+	drain, ok := ctx.Value(drainKey{}).(context.Context)
+	return ok && drain.Err() != nil
 }
 
 // openHandoffModal answers /handoff by opening the form, with the checklist

@@ -19,7 +19,22 @@ import (
 // Run connects to Slack over Socket Mode and handles envelopes until ctx is
 // cancelled, while the outbox worker delivers notices. It returns when both
 // have stopped and every handler in flight has finished.
+//
+// A stop (ctx cancelled: SIGTERM) drains rather than drops: from then on
+// no envelope is taken (one that still arrives is neither acked nor
+// handled, so Slack gives it to another connection, or sends it again),
+// /readyz says not ready, the handlers in flight finish and send their
+// acks over the socket, which stays open for them and is closed once they
+// are done, and the outbox leases nothing new while its deliveries in
+// flight finish. All of it within Config.ShutdownTimeout: then what still
+// runs is cut off, and a delivery cut off is put back in the outbox, due
+// at once, for the next process or another replica. Nothing acked is
+// dropped, and nothing committed is lost.
 func (b *Bot) Run(ctx context.Context, smc *socketmode.Client) error {
+	drain, cutOffDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutOffDrain()
+	ctx = context.WithValue(ctx, drainKey{}, drain)
+
 	// The outbox worker and the escalation sweeper stop with the socket,
 	// whichever ends first: a socket that fails for good (a revoked token)
 	// must not leave Run waiting on them.
@@ -34,15 +49,39 @@ func (b *Bot) Run(ctx context.Context, smc *socketmode.Client) error {
 		wg.Wait()
 	}()
 
+	// The socket outlives ctx: the handlers in flight at a stop still
+	// have acks to send (a form's ack carries its answer).
+	socketCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeSocket()
 	runErr := make(chan error, 1)
-	go func() { runErr <- smc.RunContext(ctx) }()
+	go func() { runErr <- smc.RunContext(socketCtx) }()
 
+	stopping := ctx.Done()
 	var err error
 loop:
 	for {
 		select {
 		case evt := <-smc.Events:
+			if ctx.Err() != nil {
+				b.refuse(evt)
+				continue
+			}
 			b.dispatch(ctx, smc, evt)
+		case <-stopping:
+			stopping = nil
+			b.online.Store(false)
+			b.log.Info().Dur("bound", b.cfg.ShutdownTimeout).Msg("stopping: no new envelopes; finishing the work in flight")
+			bound := time.AfterFunc(b.cfg.ShutdownTimeout, func() {
+				b.log.Warn().Dur("bound", b.cfg.ShutdownTimeout).Msg("stopping: time is up; cutting off the work still in flight")
+				cutOffDrain()
+				closeSocket()
+			})
+			defer bound.Stop()
+			go func() {
+				b.work.Wait()
+				b.log.Info().Msg("stopping: handlers finished; closing the socket")
+				closeSocket()
+			}()
 		case err = <-runErr:
 			break loop
 		}
@@ -52,6 +91,7 @@ loop:
 	stopOutbox()
 	<-outboxDone
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		b.log.Info().Msg("stopped: socket closed, outbox deliveries finished or put back")
 		return nil
 	}
 	var apiErr slack.SlackErrorResponse
@@ -59,6 +99,18 @@ loop:
 		return fmt.Errorf("SLACK_APP_TOKEN rejected by Slack (apps.connections.open): %w", err)
 	}
 	return fmt.Errorf("socket mode: %w", err)
+}
+
+// refuse leaves an envelope that arrives during a stop unacknowledged and
+// unhandled: Slack delivers it to another connection (another replica, or
+// this app's next process) or, for an event, sends it again; acked here,
+// it would be work this process may not have time to finish.
+func (b *Bot) refuse(evt socketmode.Event) {
+	if evt.Request == nil || evt.Request.EnvelopeID == "" {
+		return
+	}
+	b.log.Info().Str("envelope", evt.Request.EnvelopeID).Str("type", string(evt.Type)).
+		Msg("stopping: envelope left unacknowledged for another connection")
 }
 
 // dispatch acks each envelope before any slow work, then hands the work to a

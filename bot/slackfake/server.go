@@ -204,8 +204,15 @@ type Server struct {
 	waiters   map[string][]chan Ack    // envelope id -> goroutines awaiting its ack
 	envelopes map[string]envelopeMeta  // envelope id -> bookkeeping for acks
 	acks      []Ack                    // every ack received, in order
-	wg        sync.WaitGroup           // socket goroutines, awaited by Close
-	closeOnce sync.Once
+	// dropAfterEvent counts the events_api envelopes whose connection is
+	// dropped right after they are written; see DropAfterNextEvent.
+	dropAfterEvent int
+	// loseEventAcks counts the events_api envelopes whose ack is to be
+	// lost, and loseAck holds those written; see LoseNextEventAck.
+	loseEventAcks int
+	loseAck       map[string]bool
+	wg            sync.WaitGroup // socket goroutines, awaited by Close
+	closeOnce     sync.Once
 }
 
 // New starts a fake Slack on 127.0.0.1 and stops it when the test ends.
@@ -239,6 +246,7 @@ func Start(opts ...Option) (*Server, error) {
 		all:          map[*socketConn]struct{}{},
 		waiters:      map[string][]chan Ack{},
 		envelopes:    map[string]envelopeMeta{},
+		loseAck:      map[string]bool{},
 	}
 	for _, opt := range opts {
 		opt(s)

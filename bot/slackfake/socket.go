@@ -23,6 +23,9 @@ type Ack struct {
 	Latency time.Duration
 	// TriggerID is the trigger_id the fake put in the envelope, if any.
 	TriggerID string
+	// RetryAttempt is, for SendEventsAPI, the retry_attempt of the
+	// delivery that was acked (0: the first).
+	RetryAttempt int
 }
 
 // envelopeMeta is what the fake remembers about an envelope it sent.
@@ -127,7 +130,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 
 	for {
 		_, data, err := ws.ReadMessage()
-		if err != nil {
+		if err != nil || s.ackLost(data) {
 			return
 		}
 		s.receive(data)
@@ -154,14 +157,15 @@ func (s *Server) ping(c *socketConn) {
 	}
 }
 
-// dropConn closes c and forgets it.
+// dropConn forgets c and closes it: in that order, so that whoever sees
+// it closed (SendEventsAPI, about to deliver again) no longer finds it live.
 func (s *Server) dropConn(c *socketConn) {
-	c.close()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.all, c)
 	s.removeLiveLocked(c)
 	s.notifyLocked()
+	s.mu.Unlock()
+	c.close()
 }
 
 func (s *Server) removeLiveLocked(c *socketConn) {
@@ -425,4 +429,151 @@ func (s *Server) WaitConnected(ctx context.Context, n int) error {
 			return fmt.Errorf("slackfake: %d of %d connections live: %w", live, n, ctx.Err())
 		}
 	}
+}
+
+// maxEventRetries is how many times Slack delivers an events_api envelope
+// again after the first try (Slack's Events API retries three times).
+const maxEventRetries = 3
+
+// SendEventsAPI delivers an events_api envelope the way Slack does, with
+// its retries, and waits for the ack (at most 3 s without a ctx
+// deadline). Unlike interactions and slash commands, which Slack never
+// sends twice, an event is delivered again when its first delivery did not
+// get through, with the same envelope_id and "retry_attempt" counting the
+// tries before:
+//   - when no connection is live (between a drop or a disconnect and the
+//     reconnect), the envelope waits for the next one and arrives as a
+//     retry ("retry_reason": "connection_failed"), since Slack's first try
+//     found nobody;
+//   - when the connection it was written to goes away before the ack (a
+//     disconnect message, a dropped WebSocket), it is written again on the
+//     next live connection ("retry_reason": "timeout").
+//
+// The bot may have read, handled and even acked the first delivery before
+// its connection went: the redelivery is what it must not handle twice.
+// Ack.RetryAttempt says which delivery was acked first.
+func (s *Server) SendEventsAPI(ctx context.Context, raw json.RawMessage) (Ack, error) {
+	var env map[string]any
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return Ack{}, fmt.Errorf("slackfake: envelope is not a JSON object: %w", err)
+	}
+	id, _ := env["envelope_id"].(string)
+	if id == "" || env["type"] != "events_api" {
+		return Ack{}, errors.New("slackfake: SendEventsAPI needs an events_api envelope with an envelope_id")
+	}
+	ctx, cancel := withAckTimeout(ctx)
+	defer cancel()
+	ch := make(chan Ack, 1)
+	s.mu.Lock()
+	s.waiters[id] = append(s.waiters[id], ch)
+	s.mu.Unlock()
+	defer s.forgetWaiter(id, ch)
+
+	attempt, reason := 0, ""
+	for {
+		s.mu.Lock()
+		down := len(s.live) == 0
+		s.mu.Unlock()
+		if down && attempt == 0 {
+			attempt, reason = 1, "connection_failed"
+		}
+		c, err := s.nextConn(ctx)
+		if err != nil {
+			return Ack{EnvelopeID: id}, err
+		}
+		select {
+		case ack := <-ch: // the bot's ack of an earlier delivery, sent once it reconnected
+			ack.RetryAttempt = attempt - 1
+			return ack, nil
+		default:
+		}
+		if attempt > 0 {
+			env["retry_attempt"], env["retry_reason"] = attempt, reason
+		}
+		msg, err := json.Marshal(env)
+		if err != nil {
+			return Ack{}, err
+		}
+		s.mu.Lock()
+		s.envelopes[id] = envelopeMeta{sentAt: time.Now(), raw: msg}
+		s.mu.Unlock()
+		s.mu.Lock()
+		if s.loseEventAcks > 0 {
+			s.loseEventAcks--
+			s.loseAck[id] = true
+		}
+		s.mu.Unlock()
+		err = c.write(msg)
+		s.mu.Lock()
+		drop := s.dropAfterEvent > 0
+		if drop {
+			s.dropAfterEvent--
+		}
+		s.mu.Unlock()
+		if drop {
+			s.dropConn(c)
+		}
+		if err != nil {
+			s.dropConn(c)
+			attempt, reason = attempt+1, "connection_failed"
+		} else {
+			select {
+			case ack := <-ch:
+				ack.RetryAttempt = attempt
+				return ack, nil
+			case <-c.done:
+			case <-ctx.Done():
+				return Ack{EnvelopeID: id}, fmt.Errorf("slackfake: envelope %s not acknowledged: %w", id, ctx.Err())
+			}
+			// The ack may have come just as the connection went.
+			select {
+			case ack := <-ch:
+				ack.RetryAttempt = attempt
+				return ack, nil
+			default:
+			}
+			attempt, reason = attempt+1, "timeout"
+		}
+		if attempt > maxEventRetries {
+			return Ack{EnvelopeID: id}, fmt.Errorf("slackfake: envelope %s not acknowledged after %d retries", id, maxEventRetries)
+		}
+	}
+}
+
+// DropAfterNextEvent has the connection that SendEventsAPI next writes an
+// envelope to dropped abruptly right after it, before any ack can come
+// back: the network failing mid-delivery. Whether the bot read the
+// envelope first is up to the network, as in life.
+func (s *Server) DropAfterNextEvent() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropAfterEvent++
+}
+
+// LoseNextEventAck has the ack of the next envelope SendEventsAPI writes
+// lost with its connection: when the bot's ack arrives, the fake drops it
+// and the connection at once, as if the network failed just then. The bot
+// has certainly read and handled the event; Slack, which never saw the
+// ack, sends it again on the next connection.
+func (s *Server) LoseNextEventAck() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseEventAcks++
+}
+
+// ackLost reports whether data is an ack that LoseNextEventAck said to lose.
+func (s *Server) ackLost(data []byte) bool {
+	var msg struct {
+		EnvelopeID string `json:"envelope_id"`
+	}
+	if json.Unmarshal(data, &msg) != nil || msg.EnvelopeID == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loseAck[msg.EnvelopeID] {
+		return false
+	}
+	delete(s.loseAck, msg.EnvelopeID)
+	return true
 }

@@ -74,6 +74,8 @@ Environment:
                     a variable and its _FILE both set is an error
   SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
   SLACK_API_TIMEOUT longest wait for one Web API call (default 10s)
+  BATON_SHUTDOWN_TIMEOUT
+                    longest a stop spends finishing the work in flight (default 10s)
   DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
                     started under local_postgres.dir (default .baton/postgres)
   BATON_CONFIG      configuration file (default ./baton.yaml)
@@ -82,7 +84,9 @@ Environment:
   LOG_FORMAT        json (default) or console
 
 Signals: SIGHUP reloads BATON_CONFIG (an invalid file is refused and logged,
-the running configuration kept); SIGTERM and SIGINT stop.
+the running configuration kept); SIGTERM and SIGINT stop: no new envelope is
+taken, the work in flight finishes within BATON_SHUTDOWN_TIMEOUT (what is cut
+off stays in the outbox for the next process), and baton exits 0.
 `
 
 // Run runs the subcommand named by args[0] (default run) until it finishes
@@ -167,6 +171,10 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
+	shutdownTimeout, err := env.shutdownTimeout()
+	if err != nil {
+		return err
+	}
 	log := m.logger(env)
 	// One registry per run, not the global one: tests start several Mains
 	// in one process.
@@ -215,7 +223,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	host, _ := os.Hostname()
 	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval,
 		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: meters,
-		ChannelPace: &cfg.ChannelPace})
+		ChannelPace: &cfg.ChannelPace, ShutdownTimeout: shutdownTimeout})
 	meters.Expect(metrics.Known{Jobs: []string{bot.JobSLASweep, bot.JobDigest}})
 	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun, Ran: meters.JobRan}
 	for _, j := range []schedule.Job{

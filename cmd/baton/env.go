@@ -29,6 +29,10 @@ type Env struct {
 	// APITimeout is SLACK_API_TIMEOUT as given: how long one Web API call
 	// may take (see apiTimeout).
 	APITimeout string
+	// ShutdownTimeout is BATON_SHUTDOWN_TIMEOUT as given: how long a
+	// stop (SIGTERM) may spend finishing the work in flight (see
+	// shutdownTimeout).
+	ShutdownTimeout string
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -43,15 +47,16 @@ func readEnv(getenv func(string) string) Env {
 		BotToken: strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		AppToken: strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		// Paths are taken as written: a space in one is the file's name.
-		BotTokenFile: getenv("SLACK_BOT_TOKEN_FILE"),
-		AppTokenFile: getenv("SLACK_APP_TOKEN_FILE"),
-		APIURL:       apiURL,
-		DatabaseURL:  getenv("DATABASE_URL"),
-		ConfigPath:   cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
-		HTTPAddr:     cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
-		LogLevel:     cmp.Or(getenv("LOG_LEVEL"), "info"),
-		LogFormat:    cmp.Or(getenv("LOG_FORMAT"), "json"),
-		APITimeout:   strings.TrimSpace(getenv("SLACK_API_TIMEOUT")),
+		BotTokenFile:    getenv("SLACK_BOT_TOKEN_FILE"),
+		AppTokenFile:    getenv("SLACK_APP_TOKEN_FILE"),
+		APIURL:          apiURL,
+		DatabaseURL:     getenv("DATABASE_URL"),
+		ConfigPath:      cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
+		HTTPAddr:        cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
+		LogLevel:        cmp.Or(getenv("LOG_LEVEL"), "info"),
+		LogFormat:       cmp.Or(getenv("LOG_FORMAT"), "json"),
+		APITimeout:      strings.TrimSpace(getenv("SLACK_API_TIMEOUT")),
+		ShutdownTimeout: strings.TrimSpace(getenv("BATON_SHUTDOWN_TIMEOUT")),
 	}
 }
 
@@ -128,4 +133,23 @@ func (e *Env) checkTokens() error {
 		}
 	}
 	return nil
+}
+
+// DefaultShutdownTimeout bounds a stop when BATON_SHUTDOWN_TIMEOUT is
+// unset: handlers finish in milliseconds and a Slack call within
+// SLACK_API_TIMEOUT (10 s), and Kubernetes sends SIGKILL 30 s after
+// SIGTERM by default, so the work in flight has time to end and the
+// process exits on its own well before that.
+const DefaultShutdownTimeout = 10 * time.Second
+
+// shutdownTimeout is BATON_SHUTDOWN_TIMEOUT, a Go duration from 100ms to 5m.
+func (e Env) shutdownTimeout() (time.Duration, error) {
+	if e.ShutdownTimeout == "" {
+		return DefaultShutdownTimeout, nil
+	}
+	d, err := time.ParseDuration(e.ShutdownTimeout)
+	if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+		return 0, fmt.Errorf("BATON_SHUTDOWN_TIMEOUT %q: want a duration from 100ms to 5m, such as 10s", e.ShutdownTimeout)
+	}
+	return d, nil
 }

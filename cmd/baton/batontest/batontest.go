@@ -66,6 +66,7 @@ func Main(m *testing.M) int {
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
 	}
+	removePlain()
 	return code
 }
 
@@ -110,6 +111,8 @@ type Options struct {
 	DB    *pgxpool.Pool
 	// Env adds to or overrides the environment (SLACK_API_TIMEOUT, …).
 	Env map[string]string
+	// Binary is the baton to run; default Binary's (see PlainBinary).
+	Binary string
 }
 
 // App is a running baton with its fake Slack and its database.
@@ -157,7 +160,10 @@ var listening = regexp.MustCompile(`"addr":"([^"]+)"[^\n]*"message":"http probes
 // with SIGTERM when the test ends, checking it exits cleanly.
 func Start(t *testing.T, o Options) *App {
 	t.Helper()
-	bin := Binary(t)
+	bin := o.Binary
+	if bin == "" {
+		bin = Binary(t)
+	}
 	if o.Fake == nil {
 		o.Fake = slackfake.New(t)
 	}
