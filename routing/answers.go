@@ -39,6 +39,23 @@ type Answer struct {
 // DateLayout is how a date answer is written in forms and storage.
 const DateLayout = "2006-01-02"
 
+// Value is a as its question's type t holds it: true/false, a number, the
+// options chosen, a YYYY-MM-DD date, or text. It is the answer's value in
+// storage (the type a query compares) and in an export.
+func (a Answer) Value(t QuestionType) any {
+	switch t {
+	case TypeYesNo:
+		return a.Yes
+	case TypeNumber:
+		return a.Number
+	case TypeMultiSelect:
+		return a.Choices
+	case TypeDate:
+		return a.Date.Format(DateLayout)
+	}
+	return a.Text
+}
+
 // FindAnswer returns the answer to question id.
 func FindAnswer(answers []Answer, id string) (Answer, bool) {
 	for _, a := range answers {

@@ -64,7 +64,7 @@ func encodeLead(l routing.Lead) (leadJSON, error) {
 		if !ok {
 			return leadJSON{}, fmt.Errorf("answer to %q, which checklist %q does not ask", a.QuestionID, l.Checklist.Name)
 		}
-		answers[a.QuestionID] = answerValue(q.Type, a)
+		answers[a.QuestionID] = a.Value(q.Type)
 	}
 	c := l.Context
 	var out leadJSON
@@ -78,21 +78,6 @@ func encodeLead(l routing.Lead) (leadJSON, error) {
 	out.context, err = json.Marshal(contextJSON{Pain: c.Pain, Interest: c.Interest, CurrentTools: c.CurrentTools,
 		RecordingURL: c.RecordingURL, BestTime: c.BestTime, BestChannel: c.BestChannel, Personality: c.Personality})
 	return out, err
-}
-
-// answerValue is the JSON value of an answer: the type a query compares.
-func answerValue(t routing.QuestionType, a routing.Answer) any {
-	switch t {
-	case routing.TypeYesNo:
-		return a.Yes
-	case routing.TypeNumber:
-		return a.Number
-	case routing.TypeMultiSelect:
-		return a.Choices
-	case routing.TypeDate:
-		return a.Date.Format(routing.DateLayout)
-	}
-	return a.Text
 }
 
 // decode fills l's checklist, answers and context from their columns.

@@ -203,7 +203,7 @@ func (x exporter) row(h routing.Handoff) exportRow {
 	}
 	for _, a := range h.Lead.Answers {
 		if q, ok := h.Lead.Checklist.Question(a.QuestionID); ok {
-			r.Answers[a.QuestionID] = answerValue(q.Type, a)
+			r.Answers[a.QuestionID] = a.Value(q.Type)
 		}
 	}
 	return r
@@ -217,22 +217,6 @@ func (x exporter) optTime(t time.Time) *string {
 	}
 	s := x.time(t)
 	return &s
-}
-
-// answerValue is an answer as its question types it: true/false, a number,
-// a list of options, a YYYY-MM-DD date, or text (as the store keeps them).
-func answerValue(t routing.QuestionType, a routing.Answer) any {
-	switch t {
-	case routing.TypeYesNo:
-		return a.Yes
-	case routing.TypeNumber:
-		return a.Number
-	case routing.TypeMultiSelect:
-		return a.Choices
-	case routing.TypeDate:
-		return a.Date.Format(routing.DateLayout)
-	}
-	return a.Text
 }
 
 // answerCell is an answer in a CSV cell: yes/no, the number as written,
