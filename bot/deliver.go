@@ -106,13 +106,18 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	log := b.log.With().Int64("notice", n.ID).Str("kind", string(n.Kind)).Int64("handoff", n.HandoffID).Int("attempt", n.Attempts).Logger()
 	err := b.deliver(ctx, n.Notice)
 	// What happened is recorded even when the delivery was cut off by a
-	// stop's bound, on a short context of its own: a post Slack took must
-	// not go again for want of its mark.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	// stop's bound, on a context of its own: a post Slack took must not go
+	// again for want of its mark. Until the lease ends (a database restart
+	// takes seconds), or for markTimeout after a stop's drain was cut off.
+	markFor := markTimeout
+	if deadline, ok := dctx.Deadline(); ok && !cutOff(dctx) {
+		markFor = max(time.Until(deadline), markTimeout)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markFor)
 	defer cancel()
 	if err == nil {
 		b.cfg.Metrics.Delivered(string(n.Kind))
-		if err := b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()); err != nil {
+		if err := b.record(ctx, func(ctx context.Context) error { return b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()) }); err != nil {
 			// The lease lapses and the notice goes again: at least once.
 			log.Error().Err(err).Msg("notice delivered but not marked")
 		}
@@ -149,6 +154,31 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	b.cfg.Metrics.DeliveryFailed(string(n.Kind))
 	if err := b.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
 		log.Error().Err(err).Msg("could not record failed delivery; the lease will lapse")
+	}
+}
+
+// record writes down a Slack effect that has already happened (a post's
+// ts, a notice delivered), retrying until it succeeds or ctx, the
+// delivery's lease, ends. Giving up sooner sends the effect again when the
+// lease lapses: a second @channel post, a second DM. Five tries in 1.5 s
+// were not enough for a database restart, which takes seconds; a database
+// down for longer than the lease still gets the notice delivered twice
+// (at least once, never lost).
+func (b *Bot) record(ctx context.Context, write func(context.Context) error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := write(ctx)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
 }
 
@@ -270,15 +300,8 @@ func (b *Bot) syncMessage(ctx context.Context, h routing.Handoff, channel, ts st
 		if err != nil {
 			return fmt.Errorf("post handoff %d in %s: %w", h.ID, channel, err)
 		}
-		// The post is out: losing its ts now would post it again on retry,
-		// so try hard to keep it before reporting failure.
-		for try := 0; ; try++ {
-			err = keep(ctx, h.ID, ts, b.now())
-			if err == nil || try == 4 || ctx.Err() != nil {
-				return err
-			}
-			time.Sleep(time.Duration(100<<try) * time.Millisecond)
-		}
+		// The post is out: losing its ts now would post it again on retry.
+		return b.record(ctx, func(ctx context.Context) error { return keep(ctx, h.ID, ts, b.now()) })
 	}
 	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...); err != nil {
 		return fmt.Errorf("update handoff %d message %s in %s: %w", h.ID, ts, channel, err)

@@ -51,3 +51,23 @@ func TestHang(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, fake.Messages("C0HANDOFF"), 1)
 }
+
+// TestHangWhen: only the call that matches is lost, once; the others are
+// answered.
+func TestHangWhen(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	api := newAPI(fake)
+	fake.HangWhen("chat.postMessage", 1, func(p map[string]string) bool { return p["channel"] == "C0HANDOFF" })
+	_, _, err := api.PostMessage("DU0SDR", slack.MsgOptionText("a DM goes", false))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, _, err = api.PostMessageContext(ctx, "C0HANDOFF", slack.MsgOptionText("lost", false))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Empty(t, fake.Messages("C0HANDOFF"), "Slack never acted on it")
+	_, _, err = api.PostMessage("C0HANDOFF", slack.MsgOptionText("hello", false))
+	require.NoError(t, err, "once")
+	require.Len(t, fake.Messages("C0HANDOFF"), 1)
+	require.Len(t, fake.Messages("DU0SDR"), 1)
+}

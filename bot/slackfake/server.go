@@ -195,7 +195,9 @@ type Server struct {
 	// hangs counts, per method, the next calls left unanswered; stop
 	// releases them when the server closes.
 	hangs map[string]int
-	stop  chan struct{}
+	// hangWhen are the pending HangWhen calls, oldest first.
+	hangWhen []*conditionalHang
+	stop     chan struct{}
 
 	// Socket Mode state; see socket.go.
 	live      []*socketConn            // connections envelopes may go to

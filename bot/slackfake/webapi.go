@@ -173,7 +173,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answer(method string, r *http.Request, at time.Time) (int, map[string]string, reply) {
 	req, err := parseRequest(r)
 	req.method = method
-	if err == nil && s.takeHang(method) {
+	if err == nil && (s.takeHang(method) || s.takeHangWhen(req)) {
 		// The body is read, so the server notices the client leave.
 		s.record(req, fail("no_answer"), at)
 		select {
