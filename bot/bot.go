@@ -82,7 +82,7 @@ type Reports interface {
 // and what each role's part of it shows. HomeNumbers is a compact figure
 // of the week, meant to give way to the stats report's own queries.
 type Homes interface {
-	HomeOpened(ctx context.Context, user string, now time.Time) error
+	HomeOpened(ctx context.Context, user string, boards []string, now time.Time) error
 	OpenLeads(ctx context.Context, user string, limit int) ([]routing.Handoff, int, error)
 	PassedRecently(ctx context.Context, user string, limit int) ([]routing.Handoff, error)
 	HomeNumbers(ctx context.Context, user string, since, until time.Time) (routing.ReceiverNumbers, error)

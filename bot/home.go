@@ -23,13 +23,19 @@ const (
 )
 
 // homeOpened answers app_home_opened: it records that the person has a
-// Home (so changes to their leads republish it from now on), then
-// publishes it. A failure to record is logged and the Home still shows.
+// Home, and the pools whose boards it shows (so changes to their leads and
+// to those pools' leads republish it from now on), then publishes it. A failure to record is logged and the Home still shows.
 func (b *Bot) homeOpened(ctx context.Context, user string) {
 	ctx, cancel := detached(ctx, homePublish)
 	defer cancel()
 	log := b.log.With().Str("user", user).Logger()
-	if err := b.cfg.Store.HomeOpened(ctx, user, b.now()); err != nil {
+	var boards []string // the pools whose team boards the Home shows
+	for _, p := range b.policy().Pools {
+		if p.IsManager(user) {
+			boards = append(boards, p.Name)
+		}
+	}
+	if err := b.cfg.Store.HomeOpened(ctx, user, boards, b.now()); err != nil {
 		log.Warn().Err(err).Msg("home: not recorded as opened; it will not be refreshed on changes")
 	}
 	home, err := b.readHome(ctx, user)

@@ -21,9 +21,9 @@ func HomeRefresh(user string) Notice {
 // owner among their open leads, and a previous owner (reassigned, handed
 // back, taken over) must see it leave theirs; a member whose availability
 // the change moved (set away after lapsed offers) sees their toggle change.
-// Managers' team boards are not refreshed for every change of every lead in
-// their pools: they are read when the manager opens the tab (a busy pool
-// would republish them several times a second for nobody).
+// Managers' team boards are refreshed by the store, which knows whose Home
+// shows which pool's board, a few seconds after a change, so that a busy
+// pool's changes share one refresh.
 func HomeRefreshes(before Handoff, c Change) []Notice {
 	after := c.Handoff
 	people := []string{after.PasserID, after.OwnerID, before.OwnerID, after.Work.PreviousOwner}

@@ -10,13 +10,43 @@ import (
 	"github.com/batonhq/baton/routing"
 )
 
-// HomeOpened records that user opened their App Home, so that changes to
-// their leads republish it from now on (see the homes table).
-func (s *Store) HomeOpened(ctx context.Context, user string, now time.Time) error {
+// HomeOpened records that user opened their App Home, and the pools whose
+// team boards it shows (those they manage), so that changes to their leads
+// and to those pools' leads republish it from now on (see the homes table).
+func (s *Store) HomeOpened(ctx context.Context, user string, boards []string, now time.Time) error {
+	if boards == nil {
+		boards = []string{}
+	}
 	if _, err := s.pool.Exec(ctx, `
-		INSERT INTO homes (user_id, opened_at) VALUES ($1, $2)
-		ON CONFLICT (user_id) DO UPDATE SET opened_at = $2`, user, now); err != nil {
+		INSERT INTO homes (user_id, opened_at, boards) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id) DO UPDATE SET opened_at = $2, boards = $3`, user, now, boards); err != nil {
 		return fmt.Errorf("home opened by %s: %w", user, err)
+	}
+	return nil
+}
+
+// BoardRefreshDelay is how late a team board is republished after a change
+// to one of its pool's leads: the changes of a busy pool within it share
+// one refresh, instead of republishing every manager's Home each time.
+const BoardRefreshDelay = 5 * time.Second
+
+// refreshBoards queues a Home refresh, BoardRefreshDelay from now, for
+// every person whose Home shows the team board of pool, unless one is
+// already waiting for them (the same coalescing as enqueue's).
+func refreshBoards(ctx context.Context, tx pgx.Tx, now time.Time, pool string) error {
+	if pool == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO outbox (ordering_key, kind, recipient, created_at, deliver_after, detail)
+		SELECT $3 || user_id, $4, user_id, $1, $2, '{}'
+		FROM homes h
+		WHERE $5 = ANY(h.boards)
+			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ordering_key = $3 || h.user_id
+				AND o.delivered_at IS NULL AND o.abandoned_at IS NULL AND o.leased_until IS NULL)
+		ORDER BY user_id`,
+		now, now.Add(BoardRefreshDelay), routing.HomeKeyPrefix, routing.NoticeHomeRefresh, pool); err != nil {
+		return fmt.Errorf("refresh the boards of %s: %w", pool, err)
 	}
 	return nil
 }

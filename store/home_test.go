@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/store"
 )
 
 // homeRefreshes lists the pending App Home refreshes: recipient → how many.
@@ -49,9 +50,9 @@ func TestHomeRefreshesAreQueuedForOpenedHomesAndCoalesced(t *testing.T) {
 		}
 	}
 
-	require.NoError(t, b.store.HomeOpened(b.ctx, "UPASS", b.now))
-	require.NoError(t, b.store.HomeOpened(b.ctx, "U1", b.now))
-	require.NoError(t, b.store.HomeOpened(b.ctx, "U1", b.now.Add(time.Minute)), "opening again is no error")
+	require.NoError(t, b.store.HomeOpened(b.ctx, "UPASS", nil, b.now))
+	require.NoError(t, b.store.HomeOpened(b.ctx, "U1", nil, b.now))
+	require.NoError(t, b.store.HomeOpened(b.ctx, "U1", nil, b.now.Add(time.Minute)), "opening again is no error")
 	h := b.claimedAt(t, "V1", "U1", b.now.Add(time.Second))
 	require.Equal(t, map[string]int{"UPASS": 1, "U1": 1}, b.homeRefreshes(t))
 
@@ -98,7 +99,7 @@ func TestHomeRefreshesAreQueuedForOpenedHomesAndCoalesced(t *testing.T) {
 	// /handoff away refreshes the member's own toggle.
 	require.NoError(t, b.store.SetAvailability(b.ctx, "U2", b.now.Add(time.Hour), b.now))
 	require.Zero(t, b.homeRefreshes(t)["U2"], "U2 never opened their Home")
-	require.NoError(t, b.store.HomeOpened(b.ctx, "U2", b.now))
+	require.NoError(t, b.store.HomeOpened(b.ctx, "U2", nil, b.now))
 	require.NoError(t, b.store.SetAvailability(b.ctx, "U2", time.Time{}, b.now))
 	require.Equal(t, 1, b.homeRefreshes(t)["U2"])
 }
@@ -193,4 +194,55 @@ func TestHomeQueries(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, boards[0].Owned, "leads their owner got more than 30 days ago are history")
 	require.Equal(t, 1, boards[0].Breached, "an open breach stays on the board")
+}
+
+// TestHomeRefreshesManagersBoards: a change to a lead republishes the Home
+// of every manager whose Home shows that pool's board, once, a few seconds
+// later so that a burst of changes shares the refresh; another pool's
+// manager and one who never opened their Home get nothing.
+func TestHomeRefreshesManagersBoards(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.NoError(t, b.store.HomeOpened(b.ctx, "UMGR", []string{"elsewhere", b.pool.Name}, b.now))
+	require.NoError(t, b.store.HomeOpened(b.ctx, "UOTHER", []string{"elsewhere"}, b.now))
+	h := b.claimedAt(t, "V1", "U1", b.now.Add(time.Second))
+	got := b.homeRefreshes(t)
+	require.Equal(t, 1, got["UMGR"], "created then claimed: the refresh waiting covers both")
+	require.Zero(t, got["UOTHER"], "another pool's board")
+	var due time.Time
+	require.NoError(t, b.db.QueryRow(b.ctx, `SELECT deliver_after FROM outbox WHERE kind = 'home_refresh' AND recipient = 'UMGR'`).Scan(&due))
+	require.WithinDuration(t, h.CreatedAt.Add(store.BoardRefreshDelay), due, time.Millisecond, "a few seconds late, for the burst")
+
+	// Delivered, the next change queues the next refresh.
+	mustLease(t, b)
+	pool, s := b.sla()
+	_, err := b.store.Apply(b.ctx, h.ID, func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+		return routing.LogTouch(h, pool, s, "U1", routing.TouchInput{Kind: routing.TouchCallAttempted}, b.now.Add(time.Minute))
+	})
+	require.NoError(t, err)
+	require.Equal(t, 1, b.homeRefreshes(t)["UMGR"])
+
+	// No longer a manager of the pool when the Home was last opened: no refresh.
+	require.NoError(t, b.store.HomeOpened(b.ctx, "UMGR", nil, b.now))
+	mustLease(t, b)
+	_, err = b.store.Apply(b.ctx, h.ID, func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+		return routing.LogTouch(h, pool, s, "U1", routing.TouchInput{Kind: routing.TouchReplyReceived}, b.now.Add(2*time.Minute))
+	})
+	require.NoError(t, err)
+	require.Zero(t, b.homeRefreshes(t)["UMGR"])
+}
+
+// mustLease delivers every notice due within the hour.
+func mustLease(t *testing.T, b bundle) {
+	t.Helper()
+	for {
+		got, err := b.store.LeaseNotices(b.ctx, b.now.Add(time.Hour), time.Minute, 100)
+		require.NoError(t, err)
+		if len(got) == 0 {
+			return
+		}
+		for _, n := range got {
+			require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+		}
+	}
 }

@@ -173,7 +173,10 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, detail); err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, in.CreatedAt, append(routing.NoticesOnOpen(h), routing.HomeRefreshes(routing.Handoff{}, routing.Change{Handoff: h})...))
+		if err := enqueue(ctx, tx, in.CreatedAt, append(routing.NoticesOnOpen(h), routing.HomeRefreshes(routing.Handoff{}, routing.Change{Handoff: h})...)); err != nil {
+			return err
+		}
+		return refreshBoards(ctx, tx, in.CreatedAt, h.Pool)
 	})
 	if err != nil {
 		return h, false, fmt.Errorf("create handoff %s: %w", in.SubmissionKey, err)
@@ -257,7 +260,10 @@ func (s *Store) ClaimIf(ctx context.Context, id int64, user string, now time.Tim
 		if _, err := tx.Exec(ctx, `UPDATE members SET lapsed_offers = 0, updated_at = $2 WHERE user_id = $1 AND lapsed_offers > 0`, user, now); err != nil {
 			return fmt.Errorf("reset lapses: %w", err)
 		}
-		return enqueue(ctx, tx, now, append(routing.NoticesOnClaim(h), routing.HomeRefreshes(h, routing.Change{Handoff: h})...))
+		if err := enqueue(ctx, tx, now, append(routing.NoticesOnClaim(h), routing.HomeRefreshes(h, routing.Change{Handoff: h})...)); err != nil {
+			return err
+		}
+		return refreshBoards(ctx, tx, now, h.Pool)
 	})
 	if err != nil {
 		return h, false, fmt.Errorf("claim %d: %w", id, err)

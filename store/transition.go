@@ -258,7 +258,10 @@ func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routi
 	if err := appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, c.Event.At, append(c.Notices, routing.HomeRefreshes(before, c)...))
+	if err := enqueue(ctx, tx, c.Event.At, append(c.Notices, routing.HomeRefreshes(before, c)...)); err != nil {
+		return err
+	}
+	return refreshBoards(ctx, tx, c.Event.At, h.Pool)
 }
 
 // updateHandoff writes h's mutable columns.

@@ -67,7 +67,8 @@ func (a *app) publishes(user string) int {
 // TestAppHomePerRoleRefreshedOnChanges opens the Home of a passer, a
 // receiver and a manager, then passes and claims a lead: the passer's and
 // the owner's Homes are republished through the outbox with where it
-// stands; a member who never opened their Home gets no views.publish. The
+// stands, and the manager's board a few seconds later; a member who never
+// opened their Home gets no views.publish. The
 // Home's availability button is /handoff away, with its event.
 func TestAppHomePerRoleRefreshedOnChanges(t *testing.T) {
 	t.Parallel()
@@ -100,6 +101,7 @@ func TestAppHomePerRoleRefreshedOnChanges(t *testing.T) {
 		n, err := a.store.PendingCount(a.ctx)
 		return err == nil && n == 0
 	}, "the outbox drains")
+	require.Contains(t, a.home("U0MGR"), "owned, not closed *1*", "the manager's board follows its pool's leads without being opened again")
 	require.Zero(t, a.publishes("U0AE2"), "never opened: never published")
 	require.Zero(t, a.publishes("U0AE3"))
 
