@@ -194,7 +194,13 @@ func TestFaultPostgresRestart(t *testing.T) {
 	require.Equal(t, before.Events, after.Events[:len(before.Events)])
 	require.Equal(t, before.Handoffs, after.Handoffs[:len(before.Handoffs)])
 	require.Len(t, after.Handoffs, 2, "Acme and Globex; the failed submit stored nothing")
-	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPosted, routing.EventEscalated, routing.EventClaimed}, a.Events(h.ID))
+	// The post's ts is recorded and the rung fires when the database is
+	// back, both at once: either may commit first.
+	kinds := a.Events(h.ID)
+	require.Len(t, kinds, 4)
+	require.Equal(t, routing.EventCreated, kinds[0])
+	require.ElementsMatch(t, []routing.EventKind{routing.EventPosted, routing.EventEscalated}, kinds[1:3])
+	require.Equal(t, routing.EventClaimed, kinds[3])
 	require.Len(t, a.Messages(batontest.Pool, false), 2, "one post each: the post out when the database went down was not posted again")
 	require.Equal(t, 1, a.DMs("U0SDR", "is out in"), "nor the DM")
 	require.Equal(t, 2, a.Messages(batontest.Pool, false)[0].Updated, "Acme's post updated twice: by the rung, by the claim")
