@@ -60,14 +60,7 @@ func (b *Bot) handoffButton(ctx context.Context, cb *slack.InteractionCallback, 
 		tell(text)
 		return
 	}
-	if err := b.openView(ctx, received, click.TriggerID, modal); err != nil {
-		log.Error().Err(err).Msg("views.open failed")
-		if wait, busy := busyFor(err); busy {
-			tell(render.SlackBusy(wait))
-			return
-		}
-		tell(render.ActionFailed)
-	}
+	b.openModal(ctx, log, received, click.TriggerID, modal, tell, render.ActionFailed)
 }
 
 // clickedHandoff reads a click on a button naming a handoff and loads that

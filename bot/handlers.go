@@ -78,19 +78,13 @@ func (b *Bot) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, comp
 	} else {
 		log.Warn().Err(err).Msg("form opens without the pool's availability")
 	}
-	if err := b.openView(ctx, received, cmd.TriggerID, render.HandoffModal(form)); err != nil {
-		log.Error().Err(err).Msg("views.open failed")
-		text := render.OpenModalFailed
-		if wait, busy := busyFor(err); busy {
-			text = render.SlackBusy(wait)
-		}
+	tell := func(text string) {
 		// Not the form's 3 s context: it may be spent.
 		ctx, cancel := detached(ctx, handlerTimeout)
 		defer cancel()
-		if _, err := b.cfg.API.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(text, false)); err != nil {
-			log.Warn().Err(err).Msg("could not tell the user the form failed to open")
-		}
+		b.teller(ctx, log, cmd.ChannelID, cmd.UserID)(text)
 	}
+	b.openModal(ctx, log, received, cmd.TriggerID, render.HandoffModal(form), tell, render.OpenModalFailed)
 }
 
 // submitHandoff validates and stores a submitted modal and returns the ack

@@ -6,7 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
+
+	"github.com/batonhq/baton/bot/render"
 )
 
 // onceWindow is how long an envelope id or a closed form is remembered.
@@ -121,6 +124,23 @@ func (b *Bot) openView(ctx context.Context, received time.Time, triggerID string
 	}
 	_, err = b.cfg.API.OpenViewContext(ctx, triggerID, view)
 	return err
+}
+
+// openModal opens view on triggerID (see openView) and, when it cannot,
+// logs why and tells the person in a sentence: when to try again if Slack
+// is busy, else failed.
+func (b *Bot) openModal(ctx context.Context, log zerolog.Logger, received time.Time, triggerID string, view slack.ModalViewRequest,
+	tell func(string), failed string) {
+	err := b.openView(ctx, received, triggerID, view)
+	if err == nil {
+		return
+	}
+	log.Error().Err(err).Msg("views.open failed")
+	if wait, busy := busyFor(err); busy {
+		tell(render.SlackBusy(wait))
+		return
+	}
+	tell(failed)
 }
 
 // busyFor is how long Slack asked to wait when err is a 429.

@@ -147,7 +147,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 		}
 		if req, ok, err := routing.ParseStats(arg, b.policy().PoolNames()); ok {
 			if err != nil {
-				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": "I didn't get that: " + err.Error() + "."})
+				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": didNotGet(err)})
 				return
 			}
 			b.ack(smc, evt.Request, nil)
@@ -187,7 +187,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 	}
 }
 
-// didNotGet answers an availability command Baton could not read. The
+// didNotGet answers a command Baton could not read (availability, stats). The
 // error quotes what was typed, which is escaped like any user text: the
 // answer is mrkdwn, where "<!channel>" would be a mention.
 func didNotGet(err error) string {

@@ -54,14 +54,7 @@ func (b *Bot) workButton(ctx context.Context, cb *slack.InteractionCallback, act
 		tell(text)
 		return
 	}
-	if err := b.openView(ctx, received, click.TriggerID, modal); err != nil {
-		log.Error().Err(err).Msg("views.open failed")
-		if wait, busy := busyFor(err); busy {
-			tell(render.SlackBusy(wait))
-			return
-		}
-		tell(render.ActionFailed)
-	}
+	b.openModal(ctx, log, received, click.TriggerID, modal, tell, render.ActionFailed)
 }
 
 // submitWork stores a touch, outcome or reassignment modal. Its answer is

@@ -639,24 +639,19 @@ func (l *load) logErrors(msgs []string) {
 	}
 }
 
-func (l *load) view(trigger string) *future[viewOpened] {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, ok := l.views[trigger]
-	if !ok {
-		f = newFuture[viewOpened]()
-		l.views[trigger] = f
-	}
-	return f
-}
+func (l *load) view(trigger string) *future[viewOpened] { return futureOf(l, l.views, trigger) }
 
-func (l *load) post(company string) *future[post] {
+func (l *load) post(company string) *future[post] { return futureOf(l, l.posts, company) }
+
+// futureOf is the future of key in m, made on first use by whichever side
+// (the driver waiting, or the hook seeing the call) gets there first.
+func futureOf[T any](l *load, m map[string]*future[T], key string) *future[T] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, ok := l.posts[company]
+	f, ok := m[key]
 	if !ok {
-		f = newFuture[post]()
-		l.posts[company] = f
+		f = newFuture[T]()
+		m[key] = f
 	}
 	return f
 }
