@@ -182,14 +182,16 @@ func TestFaultTenReplicas(t *testing.T) {
 	require.NoError(t, a.DB.QueryRow(a.Ctx, `SELECT count(*) FROM events WHERE kind = $1`, routing.EventClaimed).Scan(&claims))
 	require.Equal(t, claimedLeads, claims)
 	ephemerals := a.Slack.Ephemerals(batontest.Pool, "")
-	// The clicks were decided by many replicas, not one.
+	// The clicks were decided by several replicas, not one: the fake
+	// spreads envelopes round robin, but forms, commands and events take
+	// turns too, so how many replicas get a click varies (4 to 10 seen).
 	deciders := 0
 	for _, r := range all {
 		if log := r.Log.String(); strings.Contains(log, `"message":"claim refused"`) || strings.Contains(log, `"message":"handoff claimed"`) {
 			deciders++
 		}
 	}
-	require.Greater(t, deciders, replicas/2, "replicas that handled a click")
+	require.GreaterOrEqual(t, deciders, 3, "replicas that handled a click")
 	// (One person may lose several leads to one winner, with the same
 	// words: the count is what tells a double answer.)
 	require.Len(t, ephemerals, clicks-claimedLeads, "each losing click answered once")
