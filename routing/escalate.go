@@ -194,15 +194,24 @@ func (r *Refusal) Error() string { return fmt.Sprintf("refused: %s (handoff %s)"
 // lead called back next quarter is not a handoff any more.
 const MaxCallbackAhead = 60 * 24 * time.Hour
 
+// MayCancel says whether user may cancel h: the passer and the pool's
+// managers may, while it is open or scheduled. Nil means they may.
+func MayCancel(h Handoff, pool Pool, user string) *Refusal {
+	if user != h.PasserID && !pool.IsManager(user) {
+		return &Refusal{Code: RefusedNotPasser, State: h.State}
+	}
+	if h.State != StateOpen && h.State != StateScheduled {
+		return &Refusal{Code: RefusedState, State: h.State}
+	}
+	return nil
+}
+
 // Cancel stops a handoff at the passer's request ("prospect dropped off"):
 // the ladder stops and the messages say why. The passer and the pool's
 // managers may cancel, while the handoff is open or scheduled.
 func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, error) {
-	if user != h.PasserID && !pool.IsManager(user) {
-		return Change{}, &Refusal{Code: RefusedNotPasser, State: h.State}
-	}
-	if h.State != StateOpen && h.State != StateScheduled {
-		return Change{}, &Refusal{Code: RefusedState, State: h.State}
+	if r := MayCancel(h, pool, user); r != nil {
+		return Change{}, r
 	}
 	if reason == "" {
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
@@ -226,14 +235,23 @@ func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, e
 	}, nil
 }
 
+// MaySchedule says whether user may pick the callback time of h: the
+// passer and the pool's managers may, while it is scheduled.
+func MaySchedule(h Handoff, pool Pool, user string) *Refusal {
+	if user != h.PasserID && !pool.IsManager(user) {
+		return &Refusal{Code: RefusedNotPasser, State: h.State}
+	}
+	if h.State != StateScheduled {
+		return &Refusal{Code: RefusedState, State: h.State}
+	}
+	return nil
+}
+
 // ScheduleCallback records the time the passer (or a manager) agreed with
 // the prospect for a scheduled lead, and tells the owner and the passer.
 func ScheduleCallback(h Handoff, pool Pool, user string, at, now time.Time) (Change, error) {
-	if user != h.PasserID && !pool.IsManager(user) {
-		return Change{}, &Refusal{Code: RefusedNotPasser, State: h.State}
-	}
-	if h.State != StateScheduled {
-		return Change{}, &Refusal{Code: RefusedState, State: h.State}
+	if r := MaySchedule(h, pool, user); r != nil {
+		return Change{}, r
 	}
 	if !at.After(now) || at.Sub(now) > MaxCallbackAhead {
 		return Change{}, &Refusal{Code: RefusedBadTime, State: h.State}
@@ -252,14 +270,23 @@ func ScheduleCallback(h Handoff, pool Pool, user string, at, now time.Time) (Cha
 	}, nil
 }
 
+// MayHandBack says whether user may accept or hand back h: only the owner
+// of a scheduled lead may.
+func MayHandBack(h Handoff, user string) *Refusal {
+	if h.State != StateScheduled {
+		return &Refusal{Code: RefusedState, State: h.State}
+	}
+	if user != h.OwnerID {
+		return &Refusal{Code: RefusedNotOwner, State: h.State}
+	}
+	return nil
+}
+
 // Accept records that the owner of a scheduled lead takes it on.
 // Accepting twice changes nothing and is not an error.
 func Accept(h Handoff, user string, now time.Time) (Change, bool, error) {
-	if h.State != StateScheduled {
-		return Change{}, false, &Refusal{Code: RefusedState, State: h.State}
-	}
-	if user != h.OwnerID {
-		return Change{}, false, &Refusal{Code: RefusedNotOwner, State: h.State}
+	if r := MayHandBack(h, user); r != nil {
+		return Change{}, false, r
 	}
 	if !h.AcceptedAt.IsZero() {
 		return Change{Handoff: h}, false, nil
@@ -277,11 +304,8 @@ func Accept(h Handoff, user string, now time.Time) (Change, bool, error) {
 // the next member by fair rotation gets it at once, and nobody who handed
 // it back is offered it again.
 func HandBack(h Handoff, pool Pool, states []MemberState, user, reason string, now time.Time) (Change, error) {
-	if h.State != StateScheduled {
-		return Change{}, &Refusal{Code: RefusedState, State: h.State}
-	}
-	if user != h.OwnerID {
-		return Change{}, &Refusal{Code: RefusedNotOwner, State: h.State}
+	if r := MayHandBack(h, user); r != nil {
+		return Change{}, r
 	}
 	if reason == "" {
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}

@@ -155,3 +155,25 @@ type PendingNotice struct {
 	Attempts int
 	Notice
 }
+
+// Wanted reports whether n, about h as it stands at delivery, is still worth
+// sending. Notices are rendered from the handoff's current state, and some
+// lose their point when the lead moved on before they went out (a retry, a
+// catch-up after a restart): a re-ping once the lead was claimed, an owner's
+// brief once it was handed on, a breach once the work was done. This is the
+// one place that decides it; notices not about one handoff are always wanted.
+func (n Notice) Wanted(h Handoff) bool {
+	switch n.Kind {
+	case NoticeReping, NoticeMemberNudge, NoticeManagerAlert:
+		// Asking for a claim on a lead no longer open would mislead.
+		return h.State == StateOpen
+	case NoticeOwnerAssigned, NoticeOwnerReassigned:
+		// The brief goes to whoever owns it now.
+		return h.OwnerID == n.Recipient
+	case NoticeOffered:
+		return h.State == StateOpen && h.Turn.UpNext == n.Recipient
+	case NoticeSLABreach, NoticeSLAManagerAlert:
+		return len(h.BreachesToTell(n.Kind == NoticeSLAManagerAlert)) > 0
+	}
+	return true
+}

@@ -260,8 +260,9 @@ func (h *Handoff) giveTo(owner string, now time.Time) {
 	h.Work.SLADueAt = now
 }
 
-// workerRefusal says whether user may log work on h.
-func workerRefusal(h Handoff, pool Pool, user string) *Refusal {
+// MayLogWork says whether user may log a touch or an outcome on h: its
+// owner, or a manager of its pool, while it is owned and not closed.
+func MayLogWork(h Handoff, pool Pool, user string) *Refusal {
 	switch {
 	case h.State != StateClaimed && h.State != StateScheduled:
 		return &Refusal{Code: RefusedState, State: h.State}
@@ -286,7 +287,7 @@ type TouchInput struct {
 // a booked meeting starts the outcome clock at the meeting. A templated
 // email is recorded and changes no clock.
 func LogTouch(h Handoff, pool Pool, s SLA, user string, in TouchInput, now time.Time) (Change, error) {
-	if r := workerRefusal(h, pool, user); r != nil {
+	if r := MayLogWork(h, pool, user); r != nil {
 		return Change{}, r
 	}
 	if !slices.Contains(TouchKinds, in.Kind) {
@@ -336,7 +337,7 @@ type OutcomeInput struct {
 // outcome closes the lead and stops every clock. A disqualification needs a
 // reason code, and "other" needs a note.
 func LogOutcome(h Handoff, pool Pool, s SLA, user string, in OutcomeInput, now time.Time) (Change, error) {
-	if r := workerRefusal(h, pool, user); r != nil {
+	if r := MayLogWork(h, pool, user); r != nil {
 		return Change{}, r
 	}
 	if !slices.Contains(OutcomeKinds, in.Kind) {
@@ -381,6 +382,28 @@ func LogOutcome(h Handoff, pool Pool, s SLA, user string, in OutcomeInput, now t
 	return withSLA(change, pool, s, now), nil
 }
 
+// MayReassign says whether user may move h to another owner now: a
+// manager of its pool or its owner while it is owned and open, and any
+// member of the pool once the ownership freeze is over (see Reassign).
+func MayReassign(h Handoff, pool Pool, s SLA, user string, now time.Time) *Refusal {
+	if h.State != StateClaimed && h.State != StateScheduled {
+		return &Refusal{Code: RefusedState, State: h.State}
+	}
+	if !h.Work.ClosedAt.IsZero() {
+		return &Refusal{Code: RefusedClosed, State: h.State}
+	}
+	if pool.IsManager(user) || user == h.OwnerID {
+		return nil
+	}
+	if !pool.IsMember(user) {
+		return &Refusal{Code: RefusedNotInPool, State: h.State}
+	}
+	if now.Before(h.FrozenUntil(s)) {
+		return &Refusal{Code: RefusedFrozen, State: h.State}
+	}
+	return nil
+}
+
 // ReassignInput is a reassignment as asked for.
 type ReassignInput struct {
 	Reason ReassignReason
@@ -397,20 +420,11 @@ type ReassignInput struct {
 // pool may also take a stuck lead over. Nothing else moves an owned lead:
 // routing is frozen at the claim.
 func Reassign(h Handoff, pool Pool, states []MemberState, s SLA, user string, in ReassignInput, now time.Time) (Change, error) {
-	if h.State != StateClaimed && h.State != StateScheduled {
-		return Change{}, &Refusal{Code: RefusedState, State: h.State}
-	}
-	if !h.Work.ClosedAt.IsZero() {
-		return Change{}, &Refusal{Code: RefusedClosed, State: h.State}
+	if r := MayReassign(h, pool, s, user, now); r != nil {
+		return Change{}, r
 	}
 	manager, owner := pool.IsManager(user), user == h.OwnerID
 	takeOver := !manager && !owner
-	if takeOver && !pool.IsMember(user) {
-		return Change{}, &Refusal{Code: RefusedNotInPool, State: h.State}
-	}
-	if takeOver && now.Before(h.FrozenUntil(s)) {
-		return Change{}, &Refusal{Code: RefusedFrozen, State: h.State}
-	}
 	switch {
 	case in.Reason == "" || (in.Reason == ReassignOther && in.Note == ""):
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}

@@ -257,3 +257,11 @@ func withSLA(c Change, pool Pool, s SLA, now time.Time) Change {
 	}
 	return c
 }
+
+// BreachesToTell are h's open breaches that an SLA notice reports: the
+// current owner's own, or (for managers) those taken to them.
+func (h Handoff) BreachesToTell(managers bool) []Breach {
+	return slices.DeleteFunc(h.OpenBreaches(), func(x Breach) bool {
+		return x.Owner != h.OwnerID || (managers && x.ManagerAlertedAt.IsZero())
+	})
+}

@@ -20,6 +20,18 @@ type MemberChange struct {
 	LapsedOffers int
 }
 
+// MayPass says whether user may pass h on: only the member it is offered
+// to, while the offer is theirs alone and before the ladder starts.
+func MayPass(h Handoff, user string, now time.Time) *Refusal {
+	if h.State != StateOpen {
+		return &Refusal{Code: RefusedState, State: h.State}
+	}
+	if user != h.Turn.UpNext || !h.Turn.Exclusive(now) || h.Escalated() {
+		return &Refusal{Code: RefusedNotOffered, State: h.State}
+	}
+	return nil
+}
+
 // Pass lets the member a round-robin lead is offered to decline it with a
 // reason, so the lead moves on at once instead of waiting out their
 // priority window: the next fairest available member (nobody who passed
@@ -27,11 +39,8 @@ type MemberChange struct {
 // opens to the pool (round robin) or the ladder starts now (strict round
 // robin, which never skips anyone silently).
 func Pass(h Handoff, pool Pool, states []MemberState, user, reason string, now time.Time) (Change, error) {
-	if h.State != StateOpen {
-		return Change{}, &Refusal{Code: RefusedState, State: h.State}
-	}
-	if user != h.Turn.UpNext || !h.Turn.Exclusive(now) || h.Escalated() {
-		return Change{}, &Refusal{Code: RefusedNotOffered, State: h.State}
+	if r := MayPass(h, user, now); r != nil {
+		return Change{}, r
 	}
 	if reason == "" {
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
