@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/batonhq/baton/bot/handoffs"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/routing"
@@ -73,7 +74,7 @@ func BenchmarkDecodeEnvelope(b *testing.B) {
 // benchStore stands in for the database where a benchmark measures the
 // Slack side alone: no handoff exists, nothing is due.
 type benchStore struct {
-	Store // nil: a method not overridden here panics, and the bot logs it
+	handoffs.Store // nil: a method not overridden here panics, and the edge logs it
 }
 
 func (benchStore) Handoff(context.Context, int64) (routing.Handoff, error) {
@@ -82,18 +83,6 @@ func (benchStore) Handoff(context.Context, int64) (routing.Handoff, error) {
 
 func (benchStore) MemberStates(context.Context, string, []string, time.Time, time.Time) ([]routing.MemberState, error) {
 	return nil, nil
-}
-
-func (benchStore) LeaseNotices(context.Context, time.Time, time.Duration, int) ([]routing.PendingNotice, error) {
-	return nil, nil
-}
-
-func (benchStore) SweepDue(context.Context, time.Time, int, routing.DecideChange) ([]routing.Change, error) {
-	return nil, nil
-}
-
-func (benchStore) NextDeadline(context.Context) (time.Time, bool, error) {
-	return time.Time{}, false, nil
 }
 
 // BenchmarkEnvelopeAck is the round trip of an envelope over a real
@@ -117,10 +106,11 @@ func BenchmarkEnvelopeAck(b *testing.B) {
 	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()), slack.OptionAppLevelToken(fake.AppToken()))
 	pool := routing.Pool{Name: "closers", Channel: "C0HANDOFF", Members: []string{"U0AE1", "U0AE2"}}
 	checklist, _ := routing.Template(routing.DefaultTemplate)
-	bt := New(Config{
+	svc := handoffs.New(handoffs.Config{
 		Policy: routing.Policy{Pools: []routing.Pool{pool}, SLA: routing.DefaultSLA(), Checklist: checklist, Location: time.UTC},
-		API:    api, Store: benchStore{}, Log: zerolog.Nop(),
+		Store:  benchStore{}, Log: zerolog.Nop(),
 	})
+	bt := New(Config{Service: svc, API: api, Log: zerolog.Nop()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- bt.Run(ctx, socketmode.New(api)) }()

@@ -108,13 +108,13 @@ const triggerLife = 2500 * time.Millisecond
 // like a message: when Slack answers 429 with a Retry-After that still
 // fits in the trigger's life, the call is made once more after it; when it
 // does not fit, the error says how long Slack asked to wait (see busyFor).
-func (b *Bot) openView(ctx context.Context, received time.Time, triggerID string, view slack.ModalViewRequest) error {
-	_, err := b.cfg.API.OpenViewContext(ctx, triggerID, view)
+func (e *Edge) openView(ctx context.Context, received time.Time, triggerID string, view slack.ModalViewRequest) error {
+	_, err := e.cfg.API.OpenViewContext(ctx, triggerID, view)
 	var limited *slack.RateLimitedError
 	if !errors.As(err, &limited) || time.Since(received)+limited.RetryAfter > triggerLife {
 		return err
 	}
-	b.log.Info().Dur("retry_after", limited.RetryAfter).Msg("views.open rate limited; trying once more within the trigger's life")
+	e.log.Info().Dur("retry_after", limited.RetryAfter).Msg("views.open rate limited; trying once more within the trigger's life")
 	timer := time.NewTimer(limited.RetryAfter)
 	defer timer.Stop()
 	select {
@@ -122,16 +122,16 @@ func (b *Bot) openView(ctx context.Context, received time.Time, triggerID string
 		return err
 	case <-timer.C:
 	}
-	_, err = b.cfg.API.OpenViewContext(ctx, triggerID, view)
+	_, err = e.cfg.API.OpenViewContext(ctx, triggerID, view)
 	return err
 }
 
 // openModal opens view on triggerID (see openView) and, when it cannot,
 // logs why and tells the person in a sentence: when to try again if Slack
 // is busy, else failed.
-func (b *Bot) openModal(ctx context.Context, log zerolog.Logger, received time.Time, triggerID string, view slack.ModalViewRequest,
+func (e *Edge) openModal(ctx context.Context, log zerolog.Logger, received time.Time, triggerID string, view slack.ModalViewRequest,
 	tell func(string), failed string) {
-	err := b.openView(ctx, received, triggerID, view)
+	err := e.openView(ctx, received, triggerID, view)
 	if err == nil {
 		return
 	}

@@ -5,49 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/batonhq/baton/bot/drain"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/routing"
 )
 
 // Run connects to Slack over Socket Mode and handles envelopes until ctx is
-// cancelled, while the outbox worker delivers notices. It returns when both
-// have stopped and every handler in flight has finished.
+// cancelled. It returns when the socket is closed and every handler in
+// flight has finished.
 //
 // A stop (ctx cancelled: SIGTERM) drains rather than drops: from then on
 // no envelope is taken (one that still arrives is neither acked nor
 // handled, so Slack gives it to another connection, or sends it again),
 // /readyz says not ready, the handlers in flight finish and send their
 // acks over the socket, which stays open for them and is closed once they
-// are done, and the outbox leases nothing new while its deliveries in
-// flight finish. All of it within Config.ShutdownTimeout: then what still
-// runs is cut off, and a delivery cut off is put back in the outbox, due
-// at once, for the next process or another replica. Nothing acked is
-// dropped, and nothing committed is lost.
-func (b *Bot) Run(ctx context.Context, smc *socketmode.Client) error {
-	drain, cutOffDrain := context.WithCancel(context.WithoutCancel(ctx))
+// are done. All of it within Config.ShutdownTimeout: then what still runs
+// is cut off.
+func (e *Edge) Run(ctx context.Context, smc *socketmode.Client) error {
+	bound, cutOffDrain := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOffDrain()
-	ctx = context.WithValue(ctx, drainKey{}, drain)
-
-	// The outbox worker and the escalation sweeper stop with the socket,
-	// whichever ends first: a socket that fails for good (a revoked token)
-	// must not leave Run waiting on them.
-	outboxCtx, stopOutbox := context.WithCancel(ctx)
-	defer stopOutbox()
-	outboxDone := make(chan struct{})
-	go func() {
-		defer close(outboxDone)
-		var wg sync.WaitGroup
-		wg.Go(func() { b.deliverLoop(outboxCtx) })
-		wg.Go(func() { b.escalateLoop(outboxCtx) })
-		wg.Wait()
-	}()
+	ctx = drain.WithBound(ctx, bound)
 
 	// The socket outlives ctx: the handlers in flight at a stop still
 	// have acks to send (a form's ack carries its answer).
@@ -63,35 +46,33 @@ loop:
 		select {
 		case evt := <-smc.Events:
 			if ctx.Err() != nil {
-				b.refuse(evt)
+				e.refuse(evt)
 				continue
 			}
-			b.dispatch(ctx, smc, evt)
+			e.dispatch(ctx, smc, evt)
 		case <-stopping:
 			stopping = nil
-			b.online.Store(false)
-			b.log.Info().Dur("bound", b.cfg.ShutdownTimeout).Msg("stopping: no new envelopes; finishing the work in flight")
-			bound := time.AfterFunc(b.cfg.ShutdownTimeout, func() {
-				b.log.Warn().Dur("bound", b.cfg.ShutdownTimeout).Msg("stopping: time is up; cutting off the work still in flight")
+			e.online.Store(false)
+			e.log.Info().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: no new envelopes; finishing the work in flight")
+			bound := time.AfterFunc(e.cfg.ShutdownTimeout, func() {
+				e.log.Warn().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: time is up; cutting off the work still in flight")
 				cutOffDrain()
 				closeSocket()
 			})
 			defer bound.Stop()
 			go func() {
-				b.work.Wait()
-				b.log.Info().Msg("stopping: handlers finished; closing the socket")
+				e.work.Wait()
+				e.log.Info().Msg("stopping: handlers finished; closing the socket")
 				closeSocket()
 			}()
 		case err = <-runErr:
 			break loop
 		}
 	}
-	b.online.Store(false)
-	b.work.Wait()
-	stopOutbox()
-	<-outboxDone
+	e.online.Store(false)
+	e.work.Wait()
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-		b.log.Info().Msg("stopped: socket closed, outbox deliveries finished or put back")
+		e.log.Info().Msg("stopped: socket closed")
 		return nil
 	}
 	var apiErr slack.SlackErrorResponse
@@ -105,11 +86,11 @@ loop:
 // unhandled: Slack delivers it to another connection (another replica, or
 // this app's next process) or, for an event, sends it again; acked here,
 // it would be work this process may not have time to finish.
-func (b *Bot) refuse(evt socketmode.Event) {
+func (e *Edge) refuse(evt socketmode.Event) {
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {
 		return
 	}
-	b.log.Info().Str("envelope", evt.Request.EnvelopeID).Str("type", string(evt.Type)).
+	e.log.Info().Str("envelope", evt.Request.EnvelopeID).Str("type", string(evt.Type)).
 		Msg("stopping: envelope left unacknowledged for another connection")
 }
 
@@ -117,24 +98,24 @@ func (b *Bot) refuse(evt socketmode.Event) {
 // goroutine so the loop never waits on Slack or the database. The exception
 // is a modal submission: its ack carries the answer (errors or close), so it
 // is acked by its handler, which is bounded by SubmitTimeout.
-func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
-	if b.redelivered(smc, evt) {
+func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
+	if e.redelivered(smc, evt) {
 		return
 	}
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
-		b.online.Store(true)
-		b.log.Info().Msg("socket mode connected")
+		e.online.Store(true)
+		e.log.Info().Msg("socket mode connected")
 	case socketmode.EventTypeConnecting:
-		b.online.Store(false)
+		e.online.Store(false)
 	case socketmode.EventTypeConnectionError:
-		b.online.Store(false)
-		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
-			b.log.Warn().Err(e.ErrorObj).Int("attempt", e.Attempt).Dur("backoff", e.Backoff).Msg("socket mode connection failed; retrying")
+		e.online.Store(false)
+		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			e.log.Warn().Err(ce.ErrorObj).Int("attempt", ce.Attempt).Dur("backoff", ce.Backoff).Msg("socket mode connection failed; retrying")
 		}
 	case socketmode.EventTypeInvalidAuth:
-		b.online.Store(false)
-		b.log.Error().Msg("Slack rejected SLACK_APP_TOKEN (invalid auth)")
+		e.online.Store(false)
+		e.log.Error().Msg("Slack rejected SLACK_APP_TOKEN (invalid auth)")
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {
@@ -142,47 +123,47 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmo
 		}
 		sub, arg := parseCommandText(cmd.Text)
 		if sub == "help" {
-			b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": helpText})
+			e.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": helpText})
 			return
 		}
-		if req, ok, err := routing.ParseStats(arg, b.policy().PoolNames()); ok {
+		if req, ok, err := routing.ParseStats(arg, e.svc.Policy().PoolNames()); ok {
 			if err != nil {
-				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": didNotGet(err)})
+				e.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": didNotGet(err)})
 				return
 			}
-			b.ack(smc, evt.Request, nil)
-			b.spawn(func() { b.answerStats(ctx, cmd, req) })
+			e.ack(smc, evt.Request, nil)
+			e.spawn(func() { e.answerStats(ctx, cmd, req) })
 			return
 		}
-		if change, ok, err := routing.ParseAvailability(arg, b.now(), b.policy().Location); ok {
+		if change, ok, err := routing.ParseAvailability(arg, e.svc.Now(), e.svc.Policy().Location); ok {
 			if err != nil {
-				b.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": didNotGet(err)})
+				e.ack(smc, evt.Request, map[string]any{"response_type": "ephemeral", "text": didNotGet(err)})
 				return
 			}
-			b.ack(smc, evt.Request, nil)
-			b.spawn(func() { b.setAvailability(ctx, cmd, change) })
+			e.ack(smc, evt.Request, nil)
+			e.spawn(func() { e.setAvailability(ctx, cmd, change) })
 			return
 		}
-		b.ack(smc, evt.Request, nil)
-		b.spawn(func() { b.openHandoffModal(ctx, cmd, arg) })
+		e.ack(smc, evt.Request, nil)
+		e.spawn(func() { e.openHandoffModal(ctx, cmd, arg) })
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
 			return
 		}
-		b.interactive(ctx, smc, evt.Request, &cb)
+		e.interactive(ctx, smc, evt.Request, &cb)
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request != nil {
-			b.ack(smc, evt.Request, nil)
+			e.ack(smc, evt.Request, nil)
 		}
 		if api, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			if home, ok := api.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
-				b.spawn(func() { b.homeOpened(ctx, home.User) })
+				e.spawn(func() { e.homeOpened(ctx, home.User) })
 			}
 		}
 	case socketmode.EventTypeErrorBadMessage:
-		if e, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-			b.log.Warn().Err(e.Cause).Msg("unreadable socket mode message dropped")
+		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			e.log.Warn().Err(bad.Cause).Msg("unreadable socket mode message dropped")
 		}
 	}
 }
@@ -201,7 +182,7 @@ func didNotGet(err error) string {
 // form failed, a second click would be answered twice. Form submissions
 // are left to submitOnce: their ack carries an answer that must be the
 // first one's.
-func (b *Bot) redelivered(smc *socketmode.Client, evt socketmode.Event) bool {
+func (e *Edge) redelivered(smc *socketmode.Client, evt socketmode.Event) bool {
 	req := evt.Request
 	if req == nil || req.EnvelopeID == "" {
 		return false
@@ -209,12 +190,12 @@ func (b *Bot) redelivered(smc *socketmode.Client, evt socketmode.Event) bool {
 	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
 		return false
 	}
-	if b.envelopes.first(req.EnvelopeID) {
+	if e.envelopes.first(req.EnvelopeID) {
 		return false
 	}
-	b.log.Info().Str("envelope", req.EnvelopeID).Int("retry_attempt", req.RetryAttempt).Str("retry_reason", req.RetryReason).
+	e.log.Info().Str("envelope", req.EnvelopeID).Int("retry_attempt", req.RetryAttempt).Str("retry_reason", req.RetryReason).
 		Str("type", string(evt.Type)).Msg("envelope delivered again; acked, not handled twice")
-	b.ack(smc, req, nil)
+	e.ack(smc, req, nil)
 	return true
 }
 
@@ -224,64 +205,63 @@ func (b *Bot) redelivered(smc *socketmode.Client, evt socketmode.Event) bool {
 // form gets the same answer, closed, instead of logging a touch or a
 // cancel twice. A submission answered with errors or an updated form is
 // not remembered: the person corrects it and submits the same view again.
-func (b *Bot) submitOnce(ctx context.Context, cb *slack.InteractionCallback, submit func(context.Context, *slack.InteractionCallback) any) any {
+func (e *Edge) submitOnce(ctx context.Context, cb *slack.InteractionCallback, submit func(context.Context, *slack.InteractionCallback) any) any {
 	if cb.View.ID == "" {
 		return submit(ctx, cb)
 	}
-	answer, first := b.forms.do(cb.View.ID, func() (any, bool) {
+	answer, first := e.forms.do(cb.View.ID, func() (any, bool) {
 		a := submit(ctx, cb)
 		return a, a == nil
 	})
 	if !first {
-		b.log.Info().Str("view", cb.View.ID).Str("callback", cb.View.CallbackID).Msg("form submitted again; answered as the first time")
+		e.log.Info().Str("view", cb.View.ID).Str("callback", cb.View.CallbackID).Msg("form submitted again; answered as the first time")
 	}
 	return answer
 }
 
-func (b *Bot) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
+func (e *Edge) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		submit := b.submitHandoff
+		submit := e.submitHandoff
 		switch cb.View.CallbackID {
 		case render.CallbackCancel, render.CallbackHandBack, render.CallbackPass:
-			submit = b.submitReason
+			submit = e.submitReason
 		case render.CallbackCallback:
-			submit = b.submitCallback
+			submit = e.submitCallback
 		case render.CallbackTouch, render.CallbackOutcome, render.CallbackReassign:
-			submit = b.submitWork
+			submit = e.submitWork
 		}
-		b.spawn(func() { b.ack(smc, req, b.submitOnce(ctx, cb, submit)) })
+		e.spawn(func() { e.ack(smc, req, e.submitOnce(ctx, cb, submit)) })
 	case slack.InteractionTypeBlockActions:
-		b.ack(smc, req, nil)
+		e.ack(smc, req, nil)
 		for _, action := range cb.ActionCallback.BlockActions {
 			if action == nil {
 				continue
 			}
 			switch action.ActionID {
 			case render.ActionClaim, render.ActionDigestClaim:
-				b.spawn(func() { b.claim(ctx, cb, action) })
-			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass:
-				b.spawn(func() { b.handoffButton(ctx, cb, action) })
-			case render.ActionLogTouch, render.ActionLogOutcome, render.ActionReassign:
-				b.spawn(func() { b.workButton(ctx, cb, action) })
+				e.spawn(func() { e.claim(ctx, cb, action) })
+			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass,
+				render.ActionLogTouch, render.ActionLogOutcome, render.ActionReassign:
+				e.spawn(func() { e.actionButton(ctx, cb, action) })
 			case render.ActionAwayHour, render.ActionBack:
-				b.spawn(func() { b.homeAvailability(ctx, cb, action) })
+				e.spawn(func() { e.homeAvailability(ctx, cb, action) })
 			}
 		}
 	default:
-		b.ack(smc, req, nil)
+		e.ack(smc, req, nil)
 	}
 }
 
 // ack answers an envelope. A failed ack is logged: Slack will redeliver or
 // show the user a timeout, and the handlers are idempotent either way.
-func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) {
+func (e *Edge) ack(smc *socketmode.Client, req *socketmode.Request, payload any) {
 	// Bounded: during shutdown nobody may be left to send it, and a handler
 	// must not hang on that.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := smc.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
-		b.log.Warn().Err(err).Str("envelope", req.EnvelopeID).Msg("ack failed")
+		e.log.Warn().Err(err).Str("envelope", req.EnvelopeID).Msg("ack failed")
 	}
 }
 
@@ -292,15 +272,15 @@ func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) 
 // acks then find a core within milliseconds even when a burst of clicks
 // or forms keeps every core busy (with no bound, 50 simultaneous handoffs
 // put the ack's p99 at 40-75 ms, over its 50 ms budget; with it, ~30 ms).
-func (b *Bot) spawn(f func()) {
-	b.work.Add(1)
+func (e *Edge) spawn(f func()) {
+	e.work.Add(1)
 	go func() {
-		defer b.work.Done()
-		b.slots <- struct{}{}
-		defer func() { <-b.slots }()
+		defer e.work.Done()
+		e.slots <- struct{}{}
+		defer func() { <-e.slots }()
 		defer func() {
 			if r := recover(); r != nil {
-				b.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("handler panicked")
+				e.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("handler panicked")
 			}
 		}()
 		f()

@@ -1,67 +1,9 @@
-package bot
+package handoffs
 
 import (
-	"context"
-	"time"
-
 	"github.com/batonhq/baton/bot/metrics"
 	"github.com/batonhq/baton/routing"
 )
-
-// observed is the store as the bot uses it when metrics are on: every
-// change the bot writes goes through CreateHandoff, ClaimIf, Apply, SweepDue
-// or SweepSLA, and each returns what it committed, so counting here, once
-// the transaction is in, counts each change exactly once, whoever caused
-// it (a click, a form, the sweeper, a job), and never one that rolled back.
-type observed struct {
-	Store
-	m *metrics.Metrics
-}
-
-func (o observed) CreateHandoff(ctx context.Context, in routing.NewHandoff) (routing.Handoff, bool, error) {
-	h, created, err := o.Store.CreateHandoff(ctx, in)
-	if err == nil && created {
-		if h.Live {
-			o.m.Handoff("created")
-		} else {
-			o.m.Handoff("created_later")
-		}
-	}
-	return h, created, err
-}
-
-func (o observed) ClaimIf(ctx context.Context, id int64, user string, now time.Time, check routing.ClaimCheck) (routing.Handoff, bool, error) {
-	h, won, err := o.Store.ClaimIf(ctx, id, user, now, check)
-	if err == nil && won {
-		o.m.Claimed(h.TimeToClaim(), h.ClaimedLate())
-	}
-	return h, won, err
-}
-
-func (o observed) Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error) {
-	c, err := o.Store.Apply(ctx, id, decide)
-	if err == nil {
-		countChange(o.m, c)
-	}
-	return c, err
-}
-
-func (o observed) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
-	// The changes returned were committed, even when a later one failed.
-	changes, err := o.Store.SweepDue(ctx, now, limit, decide)
-	for _, c := range changes {
-		countChange(o.m, c)
-	}
-	return changes, err
-}
-
-func (o observed) SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error) {
-	changes, err := o.Store.SweepSLA(ctx, now, limit, check)
-	for _, c := range changes {
-		countChange(o.m, c)
-	}
-	return changes, err
-}
 
 // handoffStages are the events that move a handoff from one stage of its
 // life to another, with their outcome in baton_handoffs_total.
@@ -101,7 +43,7 @@ func expectMetrics(m *metrics.Metrics, p routing.Policy) {
 // countChange records a committed change in the metrics. A change without
 // an event changed nothing and counts for nothing.
 func countChange(m *metrics.Metrics, c routing.Change) {
-	if c.Event.Kind == "" {
+	if m == nil || c.Event.Kind == "" {
 		return
 	}
 	if outcome, ok := handoffStages[c.Event.Kind]; ok {

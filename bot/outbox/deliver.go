@@ -1,4 +1,4 @@
-package bot
+package outbox
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/batonhq/baton/bot/drain"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/routing"
 )
@@ -53,8 +54,8 @@ func isPermanent(err error) bool {
 // left by a crash). A notice never waits for an unrelated slow one: leasing
 // in batches, and waiting for a batch's slowest delivery before the next,
 // held claims' message updates behind hundreds of escalation DMs.
-func (b *Bot) deliverLoop(ctx context.Context) {
-	ticker := time.NewTicker(b.cfg.OutboxPoll)
+func (w *Worker) deliverLoop(ctx context.Context) {
+	ticker := time.NewTicker(w.cfg.Poll)
 	defer ticker.Stop()
 	finished := make(chan struct{}, outboxParallel)
 	var inFlight sync.WaitGroup
@@ -62,9 +63,9 @@ func (b *Bot) deliverLoop(ctx context.Context) {
 	free := outboxParallel
 	for {
 		if free > 0 && ctx.Err() == nil {
-			notices, err := b.cfg.Store.LeaseNotices(ctx, b.now(), outboxLease, free)
+			notices, err := w.cfg.Store.LeaseNotices(ctx, w.cfg.Service.Now(), outboxLease, free)
 			if err != nil && ctx.Err() == nil {
-				b.log.Warn().Err(err).Msg("outbox lease failed")
+				w.log.Warn().Err(err).Msg("outbox lease failed")
 			}
 			for _, n := range notices {
 				free--
@@ -72,9 +73,9 @@ func (b *Bot) deliverLoop(ctx context.Context) {
 					defer func() { finished <- struct{}{} }()
 					// Leased: delivered (or marked failed) even during
 					// shutdown, within the lease.
-					ctx, cancel := detached(ctx, outboxLease)
+					ctx, cancel := drain.Detached(ctx, outboxLease)
 					defer cancel()
-					b.deliverOne(ctx, n)
+					w.deliverOne(ctx, n)
 				})
 			}
 			// Fewer than asked for: nothing else is due until a delivery
@@ -85,7 +86,7 @@ func (b *Bot) deliverLoop(ctx context.Context) {
 			return
 		case <-finished:
 			free++
-		case <-b.wake:
+		case <-w.cfg.Wake.C():
 		case <-ticker.C:
 		}
 		// Several deliveries may have finished together: lease for all of
@@ -101,42 +102,39 @@ func (b *Bot) deliverLoop(ctx context.Context) {
 	}
 }
 
-func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
+func (w *Worker) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	dctx := ctx
-	log := b.log.With().Int64("notice", n.ID).Str("kind", string(n.Kind)).Int64("handoff", n.HandoffID).Int("attempt", n.Attempts).Logger()
-	err := b.deliver(ctx, n.Notice)
+	log := w.log.With().Int64("notice", n.ID).Str("kind", string(n.Kind)).Int64("handoff", n.HandoffID).Int("attempt", n.Attempts).Logger()
+	err := w.deliver(ctx, n.Notice)
 	// What happened is recorded even when the delivery was cut off by a
 	// stop's bound, on a context of its own: a post Slack took must not go
 	// again for want of its mark. Until the lease ends (a database restart
 	// takes seconds), or for markTimeout after a stop's drain was cut off.
-	markFor := markTimeout
-	if deadline, ok := dctx.Deadline(); ok && !cutOff(dctx) {
-		markFor = max(time.Until(deadline), markTimeout)
-	}
+	markFor := drain.Deadline(dctx, markTimeout)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markFor)
 	defer cancel()
 	if err == nil {
-		b.cfg.Metrics.Delivered(string(n.Kind))
-		if err := b.record(ctx, func(ctx context.Context) error { return b.cfg.Store.MarkDelivered(ctx, n.ID, b.now()) }); err != nil {
+		w.cfg.Metrics.Delivered(string(n.Kind))
+		if err := w.record(ctx, func(ctx context.Context) error { return w.cfg.Store.MarkDelivered(ctx, n.ID, w.cfg.Service.Now()) }); err != nil {
 			// The lease lapses and the notice goes again: at least once.
 			log.Error().Err(err).Msg("notice delivered but not marked")
 		}
 		return
 	}
-	if cutOff(dctx) {
+	if drain.CutOff(dctx) {
 		// Cut off by a stop's bound, not failed: back in the outbox, due
 		// now, for the next process or another replica. Slack may have
 		// acted on the call it was in (at least once).
 		log.Warn().Err(err).Msg("stopping: delivery cut off; left in the outbox for the next process")
-		if err := b.cfg.Store.MarkFailed(ctx, n.ID, err, b.now()); err != nil {
+		if err := w.cfg.Store.MarkFailed(ctx, n.ID, err, w.cfg.Service.Now()); err != nil {
 			log.Error().Err(err).Msg("could not put the notice back; its lease will lapse")
 		}
 		return
 	}
 	if isPermanent(err) || n.Attempts >= maxAttempts {
 		log.Error().Err(err).Msg("notice abandoned: Slack will not take it")
-		b.cfg.Metrics.Abandoned(string(n.Kind))
-		if err := b.cfg.Store.MarkAbandoned(ctx, n, err, b.now()); err != nil {
+		w.cfg.Metrics.Abandoned(string(n.Kind))
+		if err := w.cfg.Store.MarkAbandoned(ctx, n, err, w.cfg.Service.Now()); err != nil {
 			log.Error().Err(err).Msg("could not record the abandoned notice; the lease will lapse")
 		}
 		return
@@ -144,15 +142,15 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	var paced *pacedError
 	if errors.As(err, &paced) {
 		log.Debug().Str("channel", paced.Channel).Dur("wait", paced.Wait).Msg("notice held back by the channel's pace")
-		if err := b.cfg.Store.Postpone(ctx, n.ID, b.now().Add(paced.Wait)); err != nil {
+		if err := w.cfg.Store.Postpone(ctx, n.ID, w.cfg.Service.Now().Add(paced.Wait)); err != nil {
 			log.Error().Err(err).Msg("could not postpone the notice; the lease will lapse")
 		}
 		return
 	}
-	retryAt := b.now().Add(retryDelay(n.Attempts, err))
+	retryAt := w.cfg.Service.Now().Add(retryDelay(n.Attempts, err))
 	log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
-	b.cfg.Metrics.DeliveryFailed(string(n.Kind))
-	if err := b.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
+	w.cfg.Metrics.DeliveryFailed(string(n.Kind))
+	if err := w.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
 		log.Error().Err(err).Msg("could not record failed delivery; the lease will lapse")
 	}
 }
@@ -164,7 +162,7 @@ func (b *Bot) deliverOne(ctx context.Context, n routing.PendingNotice) {
 // were not enough for a database restart, which takes seconds; a database
 // down for longer than the lease still gets the notice delivered twice
 // (at least once, never lost).
-func (b *Bot) record(ctx context.Context, write func(context.Context) error) error {
+func (w *Worker) record(ctx context.Context, write func(context.Context) error) error {
 	wait := 100 * time.Millisecond
 	for {
 		err := write(ctx)
@@ -194,116 +192,110 @@ func retryDelay(attempts int, err error) time.Duration {
 }
 
 // deliver renders a notice from the handoff's current state and sends it.
-func (b *Bot) deliver(ctx context.Context, n routing.Notice) error {
+func (w *Worker) deliver(ctx context.Context, n routing.Notice) error {
 	switch n.Kind {
 	case routing.NoticeDigest:
-		return b.postDigest(ctx, n)
+		return w.postDigest(ctx, n)
 	case routing.NoticeWeeklyReview:
-		return b.postWeeklyReview(ctx, n)
+		return w.postWeeklyReview(ctx, n)
 	case routing.NoticeHomeRefresh:
-		return b.refreshHome(ctx, n.Recipient)
+		return w.cfg.Homes.Refresh(ctx, n.Recipient)
 	}
-	h, err := b.cfg.Store.Handoff(ctx, n.HandoffID)
+	h, err := w.cfg.Service.Handoff(ctx, n.HandoffID)
 	if err != nil {
 		return err
 	}
+	if !n.Wanted(h) {
+		return nil
+	}
+	clock := w.clock()
 	switch n.Kind {
 	case routing.NoticeChannelMessage:
-		return b.syncChannelMessage(ctx, h)
+		return w.syncChannelMessage(ctx, h)
 	case routing.NoticeThreadBrief:
-		return b.threadReply(ctx, h, "thread brief", b.clock.ThreadBrief(h))
-	case routing.NoticePasserSent:
-		return b.dm(ctx, n.Recipient, b.clock.PasserSent(h))
-	case routing.NoticeOwnerBrief:
-		return b.dm(ctx, n.Recipient, b.clock.OwnerBrief(h))
-	case routing.NoticePasserClaimed:
-		return b.dm(ctx, n.Recipient, b.clock.PasserClaimed(h))
+		return w.threadReply(ctx, h, "thread brief", clock.ThreadBrief(h))
 	case routing.NoticeFallbackMessage:
-		return b.syncFallbackMessage(ctx, h)
-	case routing.NoticeReping, routing.NoticeMemberNudge, routing.NoticeManagerAlert:
-		if h.State != routing.StateOpen {
-			// Claimed, scheduled or cancelled since the step (a retry, a
-			// catch-up after a restart): asking for a claim would mislead.
-			return nil
-		}
-		switch n.Kind {
-		case routing.NoticeReping:
-			return b.threadReply(ctx, h, "re-ping", b.clock.Reping(h))
-		case routing.NoticeMemberNudge:
-			return b.dm(ctx, n.Recipient, b.clock.MemberNudge(h, b.permalink(ctx, h)))
-		}
-		return b.dm(ctx, n.Recipient, b.clock.ManagerAlert(h, b.permalink(ctx, h)))
-	case routing.NoticeOwnerAssigned:
-		if h.OwnerID != n.Recipient {
-			return nil // handed on since: the brief goes to whoever owns it now
-		}
-		return b.dm(ctx, n.Recipient, b.clock.OwnerAssigned(h))
-	case routing.NoticePasserMissed:
-		return b.dm(ctx, n.Recipient, b.clock.PasserMissed(h))
-	case routing.NoticeOwnerCallback:
-		return b.dm(ctx, n.Recipient, b.clock.OwnerCallback(h))
-	case routing.NoticePasserScheduled:
-		return b.dm(ctx, n.Recipient, b.clock.PasserScheduled(h))
-	case routing.NoticeOwnerCancelled:
-		return b.dm(ctx, n.Recipient, b.clock.OwnerCancelled(h))
-	case routing.NoticeOffered:
-		if h.State != routing.StateOpen || h.Turn.UpNext != n.Recipient {
-			return nil // claimed or passed on since: nothing to offer
-		}
-		return b.dm(ctx, n.Recipient, b.clock.Offered(h, b.permalink(ctx, h)))
-	case routing.NoticeSetAway:
-		return b.dm(ctx, n.Recipient, b.clock.SetAway(h))
-	case routing.NoticeWorkLogged:
-		return b.dm(ctx, n.Recipient, b.clock.WorkLogged(h, n.Detail, b.runningClocks(h)))
-	case routing.NoticePasserOutcome:
-		return b.dm(ctx, n.Recipient, b.clock.PasserOutcome(h, b.permalink(ctx, h)))
-	case routing.NoticeOwnerReassigned:
-		if h.OwnerID != n.Recipient {
-			return nil // moved on again since: the brief goes to whoever owns it now
-		}
-		return b.dm(ctx, n.Recipient, b.clock.OwnerReassigned(h, b.runningClocks(h)))
-	case routing.NoticeOwnerReleased:
-		return b.dm(ctx, n.Recipient, b.clock.OwnerReleased(h))
-	case routing.NoticePasserReassigned:
-		return b.dm(ctx, n.Recipient, b.clock.PasserReassigned(h))
-	case routing.NoticeSLABreach, routing.NoticeSLAManagerAlert:
-		managers := n.Kind == routing.NoticeSLAManagerAlert
-		open := openBreaches(h, managers)
-		if len(open) == 0 {
-			return nil // the work was done (or the lead moved) before this went out
-		}
-		if managers {
-			return b.dm(ctx, n.Recipient, b.clock.SLAManagerAlert(h, open, b.permalink(ctx, h)))
-		}
-		return b.dm(ctx, n.Recipient, b.clock.SLABreach(h, open, b.permalink(ctx, h)))
+		return w.syncFallbackMessage(ctx, h)
+	case routing.NoticeReping:
+		return w.threadReply(ctx, h, "re-ping", clock.Reping(h))
 	}
-	return fmt.Errorf("unknown notice kind %q", n.Kind)
+	msg, ok := w.directMessage(ctx, clock, n, h)
+	if !ok {
+		return fmt.Errorf("unknown notice kind %q", n.Kind)
+	}
+	return w.dm(ctx, n.Recipient, msg)
+}
+
+// directMessage renders a notice that goes to one person, from h as it
+// stands now.
+func (w *Worker) directMessage(ctx context.Context, clock render.Clock, n routing.Notice, h routing.Handoff) (render.Message, bool) {
+	switch n.Kind {
+	case routing.NoticePasserSent:
+		return clock.PasserSent(h), true
+	case routing.NoticeOwnerBrief:
+		return clock.OwnerBrief(h), true
+	case routing.NoticePasserClaimed:
+		return clock.PasserClaimed(h), true
+	case routing.NoticeMemberNudge:
+		return clock.MemberNudge(h, w.permalink(ctx, h)), true
+	case routing.NoticeManagerAlert:
+		return clock.ManagerAlert(h, w.permalink(ctx, h)), true
+	case routing.NoticeOwnerAssigned:
+		return clock.OwnerAssigned(h), true
+	case routing.NoticePasserMissed:
+		return clock.PasserMissed(h), true
+	case routing.NoticeOwnerCallback:
+		return clock.OwnerCallback(h), true
+	case routing.NoticePasserScheduled:
+		return clock.PasserScheduled(h), true
+	case routing.NoticeOwnerCancelled:
+		return clock.OwnerCancelled(h), true
+	case routing.NoticeOffered:
+		return clock.Offered(h, w.permalink(ctx, h)), true
+	case routing.NoticeSetAway:
+		return clock.SetAway(h), true
+	case routing.NoticeWorkLogged:
+		return clock.WorkLogged(h, n.Detail, w.cfg.Service.RunningClocks(h)), true
+	case routing.NoticePasserOutcome:
+		return clock.PasserOutcome(h, w.permalink(ctx, h)), true
+	case routing.NoticeOwnerReassigned:
+		return clock.OwnerReassigned(h, w.cfg.Service.RunningClocks(h)), true
+	case routing.NoticeOwnerReleased:
+		return clock.OwnerReleased(h), true
+	case routing.NoticePasserReassigned:
+		return clock.PasserReassigned(h), true
+	case routing.NoticeSLABreach:
+		return clock.SLABreach(h, h.BreachesToTell(false), w.permalink(ctx, h)), true
+	case routing.NoticeSLAManagerAlert:
+		return clock.SLAManagerAlert(h, h.BreachesToTell(true), w.permalink(ctx, h)), true
+	}
+	return render.Message{}, false
 }
 
 // syncChannelMessage posts the handoff's message the first time and updates
 // it afterwards, always from the current state, so delivering twice or late
 // shows the truth rather than a stale step.
-func (b *Bot) syncChannelMessage(ctx context.Context, h routing.Handoff) error {
-	return b.syncMessage(ctx, h, h.Channel, h.MessageTS, b.clock.ChannelMessage(h), b.cfg.Store.SetMessageTS)
+func (w *Worker) syncChannelMessage(ctx context.Context, h routing.Handoff) error {
+	return w.syncMessage(ctx, h, h.Channel, h.MessageTS, w.clock().ChannelMessage(h), w.cfg.Store.SetMessageTS)
 }
 
 // syncFallbackMessage does the same for the message in the fallback pool's
 // channel.
-func (b *Bot) syncFallbackMessage(ctx context.Context, h routing.Handoff) error {
-	return b.syncMessage(ctx, h, h.Escalation.FallbackChannel, h.FallbackTS, b.clock.FallbackMessage(h), b.cfg.Store.SetFallbackTS)
+func (w *Worker) syncFallbackMessage(ctx context.Context, h routing.Handoff) error {
+	return w.syncMessage(ctx, h, h.Escalation.FallbackChannel, h.FallbackTS, w.clock().FallbackMessage(h), w.cfg.Store.SetFallbackTS)
 }
 
-func (b *Bot) syncMessage(ctx context.Context, h routing.Handoff, channel, ts string, msg render.Message,
+func (w *Worker) syncMessage(ctx context.Context, h routing.Handoff, channel, ts string, msg render.Message,
 	keep func(ctx context.Context, id int64, ts string, now time.Time) error) error {
 	if ts == "" {
-		ts, err := b.post(ctx, channel, msg.Options()...)
+		ts, err := w.post(ctx, channel, msg.Options()...)
 		if err != nil {
 			return fmt.Errorf("post handoff %d in %s: %w", h.ID, channel, err)
 		}
 		// The post is out: losing its ts now would post it again on retry.
-		return b.record(ctx, func(ctx context.Context) error { return keep(ctx, h.ID, ts, b.now()) })
+		return w.record(ctx, func(ctx context.Context) error { return keep(ctx, h.ID, ts, w.cfg.Service.Now()) })
 	}
-	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...); err != nil {
+	if _, _, _, err := w.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...); err != nil {
 		return fmt.Errorf("update handoff %d message %s in %s: %w", h.ID, ts, channel, err)
 	}
 	return nil
@@ -313,12 +305,12 @@ func (b *Bot) syncMessage(ctx context.Context, h routing.Handoff, channel, ts st
 // same ordering key, so the post is there; if the post was abandoned there
 // is no thread (the DMs still carry what matters), so the reply is skipped
 // rather than retried for hours in front of the message's later updates.
-func (b *Bot) threadReply(ctx context.Context, h routing.Handoff, what string, msg render.Message) error {
+func (w *Worker) threadReply(ctx context.Context, h routing.Handoff, what string, msg render.Message) error {
 	if h.MessageTS == "" {
-		b.log.Warn().Int64("handoff", h.ID).Str("reply", what).Msg("no channel message to reply under; skipped")
+		w.log.Warn().Int64("handoff", h.ID).Str("reply", what).Msg("no channel message to reply under; skipped")
 		return nil
 	}
-	if _, err := b.post(ctx, h.Channel, append(msg.Options(), slack.MsgOptionTS(h.MessageTS))...); err != nil {
+	if _, err := w.post(ctx, h.Channel, append(msg.Options(), slack.MsgOptionTS(h.MessageTS))...); err != nil {
 		return fmt.Errorf("%s of handoff %d: %w", what, h.ID, err)
 	}
 	return nil
@@ -326,13 +318,13 @@ func (b *Bot) threadReply(ctx context.Context, h routing.Handoff, what string, m
 
 // permalink links a DM to the handoff's message. It is a nicety: without
 // it the DM names the channel, so a failure is logged and not retried.
-func (b *Bot) permalink(ctx context.Context, h routing.Handoff) string {
+func (w *Worker) permalink(ctx context.Context, h routing.Handoff) string {
 	if h.MessageTS == "" {
 		return ""
 	}
-	link, err := b.cfg.API.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: h.Channel, Ts: h.MessageTS})
+	link, err := w.cfg.API.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: h.Channel, Ts: h.MessageTS})
 	if err != nil {
-		b.log.Warn().Err(err).Int64("handoff", h.ID).Msg("chat.getPermalink failed; the DM names the channel instead")
+		w.log.Warn().Err(err).Int64("handoff", h.ID).Msg("chat.getPermalink failed; the DM names the channel instead")
 		return ""
 	}
 	return link
@@ -341,34 +333,34 @@ func (b *Bot) permalink(ctx context.Context, h routing.Handoff) string {
 // post posts into channel (a thread reply too) at the channel's pace: a
 // post the pace holds back is not sent, and its error says when to try.
 // Every chat.postMessage of the outbox goes through here.
-func (b *Bot) post(ctx context.Context, channel string, opts ...slack.MsgOption) (ts string, err error) {
-	if wait := b.pace.take(channel, b.now()); wait > 0 {
+func (w *Worker) post(ctx context.Context, channel string, opts ...slack.MsgOption) (ts string, err error) {
+	if wait := w.pace.take(channel, w.cfg.Service.Now()); wait > 0 {
 		return "", &pacedError{Channel: channel, Wait: wait}
 	}
-	_, ts, err = b.cfg.API.PostMessageContext(ctx, channel, opts...)
+	_, ts, err = w.cfg.API.PostMessageContext(ctx, channel, opts...)
 	return ts, err
 }
 
 // dm sends msg to user in their DM with Baton.
-func (b *Bot) dm(ctx context.Context, user string, msg render.Message) error {
-	channel, err := b.dmChannel(ctx, user)
+func (w *Worker) dm(ctx context.Context, user string, msg render.Message) error {
+	channel, err := w.dmChannel(ctx, user)
 	if err != nil {
 		return err
 	}
-	if _, err := b.post(ctx, channel, msg.Options()...); err != nil {
+	if _, err := w.post(ctx, channel, msg.Options()...); err != nil {
 		return fmt.Errorf("dm %s: %w", user, err)
 	}
 	return nil
 }
 
-func (b *Bot) dmChannel(ctx context.Context, user string) (string, error) {
-	if ch, ok := b.dms.Load(user); ok {
+func (w *Worker) dmChannel(ctx context.Context, user string) (string, error) {
+	if ch, ok := w.dms.Load(user); ok {
 		return ch.(string), nil
 	}
-	ch, _, _, err := b.cfg.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	ch, _, _, err := w.cfg.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
 		return "", fmt.Errorf("open dm with %s: %w", user, err)
 	}
-	b.dms.Store(user, ch.ID)
+	w.dms.Store(user, ch.ID)
 	return ch.ID, nil
 }

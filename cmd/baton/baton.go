@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,9 +21,15 @@ import (
 
 	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/handoffs"
+	"github.com/batonhq/baton/bot/home"
 	"github.com/batonhq/baton/bot/metrics"
+	"github.com/batonhq/baton/bot/outbox"
 	"github.com/batonhq/baton/bot/schedule"
+	"github.com/batonhq/baton/bot/sweeper"
+	"github.com/batonhq/baton/bot/wakeup"
 	"github.com/batonhq/baton/cmd/baton/config"
+	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/localpg"
 )
@@ -208,32 +215,23 @@ func (m *Main) run(ctx context.Context, env Env) error {
 		dir = directory.New(api, log)
 		policy = resolvePolicy(ctx, dir, cfg.Policy, log)
 	}
-	var presence bot.Presence
+	var presence handoffs.Presence
 	if cfg.Presence {
 		presence = directory.NewPresence(directory.PresenceConfig{API: api, Log: log, Now: m.Now})
 	}
 	// Working hours are read in members' Slack profile time zones; without
 	// hours no zone decides anything, and nothing is asked of Slack.
 	var zones *directory.Zones
-	var profileZones bot.ProfileZones
+	var profileZones handoffs.ProfileZones
 	if cfg.HasHours() {
 		zones = directory.NewZones(directory.ZonesConfig{API: api, Log: log})
 		profileZones = zones
 	}
-	host, _ := os.Hostname()
-	b := bot.New(bot.Config{Policy: policy, API: api, Store: st, Log: log, Now: m.Now, SweepInterval: cfg.SweepInterval,
-		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: meters,
-		ChannelPace: &cfg.ChannelPace, ShutdownTimeout: shutdownTimeout})
-	meters.Expect(metrics.Known{Jobs: []string{bot.JobSLASweep, bot.JobDigest}})
+	units := wire(units{api: api, store: st, log: log, now: m.Now, meters: meters, cfg: cfg, policy: policy,
+		presence: presence, zones: profileZones, shutdownTimeout: shutdownTimeout})
+	svc := units.service
 	jobs := &schedule.Runner{Location: cfg.Policy.Location, Log: log, Now: m.Now, LastRun: st.LastRun, Ran: meters.JobRan}
-	for _, j := range []schedule.Job{
-		// The sweep is safe to repeat, so its latest tick is always caught up.
-		{Name: bot.JobSLASweep, Spec: cfg.SLASweep, Run: b.SweepSLA, CatchUp: time.Hour},
-		{Name: bot.JobDigest, Spec: cfg.Policy.Digest.Schedule, Run: b.QueueDigest, CatchUp: cfg.Policy.Digest.CatchUp},
-		// The weekly review posts in the digest's channel, and is caught
-		// up like the digest: a Monday morning's review, not last week's.
-		{Name: bot.JobWeeklyReview, Spec: cfg.Policy.Reports.WeeklySchedule, Run: b.QueueWeeklyReview, CatchUp: cfg.Policy.Digest.CatchUp},
-	} {
+	for _, j := range units.jobs {
 		if err := jobs.Add(j); err != nil {
 			return err
 		}
@@ -241,7 +239,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	jobs.Start(ctx)
 	defer jobs.Stop()
 	// SIGHUP (and Main.Reload) read BATON_CONFIG again; see reloader.
-	reloads := newReloader(env.ConfigPath, api, b, cfg, dir, log)
+	reloads := newReloader(env.ConfigPath, api, svc, cfg, dir, log)
 	reloadCtx, stopReloads := context.WithCancel(ctx)
 	defer stopReloads()
 	go reloads.watch(reloadCtx, m.reloads)
@@ -264,7 +262,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 		budget.Stop()
 	}
 
-	srv, err := m.serveHTTP(env.HTTPAddr, st, b, meters, log)
+	srv, err := m.serveHTTP(env.HTTPAddr, st, units.edge, meters, log)
 	if err != nil {
 		return err
 	}
@@ -275,8 +273,71 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}()
 
 	log.Info().Int("pools", len(cfg.Policy.Pools)).Msg("baton running")
-	err = b.Run(ctx, socketmode.New(api))
+	err = units.run(ctx, socketmode.New(api))
 	log.Info().Msg("baton stopped")
+	return err
+}
+
+// units are Baton's runnable parts, wired: the use cases, and around them
+// the Socket Mode edge, the outbox worker, the deadline sweeper and the
+// scheduled jobs. The fields before service are what wire needs.
+type units struct {
+	api             *slack.Client
+	store           *store.Store
+	log             zerolog.Logger
+	now             func() time.Time
+	meters          *metrics.Metrics
+	cfg             config.Config
+	policy          routing.Policy
+	presence        handoffs.Presence
+	zones           handoffs.ProfileZones
+	shutdownTimeout time.Duration
+
+	service *handoffs.Service
+	edge    *bot.Edge
+	outbox  *outbox.Worker
+	sweeper *sweeper.Sweeper
+	jobs    []schedule.Job
+}
+
+// wire builds the units from what u holds. A committed change wakes the
+// outbox worker, and a new deadline the sweeper, through the signals that
+// join them to the service.
+func wire(u units) units {
+	committed, deadlines := wakeup.New(), wakeup.New()
+	host, _ := os.Hostname()
+	u.service = handoffs.New(handoffs.Config{Store: u.store, Policy: u.policy, Log: u.log, Now: u.now,
+		Presence: u.presence, Zones: u.zones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: u.meters,
+		Committed: committed, DeadlineSet: deadlines})
+	homes := &home.Homes{Store: u.store, Service: u.service, API: u.api, Log: u.log}
+	u.edge = bot.New(bot.Config{Service: u.service, Homes: homes, API: u.api, Log: u.log, ShutdownTimeout: u.shutdownTimeout})
+	u.outbox = outbox.New(outbox.Config{Store: u.store, Service: u.service, Homes: homes, API: u.api, Log: u.log,
+		Metrics: u.meters, Wake: committed, ChannelPace: &u.cfg.ChannelPace, ShutdownTimeout: u.shutdownTimeout})
+	u.sweeper = sweeper.New(sweeper.Config{Deadlines: u.service, Log: u.log, Now: u.now, Interval: u.cfg.SweepInterval, Rewind: deadlines})
+	u.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview}})
+	u.jobs = []schedule.Job{
+		// The sweep is safe to repeat, so its latest tick is always caught up.
+		{Name: handoffs.JobSLASweep, Spec: u.cfg.SLASweep, Run: u.service.SweepSLA, CatchUp: time.Hour},
+		{Name: handoffs.JobDigest, Spec: u.cfg.Policy.Digest.Schedule, Run: u.service.QueueDigest, CatchUp: u.cfg.Policy.Digest.CatchUp},
+		// The weekly review posts in the digest's channel, and is caught
+		// up like the digest: a Monday morning's review, not last week's.
+		{Name: handoffs.JobWeeklyReview, Spec: u.cfg.Policy.Reports.WeeklySchedule, Run: u.service.QueueWeeklyReview, CatchUp: u.cfg.Policy.Digest.CatchUp},
+	}
+	return u
+}
+
+// run runs the edge, the outbox worker and the sweeper until ctx ends, or
+// until the socket fails for good (a revoked token): then the others stop
+// too. Each drains within the shutdown bound; run returns when all have.
+func (u units) run(ctx context.Context, smc *socketmode.Client) error {
+	background, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = u.outbox.Run(background) })
+	wg.Go(func() { _ = u.sweeper.Run(background) })
+	err := u.edge.Run(ctx, smc)
+	stop()
+	wg.Wait()
 	return err
 }
 
@@ -355,7 +416,7 @@ func (m *Main) logger(env Env) zerolog.Logger {
 // serveHTTP starts the probes: /healthz says the process is up; /readyz says
 // it can do its job, with the database answering and Socket Mode connected;
 // /metrics serves Baton's Prometheus metrics.
-func (m *Main) serveHTTP(addr string, st *store.Store, b *bot.Bot, meters *metrics.Metrics, log zerolog.Logger) (*http.Server, error) {
+func (m *Main) serveHTTP(addr string, st *store.Store, edge *bot.Edge, meters *metrics.Metrics, log zerolog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", meters.Handler(func(err error) {
 		log.Warn().Err(err).Msg("metrics scrape incomplete")
@@ -370,7 +431,7 @@ func (m *Main) serveHTTP(addr string, st *store.Store, b *bot.Bot, meters *metri
 		if err := st.Ping(ctx); err != nil {
 			problems = append(problems, "database unreachable")
 		}
-		if !b.Connected() {
+		if !edge.Connected() {
 			problems = append(problems, "socket mode not connected")
 		}
 		if len(problems) > 0 {

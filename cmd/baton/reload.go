@@ -13,8 +13,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
-	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/handoffs"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 )
@@ -24,12 +24,12 @@ import (
 // (which names the key) in the log at error level, and the configuration
 // in force stays: a typo saved while Baton runs must not take the pools
 // away. A valid one replaces the routing policy for every decision from
-// then on (new handoffs, clicks, ladder steps), through bot.SetPolicy;
+// then on (new handoffs, clicks, ladder steps), through handoffs.Service.SetPolicy;
 // handoffs already out keep what was frozen onto them (pool, ladder, turn).
 type reloader struct {
 	path string
 	api  *slack.Client
-	bot  *bot.Bot
+	svc  *handoffs.Service
 	log  zerolog.Logger
 
 	mu sync.Mutex // one reload at a time
@@ -45,8 +45,8 @@ type reloader struct {
 	configured atomic.Pointer[routing.Policy]
 }
 
-func newReloader(path string, api *slack.Client, b *bot.Bot, cfg config.Config, dir *directory.Directory, log zerolog.Logger) *reloader {
-	r := &reloader{path: path, api: api, bot: b, log: log, running: cfg, dir: dir}
+func newReloader(path string, api *slack.Client, svc *handoffs.Service, cfg config.Config, dir *directory.Directory, log zerolog.Logger) *reloader {
+	r := &reloader{path: path, api: api, svc: svc, log: log, running: cfg, dir: dir}
 	r.configured.Store(&cfg.Policy)
 	return r
 }
@@ -75,7 +75,7 @@ func (r *reloader) reload(ctx context.Context) error {
 		policy = resolvePolicy(ctx, r.dir, cfg.Policy, r.log)
 	}
 	r.configured.Store(&cfg.Policy)
-	r.bot.SetPolicy(policy)
+	r.svc.SetPolicy(policy)
 	if keys := restartOnly(r.running, cfg); len(keys) > 0 {
 		r.log.Warn().Strs("keys", keys).Msg("these keys changed and take effect at the next restart")
 	}
@@ -120,7 +120,7 @@ func (r *reloader) refreshMembers(ctx context.Context, dir *directory.Directory)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	resolved := resolvePolicy(ctx, dir, r.policy(), r.log)
-	r.bot.SetPolicy(resolved)
+	r.svc.SetPolicy(resolved)
 	return resolved
 }
 

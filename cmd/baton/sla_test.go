@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/bot/handoffs"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/routing"
@@ -248,7 +248,7 @@ func TestDigestPostsOncePerTickAcrossReplicas(t *testing.T) {
 	a.eventually(func() bool {
 		posts := len(a.digests())
 		var err error
-		runs, err = a.store.JobRuns(a.ctx, bot.JobDigest)
+		runs, err = a.store.JobRuns(a.ctx, handoffs.JobDigest)
 		require.NoError(t, err)
 		require.LessOrEqual(t, posts, runs, "one digest per tick across two replicas")
 		return posts == runs

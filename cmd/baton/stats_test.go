@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/bot/handoffs"
 )
 
 // statsReply waits for the private answer to user's /handoff text in
@@ -91,7 +91,7 @@ func TestWeeklyReviewPostsOncePerTickAcrossReplicas(t *testing.T) {
 
 	time.Sleep(4 * time.Second)
 	a.eventually(func() bool { n, _ := a.store.PendingCount(a.ctx); return n == 0 }, "the outbox drains")
-	runs, err := a.store.JobRuns(a.ctx, bot.JobWeeklyReview)
+	runs, err := a.store.JobRuns(a.ctx, handoffs.JobWeeklyReview)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, runs, 3)
 	require.Len(t, reviews(), runs, "one review per tick across two replicas")

@@ -18,8 +18,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/outbox"
 	"github.com/batonhq/baton/routing"
 )
 
@@ -41,7 +41,7 @@ type Config struct {
 	// SLASweep is the SLA sweep's cron schedule.
 	SLASweep string
 	// ChannelPace is how fast the outbox posts into one channel or DM.
-	ChannelPace bot.ChannelPace
+	ChannelPace outbox.ChannelPace
 }
 
 // NeedsDirectory reports whether some pool names members by email or user
@@ -353,7 +353,7 @@ func (f file) validate() (Config, error) {
 		}
 		cfg.MembersRefresh = *mr
 	}
-	cfg.ChannelPace = bot.DefaultChannelPace
+	cfg.ChannelPace = outbox.DefaultChannelPace
 	if b := f.ChannelPace.Burst; b != nil {
 		if *b < 0 || *b > 1000 {
 			return cfg, fmt.Errorf("channel_pace.burst: from 0 (no pace) to 1000, got %d", *b)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/bot/outbox"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 )
@@ -424,10 +424,10 @@ func TestHasHours(t *testing.T) {
 func TestChannelPace(t *testing.T) {
 	cfg, err := config.Parse([]byte(onePool))
 	require.NoError(t, err)
-	require.Equal(t, bot.DefaultChannelPace, cfg.ChannelPace, "Slack's pace by default")
+	require.Equal(t, outbox.DefaultChannelPace, cfg.ChannelPace, "Slack's pace by default")
 	cfg, err = config.Parse([]byte(onePool + "channel_pace:\n  burst: 3\n  interval: 2s\n"))
 	require.NoError(t, err)
-	require.Equal(t, bot.ChannelPace{Burst: 3, Interval: 2 * time.Second}, cfg.ChannelPace)
+	require.Equal(t, outbox.ChannelPace{Burst: 3, Interval: 2 * time.Second}, cfg.ChannelPace)
 	cfg, err = config.Parse([]byte(onePool + "channel_pace:\n  burst: 0\n"))
 	require.NoError(t, err)
 	require.Zero(t, cfg.ChannelPace.Burst, "0 turns the pace off")
