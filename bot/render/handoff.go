@@ -78,6 +78,20 @@ func Wait(d time.Duration) string {
 
 func company(h routing.Handoff) string { return userText(h.Lead.Company, MaxHeaderText) }
 
+// leadName names one lead for a DM that may sit among several about other
+// leads: the company in bold, linked to the handoff's message when its
+// permalink is known, then the contact.
+func leadName(h routing.Handoff, permalink string) string {
+	name := "*" + company(h) + "*"
+	if permalink != "" {
+		name = fmt.Sprintf("*<%s|%s>*", permalink, company(h))
+	}
+	if h.Lead.ContactName != "" {
+		name += " (" + contactLine(h.Lead) + ")"
+	}
+	return name
+}
+
 func contactLine(l routing.Lead) string {
 	line := userText(l.ContactName, routing.MaxNameLength*5)
 	if l.ContactTitle != "" {

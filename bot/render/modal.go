@@ -313,7 +313,7 @@ func transferInputs(prefill *routing.CheckedForm, nobody bool) []slack.Block {
 // live transfer, and what they can do.
 func unmetText(l routing.Lead, unmet []routing.Question) string {
 	var b strings.Builder
-	b.WriteString("⚠️ *Not ready for a live transfer.* A live transfer needs every criterion below; these are unmet:\n")
+	fmt.Fprintf(&b, "⚠️ *Not ready for a live transfer — %s.* A live transfer needs every criterion below; these are unmet:\n", userText(l.Company, MaxHeaderText))
 	for _, q := range unmet {
 		a, answered := routing.FindAnswer(l.Answers, q.ID)
 		fmt.Fprintf(&b, "• *%s*: %s\n", userText(q.Label, 300), gateVerdict(q, a, answered, 200))

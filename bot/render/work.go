@@ -87,7 +87,7 @@ func (c Clock) WorkLogged(h routing.Handoff, what map[string]string, running []r
 // loop that shows them which of their leads were good.
 func (c Clock) PasserOutcome(h routing.Handoff, permalink string) Message {
 	o := h.Work.Outcome
-	text := fmt.Sprintf("📬 <@%s> logged an outcome for %s: *%s*.", o.By, handoffLink(h, permalink), outcomeText(o))
+	text := fmt.Sprintf("📬 <@%s> logged an outcome for %s in <#%s>: *%s*.", o.By, leadName(h, permalink), h.Channel, outcomeText(o))
 	blocks := []slack.Block{section(text)}
 	if o.Note != "" {
 		blocks = append(blocks, section("> "+userText(o.Note, MaxSectionText-10)))
@@ -132,28 +132,30 @@ func (c Clock) PasserReassigned(h routing.Handoff) Message {
 	return Message{Text: text, Blocks: []slack.Block{section(text)}}
 }
 
-// breachLines lists open breaches, each with its deadline.
+// breachLines lists open breaches: which clock ran out, when, and how long
+// ago. Slack's {ago} counts from when the reader looks, so a DM read hours
+// later still says how overdue the lead is.
 func (c Clock) breachLines(breaches []routing.Breach) string {
 	lines := make([]string, len(breaches))
 	for i, b := range breaches {
-		lines[i] = fmt.Sprintf("• *%s* — %s was due %s", b.Clock.Label(), clockDue(b.Clock), c.when(b.DueAt))
+		lines[i] = fmt.Sprintf("• *%s* — the clock for the %s ran out %s", b.Clock.Label(), clockDue(b.Clock), c.date(b.DueAt, "{date_short_pretty} at {time} ({ago})"))
 	}
 	return strings.Join(lines, "\n")
 }
 
-// SLABreach tells the owner a clock ran out on their lead, with the
-// buttons that clear it.
+// SLABreach tells the owner a clock ran out on their lead, naming the lead
+// (an owner may hold several), with the buttons that clear it.
 func (c Clock) SLABreach(h routing.Handoff, breaches []routing.Breach, permalink string) Message {
-	text := fmt.Sprintf("⏰ SLA missed on %s:", handoffLink(h, permalink))
+	text := fmt.Sprintf("⏰ SLA missed on %s in <#%s>:", leadName(h, permalink), h.Channel)
 	blocks := []slack.Block{section(text + "\n" + c.breachLines(breaches)), workButtons(h, "work_actions"),
 		contextLine("Log the touch or the outcome and the breach clears; your manager hears of it if it is still open later.")}
 	return Message{Text: fmt.Sprintf("SLA missed on %s", company(h)), Blocks: blocks}
 }
 
 // SLAManagerAlert tells a manager that a breach is still open after the
-// grace period, with a Reassign button.
+// grace period, naming the lead and its owner, with a Reassign button.
 func (c Clock) SLAManagerAlert(h routing.Handoff, breaches []routing.Breach, permalink string) Message {
-	text := fmt.Sprintf("🚨 <@%s>'s lead %s is still out of SLA:", h.OwnerID, handoffLink(h, permalink))
+	text := fmt.Sprintf("🚨 <@%s>'s lead %s in <#%s> is still out of SLA:", h.OwnerID, leadName(h, permalink), h.Channel)
 	reassign := slack.NewButtonBlockElement(ActionReassign, strconv.FormatInt(h.ID, 10), plain("Reassign"))
 	blocks := []slack.Block{section(text + "\n" + c.breachLines(breaches)), slack.NewActionBlock("manager_actions", reassign)}
 	return Message{Text: fmt.Sprintf("%s is still out of SLA", company(h)), Blocks: blocks}
