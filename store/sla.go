@@ -85,15 +85,7 @@ func (s *Store) StuckLeads(ctx context.Context, now time.Time, perSection int) (
 		if err != nil {
 			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 		}
-		for rows.Next() {
-			h, err := scanHandoff(rows)
-			if err != nil {
-				rows.Close()
-				return out, fmt.Errorf("stuck leads (%s): %w", section, err)
-			}
-			sec.Leads = append(sec.Leads, h)
-		}
-		if err := rows.Err(); err != nil {
+		if sec.Leads, err = pgx.AppendRows(sec.Leads, rows, readHandoff); err != nil {
 			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 		}
 		out.Sections = append(out.Sections, sec)
@@ -183,11 +175,3 @@ func (s *Store) JobRuns(ctx context.Context, job string) (int, error) {
 	}
 	return n, nil
 }
-
-// prefixed scans a row whose first column is extra, then the handoff's.
-type prefixed struct {
-	row   pgx.Row
-	extra any
-}
-
-func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append([]any{p.extra}, dest...)...) }
