@@ -6,7 +6,8 @@ import "time"
 type DigestSection string
 
 // The digest's sections, in the order it shows them. A lead is listed once,
-// in the first section it belongs to.
+// in the first section it belongs to. Which leads those are is decided by
+// the store, where each section is one SQL condition with its own index.
 const (
 	// SectionUnclaimed: open and waiting for a claim, or given to an owner
 	// by rotation (missed, or scheduled for later) who has not accepted it.
@@ -45,32 +46,6 @@ const DefaultDigestPerSection = 5
 // MaxDigestPerSection bounds digest.per_section so that the digest always
 // fits in one message (4 sections × (heading + leads + "more") + header).
 const MaxDigestPerSection = 9
-
-// StuckSection says which section of the digest h belongs to at now, if any.
-// The store's digest query selects the same leads in SQL; a store test holds
-// the two to each other.
-func StuckSection(h Handoff) (DigestSection, bool) {
-	waiting := h.State == StateOpen || (h.State == StateScheduled && h.AcceptedAt.IsZero() && h.Work.ClosedAt.IsZero())
-	if waiting {
-		return SectionUnclaimed, true
-	}
-	if !h.Owned() {
-		return "", false
-	}
-	open := map[Clock]bool{}
-	for _, b := range h.OpenBreaches() {
-		open[b.Clock] = true
-	}
-	switch {
-	case open[ClockFirstTouch]:
-		return SectionUntouched, true
-	case open[ClockOutcome]:
-		return SectionNoOutcome, true
-	case h.Work.Outcome.Kind == OutcomeNoShow && !h.Work.LastTouchAt.After(h.Work.Outcome.At):
-		return SectionNoShow, true
-	}
-	return "", false
-}
 
 // StuckLeads is what a digest shows: for each section, its first leads
 // (oldest first) and how many there are in all.

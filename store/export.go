@@ -22,7 +22,7 @@ func (s *Store) ExportHandoffs(ctx context.Context, since, until time.Time, each
 	}
 	defer rows.Close()
 	for rows.Next() {
-		h, err := scanHandoff(rows)
+		h, err := readHandoff(rows)
 		if err != nil {
 			return fmt.Errorf("export handoffs: %w", err)
 		}

@@ -55,7 +55,7 @@ func refreshBoards(ctx context.Context, tx pgx.Tx, now time.Time, pool string) e
 // SLA sweep falls due first first (then the oldest), up to limit, and how
 // many there are in all. They are read from the owner index (0006).
 func (s *Store) OpenLeads(ctx context.Context, user string, limit int) ([]routing.Handoff, int, error) {
-	leads, total, err := s.counted(ctx, `SELECT count(*) OVER (), `+handoffColumns+` FROM handoffs
+	leads, total, err := s.counted(ctx, `SELECT count(*) OVER () AS total, `+handoffColumns+` FROM handoffs
 		WHERE owner_id = $1 AND state IN ('claimed', 'scheduled') AND closed_at IS NULL
 		ORDER BY sla_due_at NULLS LAST, owner_since, id LIMIT $2`, user, limit)
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Store) OpenLeads(ctx context.Context, user string, limit int) ([]routin
 
 // PassedRecently returns the last limit handoffs user passed, newest first.
 func (s *Store) PassedRecently(ctx context.Context, user string, limit int) ([]routing.Handoff, error) {
-	leads, _, err := s.counted(ctx, `SELECT 0, `+handoffColumns+` FROM handoffs
+	leads, _, err := s.counted(ctx, `SELECT 0 AS total, `+handoffColumns+` FROM handoffs
 		WHERE passer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, user, limit)
 	if err != nil {
 		return nil, fmt.Errorf("handoffs passed by %s: %w", user, err)
@@ -74,8 +74,8 @@ func (s *Store) PassedRecently(ctx context.Context, user string, limit int) ([]r
 	return leads, nil
 }
 
-// counted runs a query whose first column is a count and the rest a
-// handoff's columns, and returns the handoffs and the count.
+// counted runs a query of a count named total and then handoffColumns,
+// and returns the handoffs and the count.
 func (s *Store) counted(ctx context.Context, sql string, args ...any) ([]routing.Handoff, int, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -85,8 +85,9 @@ func (s *Store) counted(ctx context.Context, sql string, args ...any) ([]routing
 	var out []routing.Handoff
 	total := 0
 	for rows.Next() {
-		h, err := scanHandoff(prefixed{rows, &total})
-		if err != nil {
+		var h routing.Handoff
+		var err error
+		if total, h, err = readCounted(rows); err != nil {
 			return nil, 0, err
 		}
 		out = append(out, h)
@@ -169,8 +170,7 @@ func (s *Store) TeamBoard(ctx context.Context, pools []string, now time.Time, fe
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var total int
-			h, err := scanHandoff(prefixed{rows, &total})
+			total, h, err := readCounted(rows)
 			if err != nil {
 				return err
 			}

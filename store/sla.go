@@ -43,21 +43,39 @@ func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check fu
 		})
 }
 
-// The digest's sections in SQL, mirroring routing.StuckSection (a store test
-// holds them together). Migration 0009 has one partial index per section
-// with the same condition, so that PostgreSQL answers each from its index,
-// whatever the history (another store test checks it does).
+// Which leads are in which section of the digest is decided here and
+// nowhere else: each section is one SQL condition, which the digest (and
+// the tests that ask which section a lead is in) select with.
+// A lead is in one section at most: each condition excludes the sections
+// before it, in routing.DigestSections' order.
+//
+// Each condition has a partial index with the very same condition, so that
+// PostgreSQL answers the section's count from the index alone, whatever the
+// history (TestStuckLeadsCountsFromTheirIndexes checks it does). Changing a
+// condition therefore takes a migration that replaces its index.
 const (
 	sqlWaiting   = `(state = 'open' OR (state = 'scheduled' AND accepted_at IS NULL AND closed_at IS NULL))`
 	sqlOwnedOpen = `state IN ('claimed', 'scheduled') AND closed_at IS NULL AND NOT ` + sqlWaiting
 )
 
-var digestSectionSQL = map[routing.DigestSection]string{
-	routing.SectionUnclaimed: sqlWaiting,
-	routing.SectionUntouched: `open_breaches <> '{}' AND 'first_touch' = ANY(open_breaches) AND ` + sqlOwnedOpen,
-	routing.SectionNoOutcome: `open_breaches <> '{}' AND 'outcome' = ANY(open_breaches) AND NOT 'first_touch' = ANY(open_breaches) AND ` + sqlOwnedOpen,
-	routing.SectionNoShow: `outcome = 'no_show' AND closed_at IS NULL AND (last_touch_at IS NULL OR last_touch_at <= outcome_at)
-		AND NOT (open_breaches && '{first_touch,outcome}') AND ` + sqlOwnedOpen,
+// sectionSQL is one digest section: its condition and the partial index
+// that holds exactly the leads it selects.
+type sectionSQL struct {
+	where string
+	index string
+}
+
+// digestSections are the sections' conditions; routing documents what
+// each section means.
+var digestSections = map[routing.DigestSection]sectionSQL{
+	routing.SectionUnclaimed: {index: "handoffs_stuck_unclaimed", where: sqlWaiting},
+	routing.SectionUntouched: {index: "handoffs_stuck_untouched",
+		where: `open_breaches <> '{}' AND 'first_touch' = ANY(open_breaches) AND ` + sqlOwnedOpen},
+	routing.SectionNoOutcome: {index: "handoffs_stuck_no_outcome",
+		where: `open_breaches <> '{}' AND 'outcome' = ANY(open_breaches) AND NOT 'first_touch' = ANY(open_breaches) AND ` + sqlOwnedOpen},
+	routing.SectionNoShow: {index: "handoffs_stuck_no_show",
+		where: `outcome = 'no_show' AND closed_at IS NULL AND (last_touch_at IS NULL OR last_touch_at <= outcome_at)
+		AND NOT (open_breaches && '{first_touch,outcome}') AND ` + sqlOwnedOpen},
 }
 
 // StuckLeads reads the digest: for each section, how many leads are in it
@@ -70,7 +88,7 @@ func (s *Store) StuckLeads(ctx context.Context, now time.Time, perSection int) (
 	out := routing.StuckLeads{At: now}
 	batch := &pgx.Batch{}
 	for _, section := range routing.DigestSections {
-		where := digestSectionSQL[section]
+		where := digestSections[section].where
 		batch.Queue(`SELECT count(*) FROM handoffs WHERE ` + where)
 		batch.Queue(`SELECT `+handoffColumns+` FROM handoffs WHERE `+where+` ORDER BY created_at, id LIMIT $1`, perSection)
 	}
@@ -85,15 +103,7 @@ func (s *Store) StuckLeads(ctx context.Context, now time.Time, perSection int) (
 		if err != nil {
 			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 		}
-		for rows.Next() {
-			h, err := scanHandoff(rows)
-			if err != nil {
-				rows.Close()
-				return out, fmt.Errorf("stuck leads (%s): %w", section, err)
-			}
-			sec.Leads = append(sec.Leads, h)
-		}
-		if err := rows.Err(); err != nil {
+		if sec.Leads, err = pgx.AppendRows(sec.Leads, rows, readHandoff); err != nil {
 			return out, fmt.Errorf("stuck leads (%s): %w", section, err)
 		}
 		out.Sections = append(out.Sections, sec)
@@ -183,11 +193,3 @@ func (s *Store) JobRuns(ctx context.Context, job string) (int, error) {
 	}
 	return n, nil
 }
-
-// prefixed scans a row whose first column is extra, then the handoff's.
-type prefixed struct {
-	row   pgx.Row
-	extra any
-}
-
-func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append([]any{p.extra}, dest...)...) }

@@ -47,114 +47,38 @@ func Connect(ctx context.Context, connString string) (*pgxpool.Pool, error) {
 // Ping reports whether the database answers; it backs the readiness probe.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-const handoffColumns = `id, state, pool, channel, coalesce(message_ts, ''), passer_id,
-	company, contact_name, contact_title, phone, email, notes, consent,
-	created_at, claim_deadline, coalesce(owner_id, ''), claimed_at,
-	escalation, rung, next_step_at, fallback_open, coalesce(fallback_ts, ''),
-	missed_at, scheduled_for, accepted_at, declined_by,
-	coalesce(cancelled_by, ''), coalesce(cancel_reason, ''), cancelled_at,
-	turn, offer_ends_at, live, checklist_name, checklist, answers, context,
-	owner_since, last_touch_at, coalesce(last_touch_kind, ''), meeting_at, meeting_booked_at,
-	coalesce(outcome, ''), coalesce(outcome_reason, ''), coalesce(outcome_note, ''), outcome_at, coalesce(outcome_by, ''), closed_at,
-	reassigned_at, coalesce(reassigned_by, ''), coalesce(previous_owner, ''), coalesce(reassign_reason, ''), coalesce(reassign_note, ''),
-	breaches, sla_due_at`
-
-func scanHandoff(row pgx.Row) (routing.Handoff, error) {
-	var h routing.Handoff
-	var claimedAt, nextStepAt, missedAt, scheduledFor, acceptedAt, cancelledAt, offerEndsAt *time.Time
-	var ownerSince, lastTouchAt, meetingAt, meetingBookedAt, outcomeAt, closedAt, reassignedAt, slaDueAt *time.Time
-	var checklistName string
-	var lead leadJSON
-	w := &h.Work
-	err := row.Scan(&h.ID, &h.State, &h.Pool, &h.Channel, &h.MessageTS, &h.PasserID,
-		&h.Lead.Company, &h.Lead.ContactName, &h.Lead.ContactTitle, &h.Lead.Phone, &h.Lead.Email, &h.Lead.Notes, &h.Lead.Consent,
-		&h.CreatedAt, &h.ClaimDeadline, &h.OwnerID, &claimedAt,
-		&h.Escalation, &h.Rung, &nextStepAt, &h.FallbackOpen, &h.FallbackTS,
-		&missedAt, &scheduledFor, &acceptedAt, &h.DeclinedBy,
-		&h.CancelledBy, &h.CancelReason, &cancelledAt,
-		&h.Turn, &offerEndsAt, &h.Live, &checklistName, &lead.checklist, &lead.answers, &lead.context,
-		&ownerSince, &lastTouchAt, &w.LastTouch, &meetingAt, &meetingBookedAt,
-		&w.Outcome.Kind, &w.Outcome.Reason, &w.Outcome.Note, &outcomeAt, &w.Outcome.By, &closedAt,
-		&reassignedAt, &w.ReassignedBy, &w.PreviousOwner, &w.ReassignReason, &w.ReassignNote,
-		&w.Breaches, &slaDueAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return h, routing.ErrNotFound
-	}
-	if err != nil {
-		return h, err
-	}
-	for dst, src := range map[*time.Time]*time.Time{
-		&h.ClaimedAt: claimedAt, &h.NextStepAt: nextStepAt, &h.MissedAt: missedAt,
-		&h.ScheduledFor: scheduledFor, &h.AcceptedAt: acceptedAt, &h.CancelledAt: cancelledAt,
-		&h.OfferEndsAt: offerEndsAt,
-		&w.OwnerSince:  ownerSince, &w.LastTouchAt: lastTouchAt, &w.MeetingAt: meetingAt, &w.MeetingBookedAt: meetingBookedAt,
-		&w.Outcome.At: outcomeAt, &w.ClosedAt: closedAt, &w.ReassignedAt: reassignedAt, &w.SLADueAt: slaDueAt,
-	} {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	if err := lead.decode(checklistName, &h.Lead); err != nil {
-		return h, fmt.Errorf("handoff %d: %w", h.ID, err)
-	}
-	return h, nil
-}
-
-// nullTime stores the zero time as NULL: "not yet" rather than year 1.
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-// nullText stores "" as NULL, for columns where NULL means "nobody".
-func nullText(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // CreateHandoff stores a new handoff, its creation event and the notices that
 // announce it, in one transaction. A second call with the same submission key
 // (a double submit, a redelivered envelope) returns the first handoff with
 // created false and changes nothing.
 func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h routing.Handoff, created bool, err error) {
-	lead, err := encodeLead(in.Lead)
-	if err != nil {
-		return h, false, fmt.Errorf("create handoff %s: %w", in.SubmissionKey, err)
-	}
 	// A live transfer opens: claimable, its ladder and its turn running. A
 	// call scheduled for later from the form is stored with the owner the
 	// rotation picked, and nothing runs on it.
-	state, nextStep, offerEnds, owner, claimedAt := routing.StateOpen, in.FirstStepAt(), in.OfferEndsAt(), "", time.Time{}
-	var scheduledFor *time.Time
+	h = routing.Handoff{
+		State: routing.StateOpen, Pool: in.Pool.Name, Channel: in.Pool.Channel, PasserID: in.PasserID, Lead: in.Lead,
+		CreatedAt: in.CreatedAt, ClaimDeadline: in.ClaimDeadline, Escalation: in.Escalation, NextStepAt: in.FirstStepAt(),
+		Live: in.Live, Turn: in.Turn, OfferEndsAt: in.OfferEndsAt(),
+	}
 	if !in.Live {
 		if in.Owner == "" {
-			return h, false, fmt.Errorf("create handoff %s: a call scheduled for later needs an owner", in.SubmissionKey)
+			return routing.Handoff{}, false, fmt.Errorf("create handoff %s: a call scheduled for later needs an owner", in.SubmissionKey)
 		}
-		scheduledFor = &in.ScheduledFor
-		state, nextStep, offerEnds, owner, claimedAt = routing.StateScheduled, time.Time{}, time.Time{}, in.Owner, in.CreatedAt
+		h.State, h.NextStepAt, h.OfferEndsAt, h.ScheduledFor = routing.StateScheduled, time.Time{}, time.Time{}, in.ScheduledFor
+		// The owner's SLA clocks start now; the next SLA sweep sets their deadline.
+		h.OwnerID, h.ClaimedAt, h.Work.OwnerSince, h.Work.SLADueAt = in.Owner, in.CreatedAt, in.CreatedAt, in.CreatedAt
 	}
+	row, err := rowOf(h)
+	if err != nil {
+		return routing.Handoff{}, false, fmt.Errorf("create handoff %s: %w", in.SubmissionKey, err)
+	}
+	row.SubmissionKey, row.UpdatedAt = in.SubmissionKey, in.CreatedAt
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		h, err = scanHandoff(tx.QueryRow(ctx, `
-			INSERT INTO handoffs (submission_key, state, pool, channel, passer_id,
-				company, contact_name, contact_title, phone, email, notes, consent,
-				created_at, claim_deadline, updated_at, escalation, next_step_at, turn, offer_ends_at,
-				live, scheduled_for, checklist_name, checklist, answers, context, owner_id, claimed_at,
-				owner_since, sla_due_at)
-			VALUES ($1, $20, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15, $16, $17,
-				$18, $19, $21, $22, $23, $24, $25, $26, $26, $26)
+		h, err = queryHandoff(ctx, tx, insertHandoffSQL+`
 			ON CONFLICT (submission_key) DO NOTHING
-			RETURNING `+handoffColumns,
-			in.SubmissionKey, in.Pool.Name, in.Pool.Channel, in.PasserID,
-			in.Lead.Company, in.Lead.ContactName, in.Lead.ContactTitle, in.Lead.Phone, in.Lead.Email, in.Lead.Notes, in.Lead.Consent,
-			in.CreatedAt, in.ClaimDeadline, in.Escalation, nullTime(nextStep), in.Turn, nullTime(offerEnds),
-			in.Live, scheduledFor, state, in.Lead.Checklist.Name, lead.checklist, lead.answers, lead.context,
-			nullText(owner), nullTime(claimedAt)))
+			RETURNING `+handoffColumns, row.args())
 		if errors.Is(err, routing.ErrNotFound) {
-			h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE submission_key = $1`, in.SubmissionKey))
+			h, err = queryHandoff(ctx, tx, `SELECT `+handoffColumns+` FROM handoffs WHERE submission_key = $1`, in.SubmissionKey)
 			return err
 		}
 		if err != nil {
@@ -186,7 +110,7 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 
 // Handoff returns the handoff with id, or routing.ErrNotFound.
 func (s *Store) Handoff(ctx context.Context, id int64) (routing.Handoff, error) {
-	h, err := scanHandoff(s.pool.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
+	h, err := queryHandoff(ctx, s.pool, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id)
 	if err != nil {
 		return h, fmt.Errorf("handoff %d: %w", id, err)
 	}
@@ -222,7 +146,7 @@ func (s *Store) ClaimIf(ctx context.Context, id int64, user string, now time.Tim
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('baton.member:' || $1))`, user); err != nil {
 			return fmt.Errorf("lock claimer: %w", err)
 		}
-		h, err = scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id))
+		h, err = queryHandoff(ctx, tx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id)
 		if err != nil || h.State != routing.StateOpen {
 			return err // not open: the loser is told from h who has it
 		}
@@ -231,14 +155,14 @@ func (s *Store) ClaimIf(ctx context.Context, id int64, user string, now time.Tim
 				return err
 			}
 		}
-		h, err = scanHandoff(tx.QueryRow(ctx, `
+		h, err = queryHandoff(ctx, tx, `
 			-- The owner's SLA clocks start now; the next SLA sweep sets their deadline.
 			UPDATE handoffs SET state = 'claimed', owner_id = $2, claimed_at = $3, updated_at = $3, next_step_at = NULL,
 				owner_since = $3, sla_due_at = $3,
 				-- Claimed before the personal offer ended: nobody let it lapse.
 				offer_ends_at = CASE WHEN offer_ends_at > $3 THEN NULL ELSE offer_ends_at END
 			WHERE id = $1 AND state = 'open'
-			RETURNING `+handoffColumns, id, user, now))
+			RETURNING `+handoffColumns, id, user, now)
 		if err != nil {
 			return err // the row is locked and open: no row is a real error
 		}

@@ -20,7 +20,7 @@ import (
 func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error) {
 	var change routing.Change
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		h, err := scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id))
+		h, err := queryHandoff(ctx, tx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id)
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, lim
 			if err != nil {
 				return err
 			}
-			h, err := scanHandoff(tx.QueryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id))
+			h, err := queryHandoff(ctx, tx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1`, id)
 			if err != nil {
 				return err
 			}
@@ -240,10 +240,6 @@ func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routi
 		return nil
 	}
 	h := c.Handoff
-	declined := h.DeclinedBy
-	if declined == nil {
-		declined = []string{}
-	}
 	if err := updateHandoff(ctx, tx, h, c.Event.At); err != nil {
 		return err
 	}
@@ -264,36 +260,15 @@ func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routi
 	return refreshBoards(ctx, tx, c.Event.At, h.Pool)
 }
 
-// updateHandoff writes h's mutable columns.
+// updateHandoff writes h's columns that change after its creation (those
+// handoffRow does not mark insert), and now as its updated_at.
 func updateHandoff(ctx context.Context, tx pgx.Tx, h routing.Handoff, now time.Time) error {
-	declined := h.DeclinedBy
-	if declined == nil {
-		declined = []string{}
+	row, err := rowOf(h)
+	if err != nil {
+		return fmt.Errorf("update handoff %d: %w", h.ID, err)
 	}
-	w := h.Work
-	breaches, open := w.Breaches, []string{}
-	if breaches == nil {
-		breaches = []routing.Breach{}
-	}
-	for _, b := range h.OpenBreaches() {
-		open = append(open, string(b.Clock))
-	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE handoffs SET state = $2, owner_id = $3, claimed_at = $4, rung = $5, next_step_at = $6,
-			fallback_open = $7, missed_at = $8, scheduled_for = $9, accepted_at = $10, declined_by = $11,
-			cancelled_by = $12, cancel_reason = $13, cancelled_at = $14, updated_at = $15, turn = $16, offer_ends_at = $17,
-			owner_since = $18, last_touch_at = $19, last_touch_kind = $20, meeting_at = $21, meeting_booked_at = $22,
-			outcome = $23, outcome_reason = $24, outcome_note = $25, outcome_at = $26, outcome_by = $27, closed_at = $28,
-			reassigned_at = $29, reassigned_by = $30, previous_owner = $31, reassign_reason = $32, reassign_note = $33,
-			breaches = $34, open_breaches = $35, sla_due_at = $36
-		WHERE id = $1`,
-		h.ID, h.State, nullText(h.OwnerID), nullTime(h.ClaimedAt), h.Rung, nullTime(h.NextStepAt),
-		h.FallbackOpen, nullTime(h.MissedAt), nullTime(h.ScheduledFor), nullTime(h.AcceptedAt), declined,
-		nullText(h.CancelledBy), nullText(h.CancelReason), nullTime(h.CancelledAt), now, h.Turn, nullTime(h.OfferEndsAt),
-		nullTime(w.OwnerSince), nullTime(w.LastTouchAt), nullText(string(w.LastTouch)), nullTime(w.MeetingAt), nullTime(w.MeetingBookedAt),
-		nullText(string(w.Outcome.Kind)), nullText(string(w.Outcome.Reason)), nullText(w.Outcome.Note), nullTime(w.Outcome.At), nullText(w.Outcome.By), nullTime(w.ClosedAt),
-		nullTime(w.ReassignedAt), nullText(w.ReassignedBy), nullText(w.PreviousOwner), nullText(string(w.ReassignReason)), nullText(w.ReassignNote),
-		breaches, open, nullTime(w.SLADueAt)); err != nil {
+	row.UpdatedAt = now
+	if _, err := tx.Exec(ctx, updateHandoffSQL, row.args()); err != nil {
 		return fmt.Errorf("update handoff %d: %w", h.ID, err)
 	}
 	return nil
