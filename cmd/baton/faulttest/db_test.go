@@ -143,7 +143,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	// tries and fails, and keeps trying.
 	a.Eventually(func() bool { return time.Now().After(h.ClaimDeadline.Add(time.Second)) }, "the claim window closes during the outage")
 	a.Eventually(func() bool {
-		return strings.Count(a.Log.String(), "escalation sweep failed; retrying") >= 2
+		return strings.Count(a.Log.String(), "deadline sweep failed; retrying") >= 2
 	}, "the sweeper fails while the database is down, and goes on")
 	require.Empty(t, a.Messages(batontest.Pool, true), "no brief nor re-ping while the database is down")
 
