@@ -27,7 +27,7 @@ func (e *Edge) claim(ctx context.Context, cb *slack.InteractionCallback, action 
 		return
 	}
 	log := e.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
-	_, err = e.svc.Claim(ctx, handoffs.Click{HandoffID: click.HandoffID, User: click.UserID, Channel: click.ChannelID,
+	h, err := e.svc.Claim(ctx, handoffs.Click{HandoffID: click.HandoffID, User: click.UserID, Channel: click.ChannelID,
 		MessageTS: click.MessageTS, FromDigest: action.ActionID == render.ActionDigestClaim})
 	var refused *handoffs.ClaimRefused
 	var poolGone *handoffs.PoolGoneError
@@ -43,12 +43,13 @@ func (e *Edge) claim(ctx context.Context, cb *slack.InteractionCallback, action 
 		answer = render.PoolGone(poolGone.Pool)
 	case errors.Is(err, routing.ErrNotFound):
 		log.Warn().Err(err).Msg("claim on no handoff of this channel")
-		answer = render.HandoffGone
+		// A forged or stale button learns nothing of the lead it named.
+		h, answer = routing.Handoff{}, render.HandoffGone
 	default:
 		log.Error().Err(err).Msg("claim failed")
 		answer = render.ClaimFailed
 	}
-	e.teller(ctx, log, click.ChannelID, click.UserID)(answer)
+	e.teller(ctx, log, click.ChannelID, click.UserID)(render.AboutLead(h, answer))
 }
 
 // buttonActions are the buttons that start an action on a handoff, and the
@@ -80,9 +81,10 @@ func (e *Edge) actionButton(ctx context.Context, cb *slack.InteractionCallback, 
 		return
 	}
 	log := e.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
-	tell := e.teller(ctx, log, click.ChannelID, click.UserID)
 	act := buttonActions[action.ActionID]
 	h, err := e.svc.May(ctx, click.HandoffID, click.UserID, act)
+	privately := e.teller(ctx, log, click.ChannelID, click.UserID)
+	tell := func(text string) { privately(render.AboutLead(h, text)) }
 	var refusal *routing.Refusal
 	switch {
 	case errors.As(err, &refusal) && refusal.Code == routing.RefusedFrozen:

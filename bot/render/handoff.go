@@ -364,3 +364,14 @@ func SlackBusy(retry time.Duration) string {
 	secs := max(1, int((retry+time.Second-1)/time.Second))
 	return fmt.Sprintf("Slack is busy and wouldn't open the form just now. Please try again in %d s.", secs)
 }
+
+// AboutLead names h's lead at the head of a private answer about it (a
+// refused claim or action), so a person who clicked on one of several
+// leads knows which one the answer is about. With no lead known (the
+// handoff could not be read) the answer stands alone.
+func AboutLead(h routing.Handoff, text string) string {
+	if h.Lead.Company == "" {
+		return text
+	}
+	return "*" + userText(h.Lead.Company, routing.MaxNameLength) + "*: " + text
+}

@@ -197,6 +197,9 @@ func TestEveryLeadSurfaceIsListed(t *testing.T) {
 		name, _, _ := strings.Cut(s.name, "/")
 		listed[name] = true
 	}
+	// Private answers are text, not blocks: TestPrivateAnswersNameTheLead
+	// covers the one that names the lead in them.
+	listed["AboutLead"] = true
 	about := []string{"routing.Handoff", "routing.Lead", "routing.CheckedForm"}
 	paths, err := filepath.Glob("*.go")
 	require.NoError(t, err)
@@ -231,4 +234,14 @@ func exprName(sel *ast.SelectorExpr) string {
 		return id.Name + "." + sel.Sel.Name
 	}
 	return ""
+}
+
+// TestPrivateAnswersNameTheLead: a refusal about a lead names it, escaped;
+// one about no readable lead stands alone.
+func TestPrivateAnswersNameTheLead(t *testing.T) {
+	t.Parallel()
+	h := routing.Handoff{Lead: routing.Lead{Company: "Quillfeather & Brine <Holdings>"}}
+	require.Equal(t, "*Quillfeather &amp; Brine &lt;Holdings&gt;*: <@U1> already has this lead.",
+		render.AboutLead(h, "<@U1> already has this lead."))
+	require.Equal(t, render.HandoffGone, render.AboutLead(routing.Handoff{}, render.HandoffGone))
 }

@@ -374,7 +374,7 @@ func TestHotHandoffEndToEnd(t *testing.T) {
 			continue
 		}
 		a.eventually(func() bool { return len(a.ephemeralTexts(user)) == 1 }, "each loser is told privately")
-		require.Equal(t, fmt.Sprintf("<@%s> already has this lead.", owner), a.ephemeralTexts(user)[0])
+		require.Equal(t, fmt.Sprintf("*Acme Corp*: <@%s> already has this lead.", owner), a.ephemeralTexts(user)[0])
 	}
 	if owner == "U0AE1" {
 		// The winner's second click is answered, and changes nothing.
