@@ -29,6 +29,8 @@ func TestCreate(t *testing.T) {
 	require.Empty(t, b.Committed.C(), "nothing committed, nothing for the outbox")
 
 	h := b.Create(t, "V1", "Acme Corp")
+	require.Len(t, b.Committed.C(), 1, "the outbox is told")
+	require.Len(t, b.Deadlines.C(), 1, "the sweeper is told of the new deadline")
 	require.Equal(t, routing.StateOpen, h.State)
 	require.Equal(t, "closers", h.Pool)
 	require.Equal(t, []routing.EventKind{routing.EventCreated}, b.Events(t, h.ID))

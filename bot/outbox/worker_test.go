@@ -1,0 +1,120 @@
+package outbox_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonhq/baton/bot/handoffs"
+	"github.com/batonhq/baton/bot/handoffs/handoffstest"
+	"github.com/batonhq/baton/bot/home"
+	"github.com/batonhq/baton/bot/outbox"
+	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// bundle is a worker running against the fake Slack and a real database,
+// with the use cases that fill its outbox.
+type bundle struct {
+	handoffstest.Bundle
+	slack *slackfake.Server
+}
+
+func setup(t *testing.T) bundle {
+	t.Helper()
+	b := bundle{Bundle: handoffstest.New(t), slack: slackfake.New(t)}
+	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
+	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
+	w := outbox.New(outbox.Config{Store: b.Store, Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop(),
+		Wake: b.Committed, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}})
+	ctx, stop := context.WithCancel(b.Ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		require.NoError(t, <-done)
+	})
+	return b
+}
+
+// post is the channel post of the handoff for company, once it is out.
+func (b bundle) post(t *testing.T, company string) slackfake.Message {
+	t.Helper()
+	var post slackfake.Message
+	require.Eventually(t, func() bool {
+		for _, m := range b.slack.Messages("C0HANDOFF") {
+			if m.ThreadTS == "" && strings.Contains(m.Text, company) {
+				post = m
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond, "the channel post of %s", company)
+	return post
+}
+
+// TestWorkerDeliversAHandoffsLife: woken by the commits, the worker posts
+// the hot lead with its thread brief and the passer's DM, records the
+// post's ts, and on the claim updates the post in place.
+func TestWorkerDeliversAHandoffsLife(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// The worker polls only hourly: the commit's wake-up is what sends.
+	h := b.Create(t, "V1", "Acme Corp")
+
+	post := b.post(t, "Acme Corp")
+	require.Contains(t, post.Text, "<!channel>", "the post pings the channel")
+	require.Eventually(t, func() bool {
+		got, err := b.Service.Handoff(b.Ctx, h.ID)
+		return err == nil && got.MessageTS == post.TS
+	}, 10*time.Second, 10*time.Millisecond, "the post's ts is recorded")
+	require.Eventually(t, func() bool {
+		for _, m := range b.slack.Messages("C0HANDOFF") {
+			if m.ThreadTS == post.TS {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond, "the brief goes in the post's thread")
+
+	_, err := b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: post.TS})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		m := b.post(t, "Acme Corp")
+		return m.Updated > 0 && strings.Contains(m.Text, "Claimed by <@U0AE1>")
+	}, 10*time.Second, 10*time.Millisecond, "the post is updated in place with the owner")
+	require.Len(t, b.slack.Messages("C0HANDOFF"), 2, "the post and its brief, nothing posted twice")
+}
+
+// TestWorkerSkipsWhatIsNoLongerWanted: a re-ping queued by the ladder but
+// delivered after the lead was claimed is dropped, not posted.
+func TestWorkerSkipsWhatIsNoLongerWanted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := b.Create(t, "V1", "Acme Corp")
+	post := b.post(t, "Acme Corp")
+
+	// The window closes: the first rung queues a re-ping and nudges; the
+	// lead is claimed before the worker is woken for them.
+	b.Clock.Add(h.NextStepAt.Sub(b.Clock.Now()))
+	fired, err := b.Service.FireDue(b.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, fired)
+	_, err = b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: post.TS})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		n, err := b.Store.PendingCount(b.Ctx)
+		return err == nil && n == 0
+	}, 10*time.Second, 10*time.Millisecond, "the outbox is emptied")
+	for _, m := range b.slack.Messages("C0HANDOFF") {
+		require.NotContains(t, m.Text, "still unclaimed", "no re-ping for a claimed lead")
+	}
+}
