@@ -20,6 +20,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/storetest"
@@ -108,7 +109,7 @@ type options struct {
 func start(t *testing.T, o options) *app {
 	t.Helper()
 	if o.fake == nil {
-		o.fake = slackfake.New(t)
+		o.fake = slackfaketest.New(t)
 	}
 	if o.dbURL == "" {
 		o.dbURL, o.db = storetest.NewDatabase(t)
@@ -215,7 +216,7 @@ func (a *app) openModal(user, text string) slackfake.Ack {
 	a.t.Helper()
 	ack, err := a.slack.SlashCommand(a.ctx, slackfake.SlashCommand{Command: "/handoff", Text: text, UserID: user, ChannelID: "C0SALES"})
 	require.NoError(a.t, err)
-	a.slack.WaitFor(a.t, "views.open", func(c slackfake.Call) bool {
+	slackfaketest.WaitFor(a.t, a.slack, "views.open", func(c slackfake.Call) bool {
 		return c.Params["trigger_id"] == ack.TriggerID && strings.Contains(string(c.Response), `"ok":true`)
 	}, 5*time.Second)
 	return ack

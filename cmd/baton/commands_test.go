@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/store/storetest"
 )
 
@@ -132,7 +132,7 @@ func TestSlackManifest(t *testing.T) {
 
 func TestBadBotTokenIsNamed(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	_, err := runMain(t, map[string]string{
 		"BATON_CONFIG": writeConfig(t, testConfig), "SLACK_BOT_TOKEN": "xoxb-wrong", "SLACK_APP_TOKEN": fake.AppToken(), "SLACK_API_URL": fake.APIURL(),
 	}, "run")
@@ -147,7 +147,7 @@ func TestBadBotTokenIsNamed(t *testing.T) {
 
 func TestBadAppTokenIsNamed(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	url, _ := storetest.NewDatabase(t)
 	_, err := runMain(t, map[string]string{
 		"BATON_CONFIG": writeConfig(t, testConfig), "SLACK_BOT_TOKEN": fake.BotToken(), "SLACK_APP_TOKEN": "xapp-wrong",

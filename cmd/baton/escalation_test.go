@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/storetest"
@@ -275,7 +276,7 @@ func TestCancelStopsTheLadder(t *testing.T) {
 // post and before the deadline; a new one fires each step exactly once.
 func TestRestartFiresTheStepOnce(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	dbURL, db := storetest.NewDatabase(t)
 	// A longer window, so the new process is up before the first step.
 	config := strings.Replace(ladderConfig, "claim_window: 2s", "claim_window: 5s", 1)

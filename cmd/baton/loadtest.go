@@ -129,7 +129,7 @@ func (m *Main) loadtest(ctx context.Context, env Env, args []string) error {
 	defer stopDB()
 
 	l := newLoad(o)
-	fake, err := slackfake.Start(slackfake.WithCallHook(l.observe))
+	fake, err := slackfake.New(slackfake.WithCallHook(l.observe))
 	if err != nil {
 		return fmt.Errorf("loadtest: fake Slack: %w", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/directory"
-	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 )
@@ -32,7 +32,7 @@ pools:
 // member Slack shows away is not up next but may still claim.
 func TestMembersByEmailGroupAndPresence(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	fake.SetUserEmail("U0AE1", "dana@acme.example")
 	fake.AddUserGroup("closers", "S0CLOSERS", "U0AE2", "U0AE3")
 	fake.SetPresence("U0AE2", "away")
@@ -50,7 +50,7 @@ func TestMembersByEmailGroupAndPresence(t *testing.T) {
 // failed refresh keeps the last good members.
 func TestResolvePolicyFollowsTheGroup(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	fake.SetUserEmail("U0AE1", "dana@acme.example")
 	fake.AddUserGroup("closers", "S0CLOSERS", "U0AE1", "U0AE2")
 	cfg, err := config.Parse([]byte(directoryConfig))

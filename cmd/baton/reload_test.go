@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/storetest"
 )
@@ -64,7 +64,7 @@ func TestReloadAppliesToNewHandoffs(t *testing.T) {
 // own process: a bad file is refused and logged, a good one is applied.
 func TestSIGHUPReloadsTheProcess(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	dbURL, db := storetest.NewDatabase(t)
 	p := startProcess(t, fake, dbURL, testConfig)
 	a := &app{t: t, ctx: t.Context(), slack: fake, db: db, store: store.New(db)}

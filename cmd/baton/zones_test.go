@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 // zoneAt names a fixed-offset zone where the wall clock reads hour (give or
@@ -38,7 +38,7 @@ func TestProfileTimeZoneDecidesHours(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	day, night := zoneAt(now, 13), zoneAt(now, 1)
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	fake.SetUserTZ("U0AE1", night)          // outside hours
 	fake.SetUserTZ("U0AE2", "Mars/Olympus") // unknown: the top-level zone, inside
 	fake.SetUserTZ("U0AE3", night)          // but their own zone is configured: inside

@@ -31,6 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/storetest"
 )
@@ -165,7 +166,7 @@ func Start(t *testing.T, o Options) *App {
 		bin = Binary(t)
 	}
 	if o.Fake == nil {
-		o.Fake = slackfake.New(t)
+		o.Fake = slackfaketest.New(t)
 	}
 	if o.DBURL == "" {
 		o.DBURL, o.DB = storetest.NewDatabase(t)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/routing"
 )
 
@@ -96,7 +97,7 @@ func (a *App) Command(user, text string) slackfake.Ack {
 func (a *App) OpenModal(user string) slackfake.Ack {
 	a.T.Helper()
 	ack := a.Command(user, "")
-	a.Slack.WaitFor(a.T, "views.open", func(c slackfake.Call) bool {
+	slackfaketest.WaitFor(a.T, a.Slack, "views.open", func(c slackfake.Call) bool {
 		return c.Params["trigger_id"] == ack.TriggerID && strings.Contains(string(c.Response), `"ok":true`)
 	}, 10*time.Second)
 	return ack

@@ -12,6 +12,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -139,7 +140,7 @@ func onlyPending(a *batontest.App, kinds ...routing.NoticeKind) {
 // hung waits until Slack has received (and left unanswered) a post in channel.
 func hung(a *batontest.App, channel string) {
 	a.T.Helper()
-	a.Slack.WaitFor(a.T, "chat.postMessage", func(c slackfake.Call) bool {
+	slackfaketest.WaitFor(a.T, a.Slack, "chat.postMessage", func(c slackfake.Call) bool {
 		return c.Params["channel"] == channel && strings.Contains(string(c.Response), "no_answer")
 	}, 15*time.Second)
 }

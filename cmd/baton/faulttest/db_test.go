@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store/storetest"
@@ -89,7 +90,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	held := make(chan string, 2)
 	release := make(chan struct{})
 	var holding atomic.Bool
-	fake := slackfake.New(t, slackfake.WithCallHook(func(c slackfake.Call) {
+	fake := slackfaketest.New(t, slackfake.WithCallHook(func(c slackfake.Call) {
 		post := c.Method == "chat.postMessage" && (c.Params["channel"] == batontest.Pool && c.Params["thread_ts"] == "" || c.Params["channel"] == "DU0SDR")
 		if post && holding.Load() {
 			held <- c.Params["channel"]

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -58,7 +59,7 @@ func TestFaultSIGTERM(t *testing.T) {
 	// 1. A delivery in flight: the claim's message update hangs.
 	a.Slack.Hang("chat.update", 1)
 	a.Click("U0AE1", h)
-	a.Slack.WaitFor(t, "chat.update", nil, 15*time.Second)
+	slackfaketest.WaitFor(t, a.Slack, "chat.update", nil, 15*time.Second)
 	a.Eventually(func() bool { return a.DMs("U0AE1", "You own") == 1 && a.DMs("U0SDR", "claimed") == 1 }, "the claim's DMs")
 
 	// 2. Notices queued: Slack refuses every post of a new handoff.
@@ -72,7 +73,7 @@ func TestFaultSIGTERM(t *testing.T) {
 	// that answer hangs.
 	a.Slack.Hang("chat.postEphemeral", 1)
 	a.Click("U0AE2", h)
-	a.Slack.WaitFor(t, "chat.postEphemeral", nil, 15*time.Second)
+	slackfaketest.WaitFor(t, a.Slack, "chat.postEphemeral", nil, 15*time.Second)
 
 	// 4. SIGTERM.
 	a.Signal(syscall.SIGTERM)

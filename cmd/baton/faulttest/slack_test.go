@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -101,7 +102,7 @@ func TestFaultSlack429(t *testing.T) {
 	// try with the same trigger_id, within its 3 s.
 	a.Slack.RateLimit("views.open", 1, time.Second)
 	cmd := a.Command("U0SDR2", "")
-	a.Slack.WaitFor(t, "views.open", func(c slackfake.Call) bool {
+	slackfaketest.WaitFor(t, a.Slack, "views.open", func(c slackfake.Call) bool {
 		return c.Params["trigger_id"] == cmd.TriggerID && strings.Contains(string(c.Response), `"ok":true`)
 	}, 10*time.Second)
 	var tries []slackfake.Call
