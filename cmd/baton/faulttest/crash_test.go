@@ -104,7 +104,7 @@ func logTail(a *batontest.App) string {
 // handOff opens and submits the form for Acme as U0SDR, and returns the
 // stored handoff.
 func handOff(a *batontest.App) routing.Handoff {
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	require.Empty(a.T, a.Submit("U0SDR", batontest.ValidAnswers("Acme")).Payload, "stored")
 	return a.Latest("U0SDR")
 }
@@ -168,7 +168,7 @@ func TestFaultKill9(t *testing.T) {
 		// the envelope again, to the new process.
 		name: "before the ack of the form", config: claimScriptConfig, claim: true,
 		crash: func(a *batontest.App, o batontest.Options) (*batontest.App, int64) {
-			a.OpenModal("U0SDR")
+			a.OpenModal("U0SDR", "")
 			a.Freeze()
 			sub, err := a.Slack.SubmitView(a.Ctx, slackfake.Submit{UserID: "U0SDR", Values: batontest.ValidAnswers("Acme")})
 			require.Error(a.T, err, "never acked")
@@ -255,7 +255,7 @@ func TestFaultKill9(t *testing.T) {
 			if sc.claim {
 				want = routing.StateClaimed
 			}
-			o := batontest.Options{Config: sc.config}
+			o := batontest.Options{Process: true, Config: sc.config}
 
 			// The reference: the same script, no crash.
 			ref := batontest.Start(t, o)

@@ -52,7 +52,7 @@ func TestFaultSIGTERM(t *testing.T) {
 	// Slack calls are not cut off by their own timeout here: only the
 	// shutdown's bound ends them.
 	env := map[string]string{"SLACK_API_TIMEOUT": "2m", "BATON_SHUTDOWN_TIMEOUT": "5s"}
-	a := batontest.Start(t, batontest.Options{Env: env})
+	a := batontest.Start(t, batontest.Options{Process: true, Env: env})
 	h := a.Handoff("U0SDR", "Acme")
 	a.Drained()
 
@@ -64,7 +64,7 @@ func TestFaultSIGTERM(t *testing.T) {
 
 	// 2. Notices queued: Slack refuses every post of a new handoff.
 	lift := a.Slack.Throttle("chat.postMessage", 2*time.Second)
-	a.OpenModal("U0SDR2")
+	a.OpenModal("U0SDR2", "")
 	require.Empty(t, a.Submit("U0SDR2", batontest.ValidAnswers("Globex")).Payload, "stored")
 	h2 := a.Latest("U0SDR2")
 	a.Eventually(func() bool { return len(channelPosts(a, batontest.Pool)) >= 2 }, "its post is tried and refused")
@@ -113,7 +113,7 @@ func TestFaultSIGTERM(t *testing.T) {
 
 	// 5. The next process delivers what was left, once.
 	lift()
-	next := batontest.Start(t, batontest.Options{Fake: a.Slack, DBURL: a.DBURL, DB: a.DB})
+	next := batontest.Start(t, batontest.Options{Process: true, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB})
 	next.Drained()
 	require.Empty(t, pendingNotices(t, next, h.ID))
 	require.Empty(t, pendingNotices(t, next, h2.ID))

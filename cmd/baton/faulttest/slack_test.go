@@ -49,11 +49,11 @@ func requireSpaced(t *testing.T, calls []slackfake.Call, gaps ...time.Duration) 
 // try again.
 func TestFaultSlack429(t *testing.T) {
 	t.Parallel()
-	a := batontest.Start(t, batontest.Options{})
+	a := batontest.Start(t, batontest.Options{Process: true})
 
 	// 1. Every chat.postMessage is refused while the form is submitted.
 	lift := a.Slack.Throttle("chat.postMessage", time.Second)
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	ack := a.Submit("U0SDR", batontest.ValidAnswers("Acme"))
 	require.Empty(t, ack.Payload, "the form closes: the handoff is stored")
 	h := a.Latest("U0SDR")
@@ -130,7 +130,7 @@ func TestFaultSlack429(t *testing.T) {
 	}
 	require.Equal(t, 1, n, "no second try that could only come after the trigger_id died")
 	lift()
-	a.OpenModal("U0SDR3") // typing /handoff again works
+	a.OpenModal("U0SDR3", "") // typing /handoff again works
 
 	limited := 0 // the channel post's and the DM's
 	for _, c := range a.Slack.Calls("chat.postMessage") {
@@ -150,11 +150,11 @@ func TestFaultSlack429(t *testing.T) {
 // logged and counted, and nothing is dropped or sent twice.
 func TestFaultSlack500AndTimeout(t *testing.T) {
 	t.Parallel()
-	a := batontest.Start(t, batontest.Options{Env: map[string]string{"SLACK_API_TIMEOUT": "1s"}})
+	a := batontest.Start(t, batontest.Options{Process: true, Env: map[string]string{"SLACK_API_TIMEOUT": "1s"}})
 
 	// 1. Every chat.postMessage fails with a 500 while the form is submitted.
 	lift := a.Slack.FailWhile("chat.postMessage", http.StatusInternalServerError)
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	require.Empty(t, a.Submit("U0SDR", batontest.ValidAnswers("Acme")).Payload, "stored, whatever Slack does")
 	h := a.Latest("U0SDR")
 	a.Eventually(func() bool { return len(channelPosts(a, batontest.Pool)) >= 3 }, "the post is retried")
