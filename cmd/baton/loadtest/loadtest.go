@@ -1,6 +1,18 @@
-// Package loadtest is baton loadtest: it runs `baton run` against the fake
-// Slack under load and reports latency percentiles, throughput, errors,
-// CPU and memory.
+// Package loadtest is baton loadtest, which reports Baton's latency
+// percentiles, throughput, errors, CPU and memory under load.
+//
+// It runs `baton run` (this very binary, in a child process, so that its
+// memory is its own) against the project's fake Slack and a local
+// PostgreSQL (or DATABASE_URL), and plays the scenario of Baton's
+// performance budgets in rounds: every passer types /handoff at the same
+// instant (50 concurrent handoffs by default), fills in the form as soon as it
+// opens and submits; every receiver clicks Claim on every post the moment
+// it appears (one winner out of 50 simultaneous clicks); every n-th handoff
+// is left unclaimed so that its escalation can be timed. A round ends when
+// its claims show in Slack; the next starts after a pause. Every latency is
+// measured from the moment the fake Slack sends the envelope (or the click)
+// to the moment the fake receives the Web API call that shows its effect,
+// so what is timed is Baton's work alone, on loopback.
 package loadtest
 
 import (
@@ -32,19 +44,6 @@ import (
 	"github.com/batonhq/baton/cmd/baton/drive"
 	"github.com/batonhq/baton/store/localpg"
 )
-
-// Run runs `baton run` (this very binary, in a child process, so
-// that its memory is its own) against the project's fake Slack and a local
-// PostgreSQL (or DATABASE_URL), and plays the budgets' scenario of
-// DESIGN.md §9 in rounds: every passer types /handoff at the same instant
-// (50 concurrent handoffs by default), fills in the form as soon as it
-// opens and submits; every receiver clicks Claim on every post the moment
-// it appears (one winner out of 50 simultaneous clicks); every n-th handoff
-// is left unclaimed so that its escalation can be timed. A round ends when
-// its claims show in Slack; the next starts after a pause. Every latency is
-// measured from the moment the fake Slack sends the envelope (or the click)
-// to the moment the fake receives the Web API call that shows its effect,
-// so what is timed is Baton's work alone, on loopback.
 
 // The Slack side of the load.
 const (
