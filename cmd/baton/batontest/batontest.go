@@ -153,9 +153,13 @@ type Options struct {
 
 // App is a running Baton with its fake Slack and its database.
 type App struct {
-	T     *testing.T
-	Ctx   context.Context
+	// T is the test that started it, Ctx the context its helpers use.
+	T   *testing.T
+	Ctx context.Context
+	// Slack is the fake Slack it runs against.
 	Slack *slackfake.Server
+	// DB, DBURL and Store are its database (DB and Store are nil when
+	// Options gave a DBURL alone).
 	DB    *pgxpool.Pool
 	DBURL string
 	Store *store.Store

@@ -221,13 +221,29 @@ func (a *App) Scrape() string {
 // it is not there.
 func (a *App) Metric(series string) float64 {
 	a.T.Helper()
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(a.Scrape())
+	v, _ := MetricValue(a.Scrape(), series)
+	return v
+}
+
+// MetricValue reads the sample named series (name and labels exactly as
+// exposed) from a scrape's body; ok is false when it is not there.
+func MetricValue(body, series string) (v float64, ok bool) {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(body)
 	if m == nil {
-		return 0
+		return 0, false
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
-	require.NoError(a.T, err)
-	return v
+	return v, err == nil
+}
+
+// SumMetric adds up every series of a labelled metric in a scrape's body.
+func SumMetric(body, name string) float64 {
+	var sum float64
+	for _, m := range regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(name)+`\{[^}]*\} (\S+)$`).FindAllStringSubmatch(body, -1) {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		sum += v
+	}
+	return sum
 }
 
 // WithAction returns the latest message in channel, post or thread reply,

@@ -36,10 +36,6 @@ func handoffCount(a *batontest.App) int {
 	return n
 }
 
-func pick(v slackfake.InputValue) map[string]slackfake.InputValue {
-	return map[string]slackfake.InputValue{render.ActionInput: v}
-}
-
 // TestGateFailureOffersScheduleForLater: a live transfer of a lead that
 // misses a gate is not refused with an error but put to the passer as a
 // choice. The form comes back with every answer, the unmet criteria and
@@ -52,7 +48,7 @@ func TestGateFailureOffersScheduleForLater(t *testing.T) {
 
 	// 1. Live, with 120 employees where a live transfer needs 500.
 	small := batontest.ValidAnswers("Tiny Co")
-	small["q.employees"] = pick(slackfake.TextInput("120"))
+	small["q.employees"] = in(slackfake.TextInput("120"))
 	resp := decodeAck(t, a.Submit("U0SDR", small))
 	require.Equal(t, "update", resp.ResponseAction)
 	offer := batontest.SlackText(string(resp.View))
@@ -68,7 +64,7 @@ func TestGateFailureOffersScheduleForLater(t *testing.T) {
 
 	// 2. Schedule for later without a time: an error under the picker.
 	resp = decodeAck(t, a.Submit("U0SDR", map[string]map[string]slackfake.InputValue{
-		render.BlockTransferOffered: pick(slackfake.SelectedOption(render.TransferLater)),
+		render.BlockTransferOffered: in(slackfake.SelectedOption(render.TransferLater)),
 	}))
 	require.Equal(t, "errors", resp.ResponseAction)
 	require.Equal(t, map[string]string{"scheduled_for": "Pick when the closer should call the prospect."}, resp.Errors)
@@ -77,9 +73,9 @@ func TestGateFailureOffersScheduleForLater(t *testing.T) {
 	// every other answer comes from the form as it was shown again.
 	at := time.Now().Add(26 * time.Hour).Truncate(time.Minute)
 	ack := a.Submit("U0SDR", map[string]map[string]slackfake.InputValue{
-		render.BlockTransferOffered: pick(slackfake.SelectedOption(render.TransferLater)),
-		"scheduled_for":             pick(slackfake.DateTimePicked(at)),
-		"consent":                   pick(slackfake.SelectedOptions()),
+		render.BlockTransferOffered: in(slackfake.SelectedOption(render.TransferLater)),
+		"scheduled_for":             in(slackfake.DateTimePicked(at)),
+		"consent":                   in(slackfake.SelectedOptions()),
 	})
 	require.Empty(t, ack.Payload, "the form closes")
 	a.Eventually(func() bool { return len(a.Messages(batontest.Pool, false)) == 1 }, "the channel post")
@@ -145,7 +141,7 @@ func TestFiveThousandCharacterNote(t *testing.T) {
 
 	a.OpenModal("U0SDR", "")
 	answers := batontest.ValidAnswers("Acme Corp")
-	answers["notes"] = pick(slackfake.RichText(note))
+	answers["notes"] = in(slackfake.RichText(note))
 	require.Empty(t, a.Submit("U0SDR", answers).Payload)
 	a.Eventually(func() bool { return len(a.Messages(batontest.Pool, true)) == 1 }, "the brief in the thread")
 
@@ -209,24 +205,24 @@ pools:
 	require.Contains(t, form, "Mortgage: financing")
 	require.NotContains(t, form, "CRM in use")
 
-	in := func(v string) map[string]slackfake.InputValue { return pick(slackfake.TextInput(v)) }
+	text := func(v string) map[string]slackfake.InputValue { return in(slackfake.TextInput(v)) }
 	ack := a.Submit("U0ISA", map[string]map[string]slackfake.InputValue{
-		"contact_name":  in("Sam Lee"),
-		"phone":         in("+1 415 555 0199"),
-		"email":         in("sam@lee.example"),
-		"consent":       pick(slackfake.SelectedOptions(render.ConsentValue)),
-		"q.location":    in("Oakland hills"),
-		"q.motivation":  in("A second child on the way"),
-		"q.timeframe":   pick(slackfake.SelectedOption("Within 30 days")),
-		"q.has_agent":   pick(slackfake.SelectedOption(render.AnswerNo)),
-		"q.mortgage":    pick(slackfake.SelectedOption("Pre-approved")),
-		"q.price":       in("850000"),
-		"q.appointment": pick(slackfake.SelectedOption("Right now")),
-		"best_channel":  pick(slackfake.SelectedOption("Text message")),
-		"personality":   in("Prefers texting"),
-		"recording_url": in("https://calls.example/r/7"),
-		"interest":      in("Schools nearby"),
-		"notes":         pick(slackfake.RichText("Call after 5")),
+		"contact_name":  text("Sam Lee"),
+		"phone":         text("+1 415 555 0199"),
+		"email":         text("sam@lee.example"),
+		"consent":       in(slackfake.SelectedOptions(render.ConsentValue)),
+		"q.location":    text("Oakland hills"),
+		"q.motivation":  text("A second child on the way"),
+		"q.timeframe":   in(slackfake.SelectedOption("Within 30 days")),
+		"q.has_agent":   in(slackfake.SelectedOption(render.AnswerNo)),
+		"q.mortgage":    in(slackfake.SelectedOption("Pre-approved")),
+		"q.price":       text("850000"),
+		"q.appointment": in(slackfake.SelectedOption("Right now")),
+		"best_channel":  in(slackfake.SelectedOption("Text message")),
+		"personality":   text("Prefers texting"),
+		"recording_url": text("https://calls.example/r/7"),
+		"interest":      text("Schools nearby"),
+		"notes":         in(slackfake.RichText("Call after 5")),
 	})
 	require.Empty(t, ack.Payload, "a valid LPMAMA form closes")
 	a.Eventually(func() bool { return len(a.Messages("C0HOMES", false)) == 1 }, "posted in the pool's channel")

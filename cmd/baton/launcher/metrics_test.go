@@ -1,8 +1,6 @@
 package launcher_test
 
 import (
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,29 +9,6 @@ import (
 
 	"github.com/batonhq/baton/cmd/baton/batontest"
 )
-
-// metricValue reads the sample named series (name and labels exactly as
-// exposed, e.g. `baton_handoffs_total{outcome="created"}`) from a scrape;
-// ok is false when it is not there.
-func metricValue(body, series string) (float64, bool) {
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
-	m := re.FindStringSubmatch(body)
-	if m == nil {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	return v, err == nil
-}
-
-// sumMetric adds up every series of a labelled metric in a scrape.
-func sumMetric(body, name string) float64 {
-	var sum float64
-	for _, m := range regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(name)+`\{[^}]*\} (\S+)$`).FindAllStringSubmatch(body, -1) {
-		v, _ := strconv.ParseFloat(m[1], 64)
-		sum += v
-	}
-	return sum
-}
 
 // TestMetricsEndToEnd scrapes /metrics from a running Main after a handoff
 // is created (its channel post rate limited once by Slack) and claimed.
@@ -50,7 +25,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 		`baton_job_runs_total{job="digest"}`, `baton_job_failures_total{job="sla_sweep"}`,
 		`baton_claim_latency_seconds_count`, `baton_outbox_depth`,
 	} {
-		v, ok := metricValue(body, series)
+		v, ok := batontest.MetricValue(body, series)
 		require.True(t, ok, "%s is exposed", series)
 		require.Zero(t, v, series)
 	}
@@ -76,12 +51,12 @@ func TestMetricsEndToEnd(t *testing.T) {
 		`baton_outbox_depth`:                                                  0,
 		`baton_slack_api_request_duration_seconds_count{method="views.open"}`: 1,
 	} {
-		v, ok := metricValue(body, series)
+		v, ok := batontest.MetricValue(body, series)
 		require.True(t, ok, "%s is exposed", series)
 		require.Equal(t, want, v, series)
 	}
-	require.Equal(t, 1.0, sumMetric(body, "baton_outbox_delivery_failures_total"), "the refused post (the channel's or a DM) is counted once")
-	posts, ok := metricValue(body, `baton_slack_api_request_duration_seconds_count{method="chat.postMessage"}`)
+	require.Equal(t, 1.0, batontest.SumMetric(body, "baton_outbox_delivery_failures_total"), "the refused post (the channel's or a DM) is counted once")
+	posts, ok := batontest.MetricValue(body, `baton_slack_api_request_duration_seconds_count{method="chat.postMessage"}`)
 	require.True(t, ok)
 	require.GreaterOrEqual(t, posts, 4.0, "the refused post, the post, the thread brief, the DMs")
 	require.NotContains(t, body, "U0SDR", "no user ids in labels")

@@ -41,7 +41,7 @@ func handoffOf(a *batontest.App, passer, company, employees string) routing.Hand
 	for _, q := range []string{"q.crm", "q.industry", "q.decision_maker_level"} {
 		delete(answers, q) // not in this checklist
 	}
-	answers["q.employees"] = pick(slackfake.TextInput(employees))
+	answers["q.employees"] = in(slackfake.TextInput(employees))
 	require.Empty(a.T, a.Submit(passer, answers).Payload, "a valid submit closes the form")
 	var h routing.Handoff
 	a.Eventually(func() bool {

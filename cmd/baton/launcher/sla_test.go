@@ -39,6 +39,7 @@ digest:
 // quietDigest is slaConfig with a digest that does not post during a test.
 var quietDigest = strings.Replace(slaConfig, `schedule: "@every 2s"`, `schedule: "0 9 1 1 *"`, 1)
 
+// in is v entered in the input of a form's block.
 func in(v slackfake.InputValue) map[string]slackfake.InputValue {
 	return map[string]slackfake.InputValue{render.ActionInput: v}
 }
