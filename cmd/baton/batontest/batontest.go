@@ -223,14 +223,18 @@ func (a *App) startInProcess(vars map[string]string) {
 	m.Getenv = drive.Getenv(vars)
 	a.Main = m
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"run"}) }()
+	exited := make(chan struct{})
+	var runErr error // read once exited is closed
+	go func() {
+		defer close(exited)
+		runErr = m.Run(ctx, []string{"run"})
+	}()
 	a.halt = func() error {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
-				return fmt.Errorf("Main stopped with %w; log tail:\n%s", err, a.Log.Tail(40))
+		case <-exited:
+			if runErr != nil {
+				return fmt.Errorf("Main stopped with %w; log tail:\n%s", runErr, a.Log.Tail(40))
 			}
 			return nil
 		case <-time.After(20 * time.Second):
@@ -241,7 +245,22 @@ func (a *App) startInProcess(vars map[string]string) {
 
 	waitCtx, waitCancel := context.WithTimeout(a.Ctx, 30*time.Second)
 	defer waitCancel()
-	addr, err := m.HTTPAddr(waitCtx)
+	// A Main that fails to start ends the wait for its address at once.
+	listenCtx, stopListening := context.WithCancel(waitCtx)
+	defer stopListening()
+	go func() {
+		select {
+		case <-exited:
+			stopListening()
+		case <-listenCtx.Done():
+		}
+	}()
+	addr, err := m.HTTPAddr(listenCtx)
+	select {
+	case <-exited:
+		t.Fatalf("Main exited before it connected: %v; log:\n%s", runErr, a.Log.String())
+	default:
+	}
 	require.NoError(t, err, "Main never listened; log:\n%s", a.Log.String())
 	a.HTTP = "http://" + addr
 	require.NoError(t, a.Slack.WaitConnected(waitCtx, connected+1), "Main never connected; log:\n%s", a.Log.String())
