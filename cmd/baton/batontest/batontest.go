@@ -22,6 +22,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,9 +183,9 @@ type App struct {
 }
 
 // Start runs Baton against a fake Slack and a database, waits until its
-// HTTP server listens and its Socket Mode connection is up, and stops it
-// when the test ends (SIGTERM for a child process), checking it stops
-// cleanly.
+// HTTP server listens, its Socket Mode connection is up and /readyz says
+// ready (the bot has had Slack's hello), and stops it when the test ends
+// (SIGTERM for a child process), checking it stops cleanly.
 func Start(t *testing.T, o Options) *App {
 	t.Helper()
 	if o.Fake == nil {
@@ -210,6 +211,7 @@ func Start(t *testing.T, o Options) *App {
 	} else {
 		a.startInProcess(vars)
 	}
+	a.Eventually(func() bool { code, _ := a.Ready(); return code == http.StatusOK }, "Baton is ready (/readyz)")
 	return a
 }
 
