@@ -16,6 +16,7 @@ import (
 	"github.com/batonhq/baton/bot/handoffs"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/routing"
 )
 
@@ -102,7 +103,7 @@ func BenchmarkEnvelopeAck(b *testing.B) {
 		n, _ := followUps.LoadOrStore(method, new(atomic.Int64))
 		return n.(*atomic.Int64)
 	}
-	fake := slackfake.New(b, slackfake.WithCallHook(func(c slackfake.Call) { calls(c.Method).Add(1) }))
+	fake := slackfaketest.New(b, slackfake.WithCallHook(func(c slackfake.Call) { calls(c.Method).Add(1) }))
 	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()), slack.OptionAppLevelToken(fake.AppToken()))
 	pool := routing.Pool{Name: "closers", Channel: "C0HANDOFF", Members: []string{"U0AE1", "U0AE2"}}
 	checklist, _ := routing.Template(routing.DefaultTemplate)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 const waitTimeout = 5 * time.Second
@@ -30,7 +31,7 @@ type dirBundle struct {
 // and the @closers group (S1: U3, U1, U4).
 func setupDirectory(t *testing.T) dirBundle {
 	t.Helper()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	fake.SetUserEmail("U2", "dana@acme.com")
 	fake.AddUserGroup("closers", "S1", "U3", "U1", "U4")
 	logs := &bytes.Buffer{}
@@ -214,7 +215,7 @@ func TestRun(t *testing.T) {
 	// Refreshes run one after another, so once a fourth usergroups.list has
 	// been asked (Resolve's, the failed refresh's, a good refresh's, the
 	// next one's), the good refresh has stored its answer.
-	b.fake.WaitFor(t, "usergroups.list", func(slackfake.Call) bool {
+	slackfaketest.WaitFor(t, b.fake, "usergroups.list", func(slackfake.Call) bool {
 		return len(b.fake.Calls("usergroups.list")) >= 4
 	}, waitTimeout)
 	ids, _ = b.dir.Resolve(ctx, pool)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 // testClock is a settable clock, shared by the fake Slack (for DND windows)
@@ -37,7 +38,7 @@ func setupPresence(t *testing.T) presenceBundle {
 	t.Helper()
 	clock := &testClock{}
 	clock.nanos.Store(time.Unix(1700000000, 0).UnixNano())
-	fake := slackfake.New(t, slackfake.WithClock(clock.Now))
+	fake := slackfaketest.New(t, slackfake.WithClock(clock.Now))
 	logs := &bytes.Buffer{}
 	p := directory.NewPresence(directory.PresenceConfig{
 		API: slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL())),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 type zonesBundle struct {
@@ -29,7 +30,7 @@ type zonesBundle struct {
 // debug, with waits recorded instead of slept.
 func setupZones(t *testing.T) *zonesBundle {
 	t.Helper()
-	b := &zonesBundle{fake: slackfake.New(t), log: &bytes.Buffer{}}
+	b := &zonesBundle{fake: slackfaketest.New(t), log: &bytes.Buffer{}}
 	b.zones = directory.NewZones(directory.ZonesConfig{
 		API: slack.New(b.fake.BotToken(), slack.OptionAPIURL(b.fake.APIURL())),
 		Log: zerolog.New(zerolog.SyncWriter(b.log)).Level(zerolog.DebugLevel),

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/metrics"
-	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 // value reads one sample of the registry: the metric name's series whose
@@ -58,7 +58,7 @@ func value(t *testing.T, m *metrics.Metrics, name string, labels ...string) floa
 func TestSlackTransportLabelsMethodAndCounts429(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()),
 		slack.OptionHTTPClient(&http.Client{Transport: m.SlackTransport(nil)}))
 	ctx := context.Background()

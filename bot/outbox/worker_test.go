@@ -16,6 +16,7 @@ import (
 	"github.com/batonhq/baton/bot/home"
 	"github.com/batonhq/baton/bot/outbox"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/store/storetest"
 )
 
@@ -30,7 +31,7 @@ type bundle struct {
 
 func setup(t *testing.T) bundle {
 	t.Helper()
-	b := bundle{Bundle: handoffstest.New(t), slack: slackfake.New(t)}
+	b := bundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t)}
 	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
 	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
 	w := outbox.New(outbox.Config{Store: b.Store, Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop(),

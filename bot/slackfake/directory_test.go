@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 func TestLookupByEmail(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 
@@ -41,7 +42,7 @@ func TestLookupByEmail(t *testing.T) {
 
 func TestUserGroups(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 
@@ -89,7 +90,7 @@ func TestUserGroups(t *testing.T) {
 
 func TestPresence(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 
@@ -114,7 +115,7 @@ func TestPresence(t *testing.T) {
 func TestDND(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Unix(1700000000, 0)}
-	fake := slackfake.New(t, slackfake.WithClock(clock.Now))
+	fake := slackfaketest.New(t, slackfake.WithClock(clock.Now))
 	api := newAPI(fake)
 	ctx := context.Background()
 	user := "U1"
@@ -179,7 +180,7 @@ func TestDirectoryMethodsFail(t *testing.T) {
 	for method, call := range calls {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
-			fake := slackfake.New(t)
+			fake := slackfaketest.New(t)
 			fake.SetUserEmail(user, "dana@acme.com")
 			fake.AddUserGroup("closers", "S1", user)
 			api := newAPI(fake)
@@ -204,7 +205,7 @@ func TestDirectoryMethodsFail(t *testing.T) {
 func TestUserTZ(t *testing.T) {
 	t.Parallel()
 	clock := func() time.Time { return time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC) } // summer time in Paris
-	fake := slackfake.New(t, slackfake.WithClock(clock))
+	fake := slackfaketest.New(t, slackfake.WithClock(clock))
 	api := newAPI(fake)
 	ctx := context.Background()
 

@@ -8,14 +8,14 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
-	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 // TestThrottleUntilLifted: every call is answered 429 while the throttle
 // holds, and none once it is lifted.
 func TestThrottleUntilLifted(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	lift := fake.Throttle("chat.postMessage", 2*time.Second)
 	for range 3 {
@@ -37,7 +37,7 @@ func TestThrottleUntilLifted(t *testing.T) {
 // recorded, and has no effect; the next call is answered.
 func TestHang(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	fake.Hang("chat.postMessage", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -56,7 +56,7 @@ func TestHang(t *testing.T) {
 // answered.
 func TestHangWhen(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	fake.HangWhen("chat.postMessage", 1, func(p map[string]string) bool { return p["channel"] == "C0HANDOFF" })
 	_, _, err := api.PostMessage("DU0SDR", slack.MsgOptionText("a DM goes", false))

@@ -17,7 +17,7 @@ func TestCallHook(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var seen []slackfake.Call
-	fake, err := slackfake.Start(slackfake.WithCallHook(func(c slackfake.Call) {
+	fake, err := slackfake.New(slackfake.WithCallHook(func(c slackfake.Call) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, c)

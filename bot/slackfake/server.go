@@ -1,13 +1,20 @@
-// Package slackfake is a fake Slack for end-to-end tests of Baton.
+// Package slackfake is a fake Slack: Baton's end-to-end tests, its fault
+// suite and its load command run the bot against it.
 //
 // It serves the Web API over real HTTP and Socket Mode over a real WebSocket,
 // so the bot under test runs its production slack-go clients unchanged:
 //
-//	fake := slackfake.New(t)
+//	fake, err := slackfake.New()
+//	if err != nil { ... }
+//	defer fake.Close()
 //	api := slack.New(fake.BotToken(),
 //		slack.OptionAPIURL(fake.APIURL()),
 //		slack.OptionAppLevelToken(fake.AppToken()))
 //	client := socketmode.New(api)
+//
+// It imports no testing package, so that a binary may link it; tests create
+// it with slackfaketest.New, which closes it when the test ends and turns
+// its errors into test failures.
 //
 // Tests then drive the bot the way a user would (SlashCommand, ClickButton,
 // SubmitView, ...) and inspect what it did through the recorded Calls and the
@@ -20,7 +27,9 @@
 package slackfake
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -29,11 +38,9 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/stretchr/testify/require"
 )
 
 // Identifiers of the fake workspace and of the bot installed in it. They are
@@ -163,8 +170,8 @@ type trigger struct {
 	used   bool
 }
 
-// Server is a fake Slack. Create it with New; it is closed automatically when
-// the test ends. All methods are safe for concurrent use.
+// Server is a fake Slack. Create it with New and stop it with Close. All
+// methods are safe for concurrent use.
 type Server struct {
 	botToken, appToken string
 	pingInterval       time.Duration
@@ -217,20 +224,8 @@ type Server struct {
 	closeOnce     sync.Once
 }
 
-// New starts a fake Slack on 127.0.0.1 and stops it when the test ends.
-func New(t testing.TB, opts ...Option) *Server {
-	t.Helper()
-	s, err := Start(opts...)
-	if err != nil {
-		t.Fatalf("slackfake: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-// Start starts a fake Slack on 127.0.0.1 outside of a test (baton
-// loadtest drives Baton against it); the caller must Close it.
-func Start(opts ...Option) (*Server, error) {
+// New starts a fake Slack on 127.0.0.1; the caller must Close it.
+func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		botToken:     "xoxb-test-bot",
 		appToken:     "xapp-test-app",
@@ -263,7 +258,7 @@ func Start(opts ...Option) (*Server, error) {
 	// apps.connections.open names 127.0.0.1 and must reach this listener.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+		return nil, fmt.Errorf("slackfake: listen: %w", err)
 	}
 	s.hs = httptest.NewUnstartedServer(mux)
 	s.hs.Listener = ln
@@ -281,8 +276,7 @@ func (s *Server) BotToken() string { return s.botToken }
 // AppToken is the app-level token the fake accepts for apps.connections.open.
 func (s *Server) AppToken() string { return s.appToken }
 
-// Close drops every connection and stops the server. It is idempotent and is
-// registered with t.Cleanup by New.
+// Close drops every connection and stops the server. It is idempotent.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.stop) // hung calls end, or the HTTP server would wait for them
@@ -438,14 +432,15 @@ func (s *Server) callsLocked(method string) []Call {
 	return out
 }
 
+// ErrNoMatchingCall is returned by WaitFor when no call matched in time.
+var ErrNoMatchingCall = errors.New("slackfake: no matching call")
+
 // WaitFor blocks until a call to method satisfying pred (nil matches any) has
-// been recorded, and returns the first such call. It fails the test if none
-// arrives within timeout. Because the bot works asynchronously after acking
-// an envelope, tests use this instead of sleeping.
-func (s *Server) WaitFor(t testing.TB, method string, pred func(Call) bool, timeout time.Duration) Call {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
+// been recorded, and returns the first such call. It returns an error
+// wrapping ErrNoMatchingCall, with the calls seen, if none has when ctx
+// ends. Because the bot works asynchronously after acking an envelope,
+// callers use this instead of sleeping.
+func (s *Server) WaitFor(ctx context.Context, method string, pred func(Call) bool) (Call, error) {
 	for {
 		s.mu.Lock()
 		calls := s.callsLocked(method)
@@ -453,19 +448,18 @@ func (s *Server) WaitFor(t testing.TB, method string, pred func(Call) bool, time
 		s.mu.Unlock()
 		for _, c := range calls {
 			if pred == nil || pred(c) {
-				return c
+				return c, nil
 			}
 		}
 		select {
 		case <-changed:
-		case <-deadline.C:
+		case <-ctx.Done():
 			summary := make([]string, 0, len(calls))
 			for _, c := range calls {
 				summary = append(summary, string(c.Body))
 			}
-			require.FailNowf(t, "slackfake: no matching call",
-				"no %s call matched within %v; saw %d: %v", method, timeout, len(calls), summary)
-			return Call{}
+			return Call{}, fmt.Errorf("%w: no %s call matched before %v; saw %d: %v",
+				ErrNoMatchingCall, method, context.Cause(ctx), len(calls), summary)
 		}
 	}
 }

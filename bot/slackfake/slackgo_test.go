@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 const waitTimeout = 5 * time.Second
@@ -118,7 +119,7 @@ func handoffModal(triggerBlocks ...slack.Block) slack.ModalViewRequest {
 
 func TestSlashCommandModalAndSubmission(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api, client := startBot(t, fake)
 	ctx := context.Background()
 
@@ -204,7 +205,7 @@ func TestSlashCommandModalAndSubmission(t *testing.T) {
 // them, and inputs left empty arrive empty.
 func TestSubmitPickersAndRichText(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api, client := startBot(t, fake)
 	ctx := context.Background()
 	label := func(s string) *slack.TextBlockObject {
@@ -255,7 +256,7 @@ func TestSubmitPickersAndRichText(t *testing.T) {
 
 func TestClickButton(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api, client := startBot(t, fake)
 
 	btn := slack.NewButtonBlockElement("take", "ticket-7", slack.NewTextBlockObject(slack.PlainTextType, "Take", false, false))
@@ -291,7 +292,7 @@ func TestClickButton(t *testing.T) {
 
 func TestMessages(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 
 	section := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*Ticket 1*", false, false), nil, nil)
@@ -315,7 +316,7 @@ func TestMessages(t *testing.T) {
 	require.Contains(t, string(msgs[0].Blocks), "*Ticket 1*", "blocks left out of an update are kept")
 	require.Equal(t, ts, msgs[1].ThreadTS)
 
-	call := fake.WaitFor(t, "chat.update", func(c slackfake.Call) bool { return c.Params["ts"] == ts }, time.Second)
+	call := slackfaketest.WaitFor(t, fake, "chat.update", func(c slackfake.Call) bool { return c.Params["ts"] == ts }, time.Second)
 	require.Equal(t, "Ticket 1 (taken)", call.Params["text"])
 	require.JSONEq(t, `"message_not_found"`, mustField(t, fake.Calls("chat.update")[1].Response, "error"))
 
@@ -351,7 +352,7 @@ func mustField(t *testing.T, raw json.RawMessage, key string) string {
 
 func TestOtherMethods(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 
 	auth, err := api.AuthTest()
@@ -388,7 +389,7 @@ func TestOtherMethods(t *testing.T) {
 
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	ctx := context.Background()
 
 	_, err := slack.New("", slack.OptionAPIURL(fake.APIURL())).AuthTest()
@@ -411,7 +412,7 @@ func TestAuthentication(t *testing.T) {
 
 func TestRateLimitAndFailures(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 
 	fake.RateLimit("chat.postMessage", 1, 1500*time.Millisecond)
@@ -437,7 +438,7 @@ func TestRateLimitAndFailures(t *testing.T) {
 func TestTriggerExpires(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Unix(1700000000, 0)}
-	fake := slackfake.New(t, slackfake.WithClock(clock.Now))
+	fake := slackfaketest.New(t, slackfake.WithClock(clock.Now))
 	api, client := startBot(t, fake)
 
 	res := async(func() (slackfake.Ack, error) {
@@ -454,7 +455,7 @@ func TestTriggerExpires(t *testing.T) {
 
 func TestReconnects(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	_, client := startBot(t, fake)
 	ctx := context.Background()
 
@@ -498,7 +499,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func TestCloseWithLiveClient(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	startBot(t, fake)
 	closed := make(chan struct{})
 	go func() {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
 
 // rawConn is a hand-driven Socket Mode connection, for checking the wire
@@ -68,7 +69,7 @@ func (c *rawConn) ack(t *testing.T, envelopeID string, payload any) {
 
 func TestSocketProtocol(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t, slackfake.WithPingInterval(20*time.Millisecond))
+	fake := slackfaketest.New(t, slackfake.WithPingInterval(20*time.Millisecond))
 
 	_, url, err := newAPI(fake).StartSocketModeContext(context.Background())
 	require.NoError(t, err)
@@ -141,7 +142,7 @@ func TestSocketProtocol(t *testing.T) {
 
 func TestViewResponseActions(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New(t)
+	fake := slackfaketest.New(t)
 	api := newAPI(fake)
 	c := dialRaw(t, fake)
 	c.next(t) // hello

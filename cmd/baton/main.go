@@ -3,25 +3,17 @@
 //	baton [run]        run the bot (default)
 //	baton migrate      apply database migrations and exit
 //	baton check-config validate the configuration file without connecting
+//	baton export       write the handoffs of a period as CSV or JSON
 //	baton loadtest     run baton against a fake Slack under load and report
 //	baton help         show this help
+//
+// The program is cmd/baton/launcher; this is its entry point.
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/batonhq/baton/cmd/baton/launcher"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	m := NewMain()
-	if err := m.Run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "baton:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(launcher.New().Exec(os.Args[1:])) }

@@ -2,14 +2,21 @@ package batontest
 
 import (
 	"context"
-	"errors"
+	"io"
 	"net/http"
-	"os/exec"
+	"os"
 	"syscall"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
+
+// process is the child process, failing the test when Baton runs in the
+// test's own process.
+func (a *App) process() {
+	a.T.Helper()
+	require.NotNil(a.T, a.proc, "Baton runs in the test's process: start it with Options.Process to signal it")
+}
 
 // Freeze stops the process with SIGSTOP: it holds its socket and its
 // database connections but does nothing, so an envelope sent now reaches
@@ -17,7 +24,7 @@ import (
 // Kill for a crash at exactly that point.
 func (a *App) Freeze() {
 	a.T.Helper()
-	require.NoError(a.T, a.cmd.Process.Signal(syscall.SIGSTOP))
+	a.Signal(syscall.SIGSTOP)
 }
 
 // Kill stops the process with SIGKILL, like a crashed or evicted pod: no
@@ -25,21 +32,16 @@ func (a *App) Freeze() {
 // process is gone and the fake Slack has seen its socket close.
 func (a *App) Kill() {
 	a.T.Helper()
+	a.process()
 	live := a.Slack.Connected()
-	require.NoError(a.T, a.cmd.Process.Kill())
-	err := <-a.exit
-	var exit *exec.ExitError
-	require.True(a.T, errors.As(err, &exit), "killed, not exited: %v", err)
-	status, ok := exit.Sys().(syscall.WaitStatus)
-	require.True(a.T, ok && status.Signaled() && status.Signal() == syscall.SIGKILL, "killed by SIGKILL: %v", err)
-	// Nothing is left to stop: the clean-up's SIGTERM finds the process
-	// gone and must not count the kill as an unclean exit.
-	a.exit <- nil
+	require.NoError(a.T, a.proc.Kill())
+	// The clean-up's SIGTERM must not count the kill as an unclean exit.
+	a.killed = true
 	require.Eventually(a.T, func() bool { return a.Slack.Connected() < live }, 15*time.Second, 10*time.Millisecond,
 		"the fake Slack sees the killed process's socket close")
 }
 
-// Restart starts baton again after Kill, on the same fake Slack and
+// Restart starts Baton again after Kill, on the same fake Slack and
 // database, with o's configuration and environment (pass the ones the
 // first process had). The new App is stopped when the test ends.
 func (a *App) Restart(o Options) *App {
@@ -48,8 +50,31 @@ func (a *App) Restart(o Options) *App {
 	return Start(a.T, o)
 }
 
-// Readyz is the status code of /readyz: 200 when the process can do its
-// job (the database answers, the socket is connected), 503 when not.
+// Signal sends sig to the process.
+func (a *App) Signal(sig os.Signal) {
+	a.T.Helper()
+	a.process()
+	require.NoError(a.T, a.proc.Signal(sig))
+}
+
+// WaitExit waits up to timeout for the process to exit and returns its
+// exit code; exited is false if it was still running. The test's cleanup
+// still sees the exit.
+func (a *App) WaitExit(timeout time.Duration) (code int, exited bool) {
+	a.T.Helper()
+	a.process()
+	exited, err := a.proc.Wait(timeout)
+	if !exited {
+		return 0, false
+	}
+	if err == nil {
+		return 0, true
+	}
+	return a.proc.Cmd.ProcessState.ExitCode(), true
+}
+
+// Readyz is the status code of /readyz: 200 when Baton can do its job (the
+// database answers, the socket is connected), 503 when not.
 func (a *App) Readyz() int {
 	a.T.Helper()
 	ctx, cancel := context.WithTimeout(a.Ctx, 10*time.Second)
@@ -60,4 +85,16 @@ func (a *App) Readyz() int {
 	require.NoError(a.T, err)
 	defer res.Body.Close()
 	return res.StatusCode
+}
+
+// Ready asks /readyz and returns its status code and body (0 and the
+// error when it did not answer).
+func (a *App) Ready() (int, string) {
+	res, err := http.Get(a.HTTP + "/readyz")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
 }

@@ -13,14 +13,9 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
+	"github.com/batonhq/baton/cmd/baton/drive"
 	"github.com/batonhq/baton/routing"
-)
-
-// Pool is DefaultConfig's pool channel, and Sales the channel /handoff is
-// typed in.
-const (
-	Pool  = "C0HANDOFF"
-	Sales = "C0SALES"
 )
 
 // Eventually polls cond until it holds or 15 s pass.
@@ -29,18 +24,10 @@ func (a *App) Eventually(cond func() bool, what string) {
 	require.Eventually(a.T, cond, 15*time.Second, 10*time.Millisecond, "%s; log tail:\n%s", what, tail(a.Log.String(), 4000))
 }
 
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
 // SlackText undoes JSON's \u003c-style escapes, which slack-go's encoders
-// apply, so that checks on "<!everyone>" or "<@U…>" see what Slack reads.
-func SlackText(s string) string {
-	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(s)
-}
+// apply, so that checks on "<!everyone>" or "<@U…>" see what Slack reads
+// (see drive.SlackText).
+func SlackText(s string) string { return drive.SlackText(s) }
 
 // Messages returns the messages in channel: top-level posts, or the
 // replies in their threads.
@@ -53,6 +40,29 @@ func (a *App) Messages(channel string, replies bool) []slackfake.Message {
 		}
 	}
 	return out
+}
+
+// AllMessages returns the messages in channel, posts and thread replies,
+// their text and blocks as Slack reads them.
+func (a *App) AllMessages(channel string) []slackfake.Message {
+	msgs := a.Slack.Messages(channel)
+	for i := range msgs {
+		msgs[i].Text = SlackText(msgs[i].Text)
+		msgs[i].Blocks = json.RawMessage(SlackText(string(msgs[i].Blocks)))
+	}
+	return msgs
+}
+
+// CountWhere counts the messages in channel, posts and thread replies,
+// whose text or blocks contain s.
+func (a *App) CountWhere(channel, s string) int {
+	n := 0
+	for _, m := range a.AllMessages(channel) {
+		if strings.Contains(m.Text+string(m.Blocks), s) {
+			n++
+		}
+	}
+	return n
 }
 
 // DMText joins every DM sent to user.
@@ -92,35 +102,20 @@ func (a *App) Command(user, text string) slackfake.Ack {
 	return ack
 }
 
-// OpenModal types /handoff and waits for the form to open.
-func (a *App) OpenModal(user string) slackfake.Ack {
+// OpenModal types /handoff text and waits for the form to open.
+func (a *App) OpenModal(user, text string) slackfake.Ack {
 	a.T.Helper()
-	ack := a.Command(user, "")
-	a.Slack.WaitFor(a.T, "views.open", func(c slackfake.Call) bool {
+	ack := a.Command(user, text)
+	slackfaketest.WaitFor(a.T, a.Slack, "views.open", func(c slackfake.Call) bool {
 		return c.Params["trigger_id"] == ack.TriggerID && strings.Contains(string(c.Response), `"ok":true`)
 	}, 10*time.Second)
 	return ack
 }
 
 // ValidAnswers fills the handoff form for company, live-qualified under
-// the default checklist.
+// the default checklist (see drive.Answers).
 func ValidAnswers(company string) map[string]map[string]slackfake.InputValue {
-	in := func(v string) map[string]slackfake.InputValue {
-		return map[string]slackfake.InputValue{render.ActionInput: slackfake.TextInput(v)}
-	}
-	return map[string]map[string]slackfake.InputValue{
-		"company":                in(company),
-		"contact_name":           in("Dana Reyes"),
-		"contact_title":          in("VP Sales"),
-		"phone":                  in("+1 (415) 555-0100"),
-		"email":                  in("dana@acme.example"),
-		"notes":                  {render.ActionInput: slackfake.RichText("Uses Salesforce, 600 seats.")},
-		"consent":                {render.ActionInput: slackfake.SelectedOptions(render.ConsentValue)},
-		"q.crm":                  {render.ActionInput: slackfake.SelectedOption("Salesforce")},
-		"q.employees":            in("600"),
-		"q.industry":             {render.ActionInput: slackfake.SelectedOption("E-commerce")},
-		"q.decision_maker_level": {render.ActionInput: slackfake.SelectedOption("VP")},
-	}
+	return drive.Answers(company)
 }
 
 // Submit submits user's open form with answers and returns the ack.
@@ -162,7 +157,7 @@ func (a *App) Posted(id int64) routing.Handoff {
 // Handoff runs /handoff and a valid submit, and waits for the channel post.
 func (a *App) Handoff(passer, company string) routing.Handoff {
 	a.T.Helper()
-	a.OpenModal(passer)
+	a.OpenModal(passer, "")
 	ack := a.Submit(passer, ValidAnswers(company))
 	require.Empty(a.T, ack.Payload, "a valid submit closes the modal")
 	return a.Posted(a.Latest(passer).ID)
@@ -171,9 +166,24 @@ func (a *App) Handoff(passer, company string) routing.Handoff {
 // Click clicks Claim on h's channel message as user.
 func (a *App) Click(user string, h routing.Handoff) slackfake.Ack {
 	a.T.Helper()
-	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: h.Channel, MessageTS: h.MessageTS, ActionID: render.ActionClaim})
+	return a.ClickValue(user, h, "")
+}
+
+// ClickValue clicks Claim on h's channel message as user, the button's
+// value replaced by value (a forged click) unless it is empty.
+func (a *App) ClickValue(user string, h routing.Handoff, value string) slackfake.Ack {
+	a.T.Helper()
+	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: h.Channel, MessageTS: h.MessageTS, ActionID: render.ActionClaim, Value: value})
 	require.NoError(a.T, err)
 	return ack
+}
+
+// HandoffNow is handoff id as stored now.
+func (a *App) HandoffNow(id int64) routing.Handoff {
+	a.T.Helper()
+	h, err := a.Store.Handoff(a.Ctx, id)
+	require.NoError(a.T, err)
+	return h
 }
 
 // Events lists handoff id's event kinds, in order.
@@ -211,31 +221,50 @@ func (a *App) Scrape() string {
 // it is not there.
 func (a *App) Metric(series string) float64 {
 	a.T.Helper()
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(a.Scrape())
+	v, _ := MetricValue(a.Scrape(), series)
+	return v
+}
+
+// MetricValue reads the sample named series (name and labels exactly as
+// exposed) from a scrape's body; ok is false when it is not there.
+func MetricValue(body, series string) (v float64, ok bool) {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(body)
 	if m == nil {
-		return 0
+		return 0, false
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
-	require.NoError(a.T, err)
-	return v
+	return v, err == nil
+}
+
+// SumMetric adds up every series of a labelled metric in a scrape's body.
+func SumMetric(body, name string) float64 {
+	var sum float64
+	for _, m := range regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(name)+`\{[^}]*\} (\S+)$`).FindAllStringSubmatch(body, -1) {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		sum += v
+	}
+	return sum
+}
+
+// WithAction returns the latest message in channel, post or thread reply,
+// holding an element with actionID, as Slack reads it.
+func (a *App) WithAction(channel, actionID string) (slackfake.Message, bool) {
+	msgs := a.AllMessages(channel)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if strings.Contains(string(msgs[i].Blocks), `"action_id":"`+actionID+`"`) {
+			return msgs[i], true
+		}
+	}
+	return slackfake.Message{}, false
 }
 
 // ClickIn clicks actionID on the latest message of channel holding it, as
 // user (a DM with Baton is "D" + the user's id).
 func (a *App) ClickIn(user, channel, actionID string) slackfake.Ack {
 	a.T.Helper()
-	var ts string
-	a.Eventually(func() bool {
-		msgs := a.Slack.Messages(channel)
-		for i := len(msgs) - 1; i >= 0; i-- {
-			if strings.Contains(SlackText(string(msgs[i].Blocks)), `"action_id":"`+actionID+`"`) {
-				ts = msgs[i].TS
-				return true
-			}
-		}
-		return false
-	}, "a message with "+actionID+" in "+channel)
-	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: channel, MessageTS: ts, ActionID: actionID})
+	var m slackfake.Message
+	a.Eventually(func() bool { var ok bool; m, ok = a.WithAction(channel, actionID); return ok }, "a message with "+actionID+" in "+channel)
+	ack, err := a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: user, ChannelID: channel, MessageTS: m.TS, ActionID: actionID})
 	require.NoError(a.T, err)
 	return ack
 }

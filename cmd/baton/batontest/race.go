@@ -2,6 +2,6 @@
 
 package batontest
 
-// raceEnabled: these tests run with the race detector, and so does the
-// binary they build.
+// raceEnabled: these tests run with the race detector, and so do the
+// child processes that re-execute them.
 const raceEnabled = true

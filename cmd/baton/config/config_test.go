@@ -15,15 +15,8 @@ import (
 	"github.com/batonhq/baton/routing"
 )
 
-// minimal is the configuration the foundation issue says must be accepted
-// as it is; the end-to-end tests run with it too.
-var minimal = func() string {
-	data, err := os.ReadFile("testdata/minimal.yaml")
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
-}()
+// minimal must be accepted as it is; the end-to-end tests run with it.
+const minimal = config.Minimal
 
 func TestParseMinimal(t *testing.T) {
 	t.Parallel()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -103,7 +104,7 @@ func logTail(a *batontest.App) string {
 // handOff opens and submits the form for Acme as U0SDR, and returns the
 // stored handoff.
 func handOff(a *batontest.App) routing.Handoff {
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	require.Empty(a.T, a.Submit("U0SDR", batontest.ValidAnswers("Acme")).Payload, "stored")
 	return a.Latest("U0SDR")
 }
@@ -139,7 +140,7 @@ func onlyPending(a *batontest.App, kinds ...routing.NoticeKind) {
 // hung waits until Slack has received (and left unanswered) a post in channel.
 func hung(a *batontest.App, channel string) {
 	a.T.Helper()
-	a.Slack.WaitFor(a.T, "chat.postMessage", func(c slackfake.Call) bool {
+	slackfaketest.WaitFor(a.T, a.Slack, "chat.postMessage", func(c slackfake.Call) bool {
 		return c.Params["channel"] == channel && strings.Contains(string(c.Response), "no_answer")
 	}, 15*time.Second)
 }
@@ -167,7 +168,7 @@ func TestFaultKill9(t *testing.T) {
 		// the envelope again, to the new process.
 		name: "before the ack of the form", config: claimScriptConfig, claim: true,
 		crash: func(a *batontest.App, o batontest.Options) (*batontest.App, int64) {
-			a.OpenModal("U0SDR")
+			a.OpenModal("U0SDR", "")
 			a.Freeze()
 			sub, err := a.Slack.SubmitView(a.Ctx, slackfake.Submit{UserID: "U0SDR", Values: batontest.ValidAnswers("Acme")})
 			require.Error(a.T, err, "never acked")
@@ -254,7 +255,7 @@ func TestFaultKill9(t *testing.T) {
 			if sc.claim {
 				want = routing.StateClaimed
 			}
-			o := batontest.Options{Config: sc.config}
+			o := batontest.Options{Process: true, Config: sc.config}
 
 			// The reference: the same script, no crash.
 			ref := batontest.Start(t, o)

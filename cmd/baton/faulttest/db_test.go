@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store/storetest"
@@ -89,20 +90,20 @@ func TestFaultPostgresRestart(t *testing.T) {
 	held := make(chan string, 2)
 	release := make(chan struct{})
 	var holding atomic.Bool
-	fake := slackfake.New(t, slackfake.WithCallHook(func(c slackfake.Call) {
+	fake := slackfaketest.New(t, slackfake.WithCallHook(func(c slackfake.Call) {
 		post := c.Method == "chat.postMessage" && (c.Params["channel"] == batontest.Pool && c.Params["thread_ts"] == "" || c.Params["channel"] == "DU0SDR")
 		if post && holding.Load() {
 			held <- c.Params["channel"]
 			<-release
 		}
 	}))
-	a := batontest.Start(t, batontest.Options{Config: restartConfig, Fake: fake, DBURL: srv.URL(), DB: srv.Pool()})
+	a := batontest.Start(t, batontest.Options{Process: true, Config: restartConfig, Fake: fake, DBURL: srv.URL(), DB: srv.Pool()})
 	require.Equal(t, http.StatusOK, a.Readyz())
 
 	// The second passer's form is open before the database goes down.
-	a.OpenModal("U0SDR2")
+	a.OpenModal("U0SDR2", "")
 	holding.Store(true)
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	require.Empty(t, a.Submit("U0SDR", batontest.ValidAnswers("Acme")).Payload, "stored")
 	h := a.Latest("U0SDR")
 	for range 2 {
@@ -136,7 +137,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 
 	// /handoff still opens the form (without who is available), so a
 	// passer can fill it in while the database comes back.
-	a.OpenModal("U0SDR3")
+	a.OpenModal("U0SDR3", "")
 	require.Empty(t, a.Ephemerals(batontest.Sales, "U0SDR3"))
 
 	// The claim window closes while the database is down: the sweeper

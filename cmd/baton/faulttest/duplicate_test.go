@@ -18,7 +18,7 @@ import (
 // double-clicks Claim, and a form is submitted twice. Each has one effect.
 func TestFaultDuplicateDelivery(t *testing.T) {
 	t.Parallel()
-	a := batontest.Start(t, batontest.Options{})
+	a := batontest.Start(t, batontest.Options{Process: true})
 	redelivered := func(n int) {
 		t.Helper()
 		a.Eventually(func() bool {
@@ -41,7 +41,7 @@ func TestFaultDuplicateDelivery(t *testing.T) {
 
 	// 2. /handoff redelivered: one form. A second views.open would spend
 	// the used trigger_id and tell the passer the form failed.
-	cmd := a.OpenModal("U0SDR")
+	cmd := a.OpenModal("U0SDR", "")
 	_, err = a.Slack.Redeliver(a.Ctx, cmd.EnvelopeID, 1, "timeout")
 	require.NoError(t, err)
 	redelivered(2)

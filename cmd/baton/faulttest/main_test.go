@@ -1,6 +1,7 @@
-// Package faulttest is Baton's fault suite: end-to-end tests of the real
-// binary, through the fake Slack and a real PostgreSQL, under the faults
-// DESIGN.md §6–7 promise to survive. Every test is named TestFault…, so
+// Package faulttest is Baton's fault suite: end-to-end tests of Baton in
+// child processes (batontest's Options.Process), which a test may kill,
+// freeze or stop, through the fake Slack and a real PostgreSQL, under the
+// faults Baton promises to survive. Every test is named TestFault…, so
 //
 //	go test ./... -run Fault
 //

@@ -69,10 +69,10 @@ func TestFaultTenReplicas(t *testing.T) {
 	const replicas, claimedLeads, missedLeads = 10, 5, 3
 	members := []string{"U0AE1", "U0AE2", "U0AE3", "U0AE4", "U0AE5", "U0AE6"}
 	bin := batontest.PlainBinary(t)
-	a := batontest.Start(t, batontest.Options{Config: replicasConfig, Binary: bin})
+	a := batontest.Start(t, batontest.Options{Process: true, Config: replicasConfig, Binary: bin})
 	all := []*batontest.App{a}
 	for range replicas - 1 {
-		all = append(all, batontest.Start(t, batontest.Options{Config: replicasConfig, Binary: bin, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB}))
+		all = append(all, batontest.Start(t, batontest.Options{Process: true, Config: replicasConfig, Binary: bin, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB}))
 	}
 	require.Equal(t, replicas, a.Slack.Connected())
 
@@ -81,7 +81,7 @@ func TestFaultTenReplicas(t *testing.T) {
 	var hs []routing.Handoff
 	for i := range claimedLeads + missedLeads {
 		passer := fmt.Sprintf("U0SDR%d", i)
-		a.OpenModal(passer)
+		a.OpenModal(passer, "")
 		require.Empty(t, a.Submit(passer, batontest.ValidAnswers(fmt.Sprintf("Company %d", i))).Payload)
 		hs = append(hs, a.Latest(passer))
 	}

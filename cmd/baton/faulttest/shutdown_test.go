@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -51,19 +52,19 @@ func TestFaultSIGTERM(t *testing.T) {
 	// Slack calls are not cut off by their own timeout here: only the
 	// shutdown's bound ends them.
 	env := map[string]string{"SLACK_API_TIMEOUT": "2m", "BATON_SHUTDOWN_TIMEOUT": "5s"}
-	a := batontest.Start(t, batontest.Options{Env: env})
+	a := batontest.Start(t, batontest.Options{Process: true, Env: env})
 	h := a.Handoff("U0SDR", "Acme")
 	a.Drained()
 
 	// 1. A delivery in flight: the claim's message update hangs.
 	a.Slack.Hang("chat.update", 1)
 	a.Click("U0AE1", h)
-	a.Slack.WaitFor(t, "chat.update", nil, 15*time.Second)
+	slackfaketest.WaitFor(t, a.Slack, "chat.update", nil, 15*time.Second)
 	a.Eventually(func() bool { return a.DMs("U0AE1", "You own") == 1 && a.DMs("U0SDR", "claimed") == 1 }, "the claim's DMs")
 
 	// 2. Notices queued: Slack refuses every post of a new handoff.
 	lift := a.Slack.Throttle("chat.postMessage", 2*time.Second)
-	a.OpenModal("U0SDR2")
+	a.OpenModal("U0SDR2", "")
 	require.Empty(t, a.Submit("U0SDR2", batontest.ValidAnswers("Globex")).Payload, "stored")
 	h2 := a.Latest("U0SDR2")
 	a.Eventually(func() bool { return len(channelPosts(a, batontest.Pool)) >= 2 }, "its post is tried and refused")
@@ -72,7 +73,7 @@ func TestFaultSIGTERM(t *testing.T) {
 	// that answer hangs.
 	a.Slack.Hang("chat.postEphemeral", 1)
 	a.Click("U0AE2", h)
-	a.Slack.WaitFor(t, "chat.postEphemeral", nil, 15*time.Second)
+	slackfaketest.WaitFor(t, a.Slack, "chat.postEphemeral", nil, 15*time.Second)
 
 	// 4. SIGTERM.
 	a.Signal(syscall.SIGTERM)
@@ -112,7 +113,7 @@ func TestFaultSIGTERM(t *testing.T) {
 
 	// 5. The next process delivers what was left, once.
 	lift()
-	next := batontest.Start(t, batontest.Options{Fake: a.Slack, DBURL: a.DBURL, DB: a.DB})
+	next := batontest.Start(t, batontest.Options{Process: true, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB})
 	next.Drained()
 	require.Empty(t, pendingNotices(t, next, h.ID))
 	require.Empty(t, pendingNotices(t, next, h2.ID))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -48,11 +49,11 @@ func requireSpaced(t *testing.T, calls []slackfake.Call, gaps ...time.Duration) 
 // try again.
 func TestFaultSlack429(t *testing.T) {
 	t.Parallel()
-	a := batontest.Start(t, batontest.Options{})
+	a := batontest.Start(t, batontest.Options{Process: true})
 
 	// 1. Every chat.postMessage is refused while the form is submitted.
 	lift := a.Slack.Throttle("chat.postMessage", time.Second)
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	ack := a.Submit("U0SDR", batontest.ValidAnswers("Acme"))
 	require.Empty(t, ack.Payload, "the form closes: the handoff is stored")
 	h := a.Latest("U0SDR")
@@ -101,7 +102,7 @@ func TestFaultSlack429(t *testing.T) {
 	// try with the same trigger_id, within its 3 s.
 	a.Slack.RateLimit("views.open", 1, time.Second)
 	cmd := a.Command("U0SDR2", "")
-	a.Slack.WaitFor(t, "views.open", func(c slackfake.Call) bool {
+	slackfaketest.WaitFor(t, a.Slack, "views.open", func(c slackfake.Call) bool {
 		return c.Params["trigger_id"] == cmd.TriggerID && strings.Contains(string(c.Response), `"ok":true`)
 	}, 10*time.Second)
 	var tries []slackfake.Call
@@ -129,7 +130,7 @@ func TestFaultSlack429(t *testing.T) {
 	}
 	require.Equal(t, 1, n, "no second try that could only come after the trigger_id died")
 	lift()
-	a.OpenModal("U0SDR3") // typing /handoff again works
+	a.OpenModal("U0SDR3", "") // typing /handoff again works
 
 	limited := 0 // the channel post's and the DM's
 	for _, c := range a.Slack.Calls("chat.postMessage") {
@@ -149,11 +150,11 @@ func TestFaultSlack429(t *testing.T) {
 // logged and counted, and nothing is dropped or sent twice.
 func TestFaultSlack500AndTimeout(t *testing.T) {
 	t.Parallel()
-	a := batontest.Start(t, batontest.Options{Env: map[string]string{"SLACK_API_TIMEOUT": "1s"}})
+	a := batontest.Start(t, batontest.Options{Process: true, Env: map[string]string{"SLACK_API_TIMEOUT": "1s"}})
 
 	// 1. Every chat.postMessage fails with a 500 while the form is submitted.
 	lift := a.Slack.FailWhile("chat.postMessage", http.StatusInternalServerError)
-	a.OpenModal("U0SDR")
+	a.OpenModal("U0SDR", "")
 	require.Empty(t, a.Submit("U0SDR", batontest.ValidAnswers("Acme")).Payload, "stored, whatever Slack does")
 	h := a.Latest("U0SDR")
 	a.Eventually(func() bool { return len(channelPosts(a, batontest.Pool)) >= 3 }, "the post is retried")

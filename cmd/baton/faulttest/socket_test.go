@@ -47,7 +47,7 @@ func publishes(a *batontest.App, user string) int {
 // once. The handoff started before goes on as if nothing happened.
 func TestFaultSocketDisconnect(t *testing.T) {
 	t.Parallel()
-	a := batontest.Start(t, batontest.Options{})
+	a := batontest.Start(t, batontest.Options{Process: true})
 	ready := func(want bool) {
 		t.Helper()
 		a.Eventually(func() bool { code, _ := a.Ready(); return (code == http.StatusOK) == want }, fmt.Sprintf("/readyz ready=%v", want))

@@ -1,0 +1,154 @@
+package launcher
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Env is the process environment Baton reads: its outside contract.
+// Tokens are kept here and nowhere else, and never printed.
+type Env struct {
+	BotToken string // SLACK_BOT_TOKEN, xoxb-…
+	AppToken string // SLACK_APP_TOKEN, xapp-…
+	// BotTokenFile and AppTokenFile name files holding the tokens instead
+	// (SLACK_BOT_TOKEN_FILE, SLACK_APP_TOKEN_FILE): a Kubernetes secret
+	// mounted as a volume, so the token is in no process environment.
+	BotTokenFile string
+	AppTokenFile string
+	APIURL       string // SLACK_API_URL, default https://slack.com/api/
+	DatabaseURL  string // DATABASE_URL; unset: a local PostgreSQL
+	ConfigPath   string // BATON_CONFIG, default ./baton.yaml
+	HTTPAddr     string // BATON_HTTP_ADDR, default 127.0.0.1:8080
+	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error
+	LogFormat    string // LOG_FORMAT: json (default) or console
+	// APITimeout is SLACK_API_TIMEOUT as given: how long one Web API call
+	// may take (see apiTimeout).
+	APITimeout string
+	// ShutdownTimeout is BATON_SHUTDOWN_TIMEOUT as given: how long a
+	// stop (SIGTERM) may spend finishing the work in flight (see
+	// shutdownTimeout).
+	ShutdownTimeout string
+}
+
+// DefaultAPIURL is Slack's Web API.
+const DefaultAPIURL = "https://slack.com/api/"
+
+func readEnv(getenv func(string) string) Env {
+	apiURL := cmp.Or(getenv("SLACK_API_URL"), DefaultAPIURL)
+	if !strings.HasSuffix(apiURL, "/") {
+		apiURL += "/" // slack-go appends method names to it
+	}
+	return Env{
+		BotToken: strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		AppToken: strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		// Paths are taken as written: a space in one is the file's name.
+		BotTokenFile:    getenv("SLACK_BOT_TOKEN_FILE"),
+		AppTokenFile:    getenv("SLACK_APP_TOKEN_FILE"),
+		APIURL:          apiURL,
+		DatabaseURL:     getenv("DATABASE_URL"),
+		ConfigPath:      cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
+		HTTPAddr:        cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
+		LogLevel:        cmp.Or(getenv("LOG_LEVEL"), "info"),
+		LogFormat:       cmp.Or(getenv("LOG_FORMAT"), "json"),
+		APITimeout:      strings.TrimSpace(getenv("SLACK_API_TIMEOUT")),
+		ShutdownTimeout: strings.TrimSpace(getenv("BATON_SHUTDOWN_TIMEOUT")),
+	}
+}
+
+// DefaultAPITimeout bounds a Web API call when SLACK_API_TIMEOUT is unset:
+// Slack answers in well under a second, and a call that hangs must fail in
+// time to be retried, not hold an outbox delivery until its lease lapses.
+const DefaultAPITimeout = 10 * time.Second
+
+// apiTimeout is SLACK_API_TIMEOUT, a Go duration from 100ms to 5m.
+func (e Env) apiTimeout() (time.Duration, error) {
+	if e.APITimeout == "" {
+		return DefaultAPITimeout, nil
+	}
+	d, err := time.ParseDuration(e.APITimeout)
+	if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+		return 0, fmt.Errorf("SLACK_API_TIMEOUT %q: want a duration from 100ms to 5m, such as 10s", e.APITimeout)
+	}
+	return d, nil
+}
+
+// readTokenFiles fills the tokens from SLACK_BOT_TOKEN_FILE and
+// SLACK_APP_TOKEN_FILE when they are set, trimming the newline an editor
+// or `kubectl create secret --from-file` leaves at the end. A variable and
+// its _FILE both set is refused: which one wins would be a guess, and a
+// stale token in the environment is how a rotated secret goes unused. The
+// errors name the variables and the path, never the file's content.
+func (e *Env) readTokenFiles() error {
+	for _, t := range []struct {
+		name string
+		file string
+		dst  *string
+	}{
+		{"SLACK_BOT_TOKEN", e.BotTokenFile, &e.BotToken},
+		{"SLACK_APP_TOKEN", e.AppTokenFile, &e.AppToken},
+	} {
+		if t.file == "" {
+			continue
+		}
+		if *t.dst != "" {
+			return fmt.Errorf("%s and %s_FILE are both set: set one of them", t.name, t.name)
+		}
+		data, err := os.ReadFile(t.file)
+		if err != nil {
+			var pathErr *os.PathError
+			if errors.As(err, &pathErr) {
+				err = pathErr.Err // the path is said once, below
+			}
+			return fmt.Errorf("%s_FILE: cannot read %s: %w", t.name, t.file, err)
+		}
+		*t.dst = strings.TrimSpace(string(data))
+		if *t.dst == "" {
+			return fmt.Errorf("%s_FILE: %s is empty", t.name, t.file)
+		}
+	}
+	return nil
+}
+
+// checkTokens reads the token files, then stops start-up when a token is
+// missing or of the wrong kind, naming the variable. A wrong-kind token
+// would fail later with Slack's terse "not_allowed_token_type".
+func (e *Env) checkTokens() error {
+	if err := e.readTokenFiles(); err != nil {
+		return err
+	}
+	for _, t := range []struct{ name, value, prefix, what string }{
+		{"SLACK_BOT_TOKEN", e.BotToken, "xoxb-", "the Bot User OAuth Token from the app's OAuth & Permissions page"},
+		{"SLACK_APP_TOKEN", e.AppToken, "xapp-", "an App-Level Token with the connections:write scope"},
+	} {
+		if t.value == "" {
+			return fmt.Errorf("%s is not set (nor %s_FILE): it must hold %s (%s…)", t.name, t.name, t.what, t.prefix)
+		}
+		if !strings.HasPrefix(t.value, t.prefix) {
+			return fmt.Errorf("%s does not start with %s: it must hold %s", t.name, t.prefix, t.what)
+		}
+	}
+	return nil
+}
+
+// DefaultShutdownTimeout bounds a stop when BATON_SHUTDOWN_TIMEOUT is
+// unset: handlers finish in milliseconds and a Slack call within
+// SLACK_API_TIMEOUT (10 s), and Kubernetes sends SIGKILL 30 s after
+// SIGTERM by default, so the work in flight has time to end and the
+// process exits on its own well before that.
+const DefaultShutdownTimeout = 10 * time.Second
+
+// shutdownTimeout is BATON_SHUTDOWN_TIMEOUT, a Go duration from 100ms to 5m.
+func (e Env) shutdownTimeout() (time.Duration, error) {
+	if e.ShutdownTimeout == "" {
+		return DefaultShutdownTimeout, nil
+	}
+	d, err := time.ParseDuration(e.ShutdownTimeout)
+	if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+		return 0, fmt.Errorf("BATON_SHUTDOWN_TIMEOUT %q: want a duration from 100ms to 5m, such as 10s", e.ShutdownTimeout)
+	}
+	return d, nil
+}

@@ -1,0 +1,79 @@
+package launcher
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/batonhq/baton/cmd/baton/config"
+	"github.com/batonhq/baton/cmd/baton/export"
+	"github.com/batonhq/baton/store"
+)
+
+// exportHandoffs writes the handoffs created in a period to Stdout, for a CRM
+// import or a spreadsheet: baton export --since 2026-01-01 [--until
+// 2026-02-01] [--format csv|json].
+func (m *Main) exportHandoffs(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	since := fs.String("since", "", "first day (YYYY-MM-DD, in timezone) or instant (RFC 3339) of the handoffs' creation; required")
+	until := fs.String("until", "", "day or instant the period ends before (default: now)")
+	format := fs.String("format", export.CSV, "csv (a header row, one answer column per checklist question) or json (one array of objects)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flags were printed
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("export: unexpected argument %q", fs.Arg(0))
+	}
+	if *format != export.CSV && *format != export.JSON {
+		return fmt.Errorf("export: --format %q: csv or json", *format)
+	}
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Policy.Location
+	if *since == "" {
+		return errors.New("export: --since is required (YYYY-MM-DD, e.g. --since 2026-01-01)")
+	}
+	from, err := export.ParseDay(*since, loc)
+	if err != nil {
+		return fmt.Errorf("export: --since: %w", err)
+	}
+	to := m.now()
+	if *until != "" {
+		if to, err = export.ParseDay(*until, loc); err != nil {
+			return fmt.Errorf("export: --until: %w", err)
+		}
+	}
+	if !to.After(from) {
+		return errors.New("export: --until must be after --since")
+	}
+	log := m.logger(env)
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	out := bufio.NewWriterSize(m.Stdout, 64<<10)
+	if err := export.Write(ctx, out, store.New(pool), *format, cfg.Policy, from, to); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("export: write: %w", err)
+	}
+	return nil
+}
+
+func (m *Main) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,467 @@
+// Package launcher is Baton's program, wired: the subcommands of the baton
+// binary, and for run the configuration, logger, database, Slack client,
+// bot, scheduled jobs, configuration reloads and HTTP probes. The binary's
+// main is a call to Exec; tests, the fault suite and the load command
+// start Baton through it too, in process or in a child process.
+package launcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/bot/directory"
+	"github.com/batonhq/baton/bot/handoffs"
+	"github.com/batonhq/baton/bot/home"
+	"github.com/batonhq/baton/bot/metrics"
+	"github.com/batonhq/baton/bot/outbox"
+	"github.com/batonhq/baton/bot/schedule"
+	"github.com/batonhq/baton/bot/sweeper"
+	"github.com/batonhq/baton/bot/wakeup"
+	"github.com/batonhq/baton/cmd/baton/config"
+	"github.com/batonhq/baton/cmd/baton/loadtest"
+	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/store"
+	"github.com/batonhq/baton/store/localpg"
+)
+
+// Main is the whole program, wired: config, logger, database, Slack client,
+// bot, HTTP probes. Tests start it whole, with their own environment and
+// writers, exactly as the binary does. Create it with New.
+type Main struct {
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+	// Stdout gets what a command prints; Stderr the log and the errors.
+	Stdout io.Writer
+	Stderr io.Writer
+	// Now is the clock handed to the bot; nil means time.Now.
+	Now func() time.Time
+	// Self returns the command that runs this program with args: baton
+	// loadtest starts `baton run` with it. Nil runs this executable;
+	// tests run their own binary.
+	Self func(args ...string) *exec.Cmd
+
+	addr      atomic.Pointer[string]
+	listening chan struct{}
+	// reloads carries Reload calls to the running bot's reloader.
+	reloads chan reloadRequest
+}
+
+// New returns a Main reading the real environment and writing to the
+// process's stdout and stderr.
+func New() *Main {
+	return &Main{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, listening: make(chan struct{}), reloads: make(chan reloadRequest)}
+}
+
+const usage = `Baton passes hot sales leads to closers in Slack, live.
+
+Usage:
+  baton [run]            run the bot (default)
+  baton migrate          apply database migrations and exit
+  baton check-config     validate the configuration file (BATON_CONFIG) without connecting
+  baton export --since 2026-01-01 [--until 2026-02-01] [--format csv|json]
+                         write the handoffs created in the period (days in timezone)
+                         to stdout, with answers, owner, timestamps and outcomes
+  baton loadtest [flags] run baton against a fake Slack under load and print latency
+                         percentiles, throughput, errors and memory (-h for the flags)
+  baton help             show this help
+
+Environment:
+  SLACK_BOT_TOKEN   Bot User OAuth Token (xoxb-…), required by run
+  SLACK_APP_TOKEN   App-Level Token with connections:write (xapp-…), required by run
+  SLACK_BOT_TOKEN_FILE, SLACK_APP_TOKEN_FILE
+                    files holding the tokens instead (a Kubernetes secret);
+                    a variable and its _FILE both set is an error
+  SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
+  SLACK_API_TIMEOUT longest wait for one Web API call (default 10s)
+  BATON_SHUTDOWN_TIMEOUT
+                    longest a stop spends finishing the work in flight (default 10s)
+  DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
+                    started under local_postgres.dir (default .baton/postgres)
+  BATON_CONFIG      configuration file (default ./baton.yaml)
+  BATON_HTTP_ADDR   address for /healthz, /readyz and /metrics (default 127.0.0.1:8080)
+  LOG_LEVEL         debug, info, warn or error (default info)
+  LOG_FORMAT        json (default) or console
+
+Signals: SIGHUP reloads BATON_CONFIG (an invalid file is refused and logged,
+the running configuration kept); SIGTERM and SIGINT stop: no new envelope is
+taken, the work in flight finishes within BATON_SHUTDOWN_TIMEOUT (what is cut
+off stays in the outbox for the next process), and baton exits 0.
+`
+
+// Exec runs the command line args as the baton binary does, until it
+// finishes or SIGINT or SIGTERM asks it to stop, and returns the exit code:
+// 0, or 1 once it has written why on Stderr.
+func (m *Main) Exec(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx, args); err != nil {
+		fmt.Fprintln(m.Stderr, "baton:", err)
+		return 1
+	}
+	return 0
+}
+
+// Run runs the subcommand named by args[0] (default run) until it finishes
+// or ctx is cancelled.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cmd := "run"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	env := readEnv(m.Getenv)
+	switch cmd {
+	case "run":
+		return m.run(ctx, env)
+	case "migrate":
+		return m.migrate(ctx, env)
+	case "check-config":
+		return m.checkConfig(env)
+	case "loadtest":
+		return loadtest.Run(ctx, loadtest.Options{Stdout: m.Stdout, Stderr: m.Stderr, DatabaseURL: env.DatabaseURL, Self: m.Self}, args[1:])
+	case "export":
+		return m.exportHandoffs(ctx, env, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(m.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// HTTPAddr waits until the HTTP probes listen and returns their address
+// (useful with BATON_HTTP_ADDR=127.0.0.1:0).
+func (m *Main) HTTPAddr(ctx context.Context) (string, error) {
+	select {
+	case <-m.listening:
+		return *m.addr.Load(), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (m *Main) checkConfig(env Env) error {
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	p := cfg.Policy
+	var names []string
+	for _, pool := range p.Pools {
+		names = append(names, pool.Name)
+	}
+	fmt.Fprintf(m.Stdout, "%s is valid: %d pool(s) (%s), claim window %s, digest %q in %s, checklist %s (%d questions, %d gated)\n",
+		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location,
+		p.Checklist.Name, len(p.Checklist.Questions), len(p.Checklist.Gated()))
+	return nil
+}
+
+func (m *Main) migrate(ctx context.Context, env Env) error {
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	log := m.logger(env)
+	// openDatabase migrates; all that is left is to close.
+	_, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	if err != nil {
+		return err
+	}
+	closeDB()
+	fmt.Fprintln(m.Stdout, "migrations applied")
+	return nil
+}
+
+func (m *Main) run(ctx context.Context, env Env) error {
+	cfg, err := config.Load(env.ConfigPath)
+	if err != nil {
+		return err
+	}
+	if err := env.checkTokens(); err != nil {
+		return err
+	}
+	apiTimeout, err := env.apiTimeout()
+	if err != nil {
+		return err
+	}
+	shutdownTimeout, err := env.shutdownTimeout()
+	if err != nil {
+		return err
+	}
+	log := m.logger(env)
+	// One registry per run, not the global one: tests start several Mains
+	// in one process.
+	meters := metrics.New()
+
+	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken),
+		slack.OptionHTTPClient(slackHTTPClient(meters, apiTimeout)))
+	authCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	auth, err := api.AuthTestContext(authCtx)
+	cancel()
+	if err != nil {
+		var apiErr slack.SlackErrorResponse
+		if errors.As(err, &apiErr) {
+			return fmt.Errorf("SLACK_BOT_TOKEN rejected by Slack (auth.test): %w", err)
+		}
+		return fmt.Errorf("cannot reach Slack at SLACK_API_URL %s: %w", env.APIURL, err)
+	}
+	log.Info().Str("team", auth.Team).Str("bot_user", auth.UserID).Msg("authenticated with Slack")
+
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	st := store.New(pool)
+	meters.WatchOutbox(st.PendingCount)
+
+	w := wiring{env: env, cfg: cfg, policy: cfg.Policy, api: api, store: st, log: log, meters: meters, shutdownTimeout: shutdownTimeout}
+	if cfg.NeedsDirectory() {
+		w.dir = directory.New(api, log)
+		w.policy = w.dir.ResolvePolicy(ctx, cfg.Policy)
+	}
+	if cfg.Presence {
+		w.presence = directory.NewPresence(directory.PresenceConfig{API: api, Log: log, Now: m.Now})
+	}
+	// Working hours are read in members' Slack profile time zones; without
+	// hours no zone decides anything, and nothing is asked of Slack.
+	if cfg.HasHours() {
+		w.zones = directory.NewZones(directory.ZonesConfig{API: api, Log: log})
+	}
+	return m.runBot(ctx, w)
+}
+
+// wiring is what run has set up for the bot: the configuration, the
+// clients and the store, and the directory services the configuration
+// asks for (nil when it does not).
+type wiring struct {
+	env             Env
+	cfg             config.Config
+	policy          routing.Policy // cfg's, members resolved
+	api             *slack.Client
+	store           *store.Store
+	log             zerolog.Logger
+	meters          *metrics.Metrics
+	shutdownTimeout time.Duration
+	dir             *directory.Directory
+	presence        *directory.Presence
+	zones           *directory.Zones
+}
+
+// runBot builds Baton's runnable units from w and runs them, with the
+// services around them (see startAround), until ctx ends: the use cases,
+// and around them the Socket Mode edge, the outbox worker, the deadline
+// sweeper and the scheduled jobs. It is the one function that knows how
+// the units are joined: a committed change wakes the outbox worker, and a
+// new deadline the sweeper, through the signals given to the service.
+func (m *Main) runBot(ctx context.Context, w wiring) error {
+	var presence handoffs.Presence
+	if w.presence != nil {
+		presence = w.presence
+	}
+	var profileZones handoffs.ProfileZones
+	if w.zones != nil {
+		profileZones = w.zones
+	}
+	committed, deadlines := wakeup.New(), wakeup.New()
+	host, _ := os.Hostname()
+	svc := handoffs.New(handoffs.Config{Store: w.store, Policy: w.policy, Log: w.log, Now: m.Now,
+		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: w.meters,
+		Committed: committed, DeadlineSet: deadlines})
+	homes := &home.Homes{Store: w.store, Service: svc, API: w.api, Log: w.log}
+	edge := bot.New(bot.Config{Service: svc, Homes: homes, API: w.api, Log: w.log, ShutdownTimeout: w.shutdownTimeout})
+	deliveries := outbox.New(outbox.Config{Store: w.store, Service: svc, Homes: homes, API: w.api, Log: w.log,
+		Metrics: w.meters, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout})
+	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
+
+	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview}})
+	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: m.Now, LastRun: w.store.LastRun, Ran: w.meters.JobRan}
+	for _, j := range []schedule.Job{
+		// The sweep is safe to repeat, so its latest tick is always caught up.
+		{Name: handoffs.JobSLASweep, Spec: w.cfg.SLASweep, Run: svc.SweepSLA, CatchUp: time.Hour},
+		{Name: handoffs.JobDigest, Spec: w.cfg.Policy.Digest.Schedule, Run: svc.QueueDigest, CatchUp: w.cfg.Policy.Digest.CatchUp},
+		// The weekly review posts in the digest's channel, and is caught
+		// up like the digest: a Monday morning's review, not last week's.
+		{Name: handoffs.JobWeeklyReview, Spec: w.cfg.Policy.Reports.WeeklySchedule, Run: svc.QueueWeeklyReview, CatchUp: w.cfg.Policy.Digest.CatchUp},
+	} {
+		if err := jobs.Add(j); err != nil {
+			return err
+		}
+	}
+	jobs.Start(ctx)
+	defer jobs.Stop()
+
+	stopAround, err := m.startAround(ctx, w, runningUnits{svc, edge})
+	if err != nil {
+		return err
+	}
+	defer stopAround()
+
+	w.log.Info().Int("pools", len(w.cfg.Policy.Pools)).Msg("baton running")
+	// The outbox worker and the sweeper stop with the edge, whichever
+	// ends first: a socket that fails for good (a revoked token) must not
+	// leave them running. Each drains within the shutdown bound.
+	background, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	var units sync.WaitGroup
+	units.Go(func() { _ = deliveries.Run(background) })
+	units.Go(func() { _ = deadlineSweeper.Run(background) })
+	err = edge.Run(ctx, socketmode.New(w.api))
+	stopBackground()
+	units.Wait()
+	w.log.Info().Msg("baton stopped")
+	return err
+}
+
+// runningUnits is what the services around the running units need of
+// them: the use cases take a new policy, the edge says whether Socket
+// Mode is connected.
+type runningUnits struct {
+	*handoffs.Service
+	*bot.Edge
+}
+
+// runningBot is what the services around the bot need of it: to take a
+// new policy (reloads, member refreshes) and to say whether Socket Mode is
+// connected (/readyz).
+type runningBot interface {
+	SetPolicy(routing.Policy)
+	Connected() bool
+}
+
+// startAround starts the services around a running bot: configuration
+// reloads (SIGHUP, Main.Reload), the refresh of user groups and profile
+// time zones, and the HTTP probes. It returns once the probes listen; the
+// func stops them all.
+func (m *Main) startAround(ctx context.Context, w wiring, b runningBot) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for _, f := range slices.Backward(stops) {
+			f()
+		}
+	}
+	// SIGHUP (and Main.Reload) read BATON_CONFIG again; see reloader.
+	reloads := newReloader(w.env.ConfigPath, w.api, b, w.cfg, w.dir, w.log)
+	reloadCtx, stopReloads := context.WithCancel(ctx)
+	stops = append(stops, stopReloads)
+	go reloads.watch(reloadCtx, m.reloads)
+	if w.dir != nil || w.zones != nil {
+		refreshCtx, stopRefresh := context.WithCancel(ctx)
+		stops = append(stops, stopRefresh)
+		zonesRead := make(chan struct{})
+		r := refresher{dir: w.dir, zones: w.zones, reloader: reloads, every: w.cfg.MembersRefresh, log: w.log}
+		go r.run(refreshCtx, w.policy, zonesRead)
+		// The first leads after a start should see the members' own hours,
+		// but a slow Slack must not hold the bot back: what is not read by
+		// then comes in the background, the pools' zones applying meanwhile.
+		budget := time.NewTimer(zonesStartBudget)
+		select {
+		case <-zonesRead:
+		case <-budget.C:
+			w.log.Info().Msg("still reading Slack profile time zones; starting meanwhile")
+		case <-ctx.Done():
+		}
+		budget.Stop()
+	}
+
+	srv, err := m.serveHTTP(w.env.HTTPAddr, w.store, b, w.meters, w.log)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	stops = append(stops, func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	})
+	return stop, nil
+}
+
+// slackHTTPClient is the Web API's HTTP client. Go's default keeps two idle
+// connections per host, and every call goes to one host: with the outbox's
+// deliveries and the private answers to a burst of clicks in flight, the
+// others were closed after each call and dialled again (with a TLS
+// handshake, in production). Slack's echo of each post and form is dropped
+// before slack-go decodes it (see bot.TrimEchoes). Every call is timed and
+// its 429s and failures counted by method (see metrics.SlackTransport),
+// under the echo trimmer so that the time is Slack's, not ours. A call is
+// bounded by timeout (SLACK_API_TIMEOUT): without it a call Slack never
+// answers held its outbox delivery, and the notices behind it, until the
+// 30 s lease lapsed. (The Socket Mode WebSocket has its own dialer and is
+// not bound by it.)
+func slackHTTPClient(meters *metrics.Metrics, timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: bot.TrimEchoes(meters.SlackTransport(t)), Timeout: timeout}
+}
+
+// zonesStartBudget bounds how long start-up waits for the members' profile
+// time zones: users.info takes about a hundred calls a minute.
+const zonesStartBudget = 5 * time.Second
+
+// openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
+// it is unset, and migrates. The returned func closes the pool and stops a
+// local server.
+func (m *Main) openDatabase(ctx context.Context, env Env, cfg config.Config, log zerolog.Logger) (*pgxpool.Pool, func(), error) {
+	url := env.DatabaseURL
+	stopLocal := func() {}
+	if url == "" {
+		log.Info().Str("dir", cfg.LocalPostgresDir).Msg("DATABASE_URL is unset: starting a local PostgreSQL")
+		local, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.LocalPostgresDir, Log: m.Stderr})
+		if err != nil {
+			if errors.Is(err, localpg.ErrNoServerBinaries) {
+				return nil, nil, fmt.Errorf("DATABASE_URL is unset and %w", err)
+			}
+			return nil, nil, fmt.Errorf("DATABASE_URL is unset and the local PostgreSQL did not start: %w", err)
+		}
+		url = local.URL()
+		stopLocal = func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := local.Stop(stopCtx); err != nil {
+				log.Warn().Err(err).Msg("local PostgreSQL did not stop cleanly")
+			}
+		}
+	}
+	pool, err := store.Connect(ctx, url)
+	if err != nil {
+		stopLocal()
+		return nil, nil, fmt.Errorf("database (DATABASE_URL): %w", err)
+	}
+	if err := store.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		stopLocal()
+		return nil, nil, err
+	}
+	return pool, func() { pool.Close(); stopLocal() }, nil
+}
+
+func (m *Main) logger(env Env) zerolog.Logger {
+	level, err := zerolog.ParseLevel(strings.ToLower(env.LogLevel))
+	if err != nil || level == zerolog.NoLevel {
+		level = zerolog.InfoLevel
+	}
+	var out io.Writer = m.Stderr
+	if strings.EqualFold(env.LogFormat, "console") {
+		out = zerolog.ConsoleWriter{Out: m.Stderr, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+}
