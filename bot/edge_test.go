@@ -1,0 +1,100 @@
+package bot_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/bot/handoffs/handoffstest"
+	"github.com/batonhq/baton/bot/home"
+	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
+	"github.com/batonhq/baton/cmd/baton/drive"
+	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// edgeBundle is the edge connected to the fake Slack over a real
+// WebSocket, with the use cases on a real database behind it.
+type edgeBundle struct {
+	handoffstest.Bundle
+	slack *slackfake.Server
+}
+
+func setupEdge(t *testing.T) edgeBundle {
+	t.Helper()
+	b := edgeBundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t)}
+	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()), slack.OptionAppLevelToken(b.slack.AppToken()))
+	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
+	edge := bot.New(bot.Config{Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop()})
+	ctx, stop := context.WithCancel(b.Ctx)
+	done := make(chan error, 1)
+	go func() { done <- edge.Run(ctx, socketmode.New(api)) }()
+	t.Cleanup(func() {
+		stop()
+		require.NoError(t, <-done)
+	})
+	require.NoError(t, b.slack.WaitConnected(b.Ctx, 1))
+	require.Eventually(t, edge.Connected, 10*time.Second, 10*time.Millisecond)
+	return b
+}
+
+// TestEdgeTurnsAFormIntoAHandoff: /handoff is acked and opens the form;
+// the form submitted with a field missing stays open with the error under
+// it; fixed, it closes and the handoff is stored.
+func TestEdgeTurnsAFormIntoAHandoff(t *testing.T) {
+	t.Parallel()
+	b := setupEdge(t)
+	ack, err := b.slack.SlashCommand(b.Ctx, slackfake.SlashCommand{Command: "/handoff", Text: "Acme Corp", UserID: "U0SDR", ChannelID: "C0SALES"})
+	require.NoError(t, err)
+	require.Nil(t, ack.Payload, "the command is acked empty; the form follows")
+	slackfaketest.WaitFor(t, b.slack, "views.open", nil, 10*time.Second)
+
+	answers := drive.Answers("Acme Corp")
+	answers["company"] = map[string]slackfake.InputValue{render.ActionInput: slackfake.TextInput("")}
+	ack, err = b.slack.SubmitView(b.Ctx, slackfake.Submit{Values: answers})
+	require.NoError(t, err)
+	require.Contains(t, string(ack.Payload), `"response_action":"errors"`, "a missing company keeps the form open")
+	require.Contains(t, string(ack.Payload), `"company"`)
+
+	ack, err = b.slack.SubmitView(b.Ctx, slackfake.Submit{Values: drive.Answers("Acme Corp")})
+	require.NoError(t, err)
+	require.Nil(t, ack.Payload, "a valid form closes")
+	h, err := b.Service.Handoff(b.Ctx, 1)
+	require.NoError(t, err, "stored before the ack")
+	require.Equal(t, "Acme Corp", h.Lead.Company)
+	require.Equal(t, "U0SDR", h.PasserID)
+}
+
+// TestEdgeAnswersARefusedClaimPrivately: a click on Claim by someone
+// outside the pool is refused with a private sentence that names the
+// lead; the handoff stays open.
+func TestEdgeAnswersARefusedClaimPrivately(t *testing.T) {
+	t.Parallel()
+	b := setupEdge(t)
+	h := b.Create(t, "V1", "Acme Corp")
+	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
+	_, ts, err := api.PostMessage(h.Channel, render.Clock{Location: time.UTC}.ChannelMessage(h).Options()...)
+	require.NoError(t, err)
+	require.NoError(t, b.Store.SetMessageTS(b.Ctx, h.ID, ts, b.Clock.Now()))
+
+	_, err = b.slack.ClickButton(b.Ctx, slackfake.Click{UserID: "U0OUTSIDER", ChannelID: h.Channel, MessageTS: ts, ActionID: render.ActionClaim})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(b.slack.Ephemerals(h.Channel, "U0OUTSIDER")) == 1 }, 10*time.Second, 10*time.Millisecond)
+	answer := b.slack.Ephemerals(h.Channel, "U0OUTSIDER")[0].Text
+	require.Contains(t, answer, "*Acme Corp*", "the answer names the lead")
+	require.Contains(t, answer, "not in the pool")
+	got, err := b.Service.Handoff(b.Ctx, h.ID)
+	require.NoError(t, err)
+	require.Equal(t, routing.StateOpen, got.State)
+}
