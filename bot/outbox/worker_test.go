@@ -17,6 +17,7 @@ import (
 	"github.com/batonhq/baton/bot/outbox"
 	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
+	"github.com/batonhq/baton/bot/wakeup"
 	"github.com/batonhq/baton/store/storetest"
 )
 
@@ -27,15 +28,18 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 type bundle struct {
 	handoffstest.Bundle
 	slack *slackfake.Server
+	// wake is the worker's wake-up, the test's to give: the worker polls
+	// only hourly, so nothing is delivered before the test says.
+	wake *wakeup.Signal
 }
 
 func setup(t *testing.T) bundle {
 	t.Helper()
-	b := bundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t)}
+	b := bundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t), wake: wakeup.New()}
 	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
 	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
 	w := outbox.New(outbox.Config{Store: b.Store, Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop(),
-		Wake: b.Committed, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}})
+		Wake: b.wake, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}})
 	ctx, stop := context.WithCancel(b.Ctx)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -62,14 +66,23 @@ func (b bundle) post(t *testing.T, company string) slackfake.Message {
 	return post
 }
 
+// delivered waits until the outbox holds nothing left to deliver.
+func (b bundle) delivered(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		n, err := b.Store.PendingCount(b.Ctx)
+		return err == nil && n == 0
+	}, 10*time.Second, 10*time.Millisecond, "the outbox is emptied")
+}
+
 // TestWorkerDeliversAHandoffsLife: woken by the commits, the worker posts
 // the hot lead with its thread brief and the passer's DM, records the
 // post's ts, and on the claim updates the post in place.
 func TestWorkerDeliversAHandoffsLife(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	// The worker polls only hourly: the commit's wake-up is what sends.
 	h := b.Create(t, "V1", "Acme Corp")
+	b.wake.Notify()
 
 	post := b.post(t, "Acme Corp")
 	require.Contains(t, post.Text, "<!channel>", "the post pings the channel")
@@ -88,6 +101,7 @@ func TestWorkerDeliversAHandoffsLife(t *testing.T) {
 
 	_, err := b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: post.TS})
 	require.NoError(t, err)
+	b.wake.Notify()
 	require.Eventually(t, func() bool {
 		m := b.post(t, "Acme Corp")
 		return m.Updated > 0 && strings.Contains(m.Text, "Claimed by <@U0AE1>")
@@ -101,7 +115,9 @@ func TestWorkerSkipsWhatIsNoLongerWanted(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	h := b.Create(t, "V1", "Acme Corp")
+	b.wake.Notify()
 	post := b.post(t, "Acme Corp")
+	b.delivered(t)
 
 	// The window closes: the first rung queues a re-ping and nudges; the
 	// lead is claimed before the worker is woken for them.
@@ -111,10 +127,8 @@ func TestWorkerSkipsWhatIsNoLongerWanted(t *testing.T) {
 	require.Equal(t, 1, fired)
 	_, err = b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: post.TS})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		n, err := b.Store.PendingCount(b.Ctx)
-		return err == nil && n == 0
-	}, 10*time.Second, 10*time.Millisecond, "the outbox is emptied")
+	b.wake.Notify()
+	b.delivered(t)
 	for _, m := range b.slack.Messages("C0HANDOFF") {
 		require.NotContains(t, m.Text, "still unclaimed", "no re-ping for a claimed lead")
 	}
