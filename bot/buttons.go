@@ -21,12 +21,10 @@ import (
 func (e *Edge) claim(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
 	ctx, cancel := drain.Detached(ctx, handlerTimeout)
 	defer cancel()
-	click, err := parseClick(cb, action)
-	if err != nil {
-		e.log.Warn().Err(err).Msg("button click dropped")
+	click, log, ok := e.clicked(cb, action)
+	if !ok {
 		return
 	}
-	log := e.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
 	h, err := e.svc.Claim(ctx, handoffs.Click{HandoffID: click.HandoffID, User: click.UserID, Channel: click.ChannelID,
 		MessageTS: click.MessageTS, FromDigest: action.ActionID == render.ActionDigestClaim})
 	var refused *handoffs.ClaimRefused
@@ -52,6 +50,17 @@ func (e *Edge) claim(ctx context.Context, cb *slack.InteractionCallback, action 
 	e.teller(ctx, log, click.ChannelID, click.UserID)(render.AboutLead(h, answer))
 }
 
+// clicked reads a click on a button that names a handoff, with a logger
+// for it; a malformed payload is logged and dropped (ok false).
+func (e *Edge) clicked(cb *slack.InteractionCallback, action *slack.BlockAction) (ButtonClick, zerolog.Logger, bool) {
+	click, err := parseClick(cb, action)
+	if err != nil {
+		e.log.Warn().Err(err).Msg("button click dropped")
+		return click, e.log, false
+	}
+	return click, e.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger(), true
+}
+
 // buttonActions are the buttons that start an action on a handoff, and the
 // form each opens (none for Accept, which acts at once).
 var buttonActions = map[string]handoffs.Action{
@@ -75,12 +84,10 @@ func (e *Edge) actionButton(ctx context.Context, cb *slack.InteractionCallback, 
 	received := time.Now()
 	ctx, cancel := drain.Detached(ctx, handlerTimeout)
 	defer cancel()
-	click, err := parseClick(cb, action)
-	if err != nil {
-		e.log.Warn().Err(err).Msg("button click dropped")
+	click, log, ok := e.clicked(cb, action)
+	if !ok {
 		return
 	}
-	log := e.log.With().Str("user", click.UserID).Int64("handoff", click.HandoffID).Str("action", action.ActionID).Logger()
 	act := buttonActions[action.ActionID]
 	h, err := e.svc.May(ctx, click.HandoffID, click.UserID, act)
 	privately := e.teller(ctx, log, click.ChannelID, click.UserID)
