@@ -57,7 +57,7 @@ type SLA struct {
 	Location *time.Location
 }
 
-// DefaultSLA returns the clocks the seeds argue for: a 60 s claim window, a
+// DefaultSLA returns the clocks the handoff literature argues for: a 60 s claim window, a
 // touch within 48 h and an outcome within 24 h, 48 h to re-engage a no-show,
 // 4 h before a manager hears of a breach, and ownership frozen for 30 days.
 func DefaultSLA() SLA {

@@ -117,7 +117,7 @@ func (r Rotation) SettingsFor(user string) MemberSettings {
 
 // Zone is the time zone in which user's working hours are read (and when a
 // daily cap lifts for them). A zone configured on purpose wins over what
-// Slack reports, as the issue puts it ("a time zone per pool or member,
+// Slack reports, as operators put it ("a time zone per pool or member,
 // defaulting to the Slack profile's"): first the member's own, in
 // member_settings; then the pool's, when the pool names one (a team that
 // covers fixed hours in one place); then profile, the zone of the member's

@@ -20,7 +20,7 @@ import (
 //	go test ./store -run '^$' -bench . -benchtime 2s -count 6
 
 // historySizes are the histories the sweep and member-state benchmarks
-// run against: DESIGN.md §9 budgets the sweeps at a million handoffs.
+// run against: the performance budget (docs/performance.md) is for a million handoffs.
 var historySizes = []int{10_000, 100_000, 1_000_000}
 
 // benchEnd is the end of every seeded history: fixed, so every run loads

@@ -127,7 +127,7 @@ func (s *Store) NextDeadline(ctx context.Context) (at time.Time, ok bool, err er
 }
 
 // openFor is how long at most a lead without a final outcome counts
-// against its owner's open-lead cap: the seed's 30-day ownership freeze.
+// against its owner's open-lead cap: the 30-day ownership freeze.
 // Without the bound, years of leads nobody closed would cap everyone.
 const openFor = 30 * 24 * time.Hour
 

@@ -137,7 +137,7 @@ func outcomesText(s routing.Stats) string {
 
 // reasonsText lists the disqualification reasons with their bars, each
 // on a line of its own after a newline: where they cluster ("no budget",
-// "wrong title") is what the seed says to watch.
+// "wrong title") is the pattern worth watching: criteria written down but not enforced.
 func reasonsText(reasons []routing.ReasonCount) string {
 	top := 0
 	for _, r := range reasons {
@@ -210,7 +210,7 @@ func fairness(r routing.ReceiverStats) string {
 
 // WeeklyReview is the weekly post in the digest channel: the team's
 // numbers of the last week against the week before, each with its movement
-// (▲ up, ▼ down, = unchanged), the seed's three leading signals first
+// (▲ up, ▼ down, = unchanged), the three leading signals of a failing handoff process first
 // (acceptance rate, time to claim, warm transfers), then the AE-accepted
 // leads per passer and the distribution of the last week.
 func (c Clock) WeeklyReview(last, previous routing.Stats) Message {
