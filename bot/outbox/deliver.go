@@ -25,7 +25,7 @@ const (
 	// problem (the app not invited to the channel) goes out minutes after
 	// the fix, not hours.
 	maxRetryDelay = 5 * time.Minute
-	// maxAttempts bounds the retries (about two hours with the backoff), so
+	// maxAttempts bounds the retries (about 34 minutes with the backoff), so
 	// one undeliverable notice cannot hold back its ordering key forever.
 	maxAttempts = 15
 	// markTimeout bounds the recording of a delivery's result.
