@@ -1,6 +1,9 @@
 package routing
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // State is where a handoff stands in its life.
 type State string
@@ -93,6 +96,49 @@ func (in NewHandoff) FirstStepAt() time.Time {
 // nobody has one): the lapse sweep is due then.
 func (in NewHandoff) OfferEndsAt() time.Time {
 	return in.Turn.OfferEnds(Handoff{ClaimDeadline: in.ClaimDeadline})
+}
+
+// Row is the handoff n opens as, before it has an id. A live transfer
+// opens claimable, its ladder and its turn running. A call scheduled for
+// later is stored with the owner the rotation picked, its SLA clocks
+// starting now (the next SLA sweep sets their deadline), and nothing else
+// runs on it.
+func (n NewHandoff) Row() (Handoff, error) {
+	h := Handoff{
+		State: StateOpen, Pool: n.Pool.Name, Channel: n.Pool.Channel, PasserID: n.PasserID, Lead: n.Lead,
+		CreatedAt: n.CreatedAt, ClaimDeadline: n.ClaimDeadline, Escalation: n.Escalation, NextStepAt: n.FirstStepAt(),
+		Live: n.Live, Turn: n.Turn, OfferEndsAt: n.OfferEndsAt(),
+	}
+	if n.Live {
+		return h, nil
+	}
+	if n.Owner == "" {
+		return Handoff{}, errors.New("a call scheduled for later needs an owner")
+	}
+	h.State, h.NextStepAt, h.OfferEndsAt, h.ScheduledFor = StateScheduled, time.Time{}, time.Time{}, n.ScheduledFor
+	h.OwnerID, h.ClaimedAt, h.Work.OwnerSince, h.Work.SLADueAt = n.Owner, n.CreatedAt, n.CreatedAt, n.CreatedAt
+	return h, nil
+}
+
+// Opened is the change that records h, the row n opened as once stored
+// (with its id): the creation event, with why the lead went where it did,
+// and the notices that announce it.
+func (n NewHandoff) Opened(h Handoff) Change {
+	detail := map[string]any{"pool": n.Pool.Name, "live": n.Live, "checklist": n.Lead.Checklist.Name}
+	if n.Rule != "" {
+		// Why the lead went to this pool, as the rules stood then.
+		detail["rule"] = n.Rule
+	}
+	if unmet := n.Lead.Unmet(); len(unmet) > 0 {
+		// Why the lead was not live-qualified, as it was judged then.
+		detail["unmet_gates"] = QuestionIDs(unmet)
+	}
+	c := Change{
+		Handoff: h,
+		Event:   Event{HandoffID: h.ID, At: n.CreatedAt, Actor: n.PasserID, Kind: EventCreated, Detail: detail},
+	}
+	c.Notices = append(NoticesOnOpen(h), HomeRefreshes(Handoff{}, c)...)
+	return c
 }
 
 // Handoff is one lead passed from a passer to a receiver: the central record.

@@ -52,21 +52,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // (a double submit, a redelivered envelope) returns the first handoff with
 // created false and changes nothing.
 func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h routing.Handoff, created bool, err error) {
-	// A live transfer opens: claimable, its ladder and its turn running. A
-	// call scheduled for later from the form is stored with the owner the
-	// rotation picked, and nothing runs on it.
-	h = routing.Handoff{
-		State: routing.StateOpen, Pool: in.Pool.Name, Channel: in.Pool.Channel, PasserID: in.PasserID, Lead: in.Lead,
-		CreatedAt: in.CreatedAt, ClaimDeadline: in.ClaimDeadline, Escalation: in.Escalation, NextStepAt: in.FirstStepAt(),
-		Live: in.Live, Turn: in.Turn, OfferEndsAt: in.OfferEndsAt(),
-	}
-	if !in.Live {
-		if in.Owner == "" {
-			return routing.Handoff{}, false, fmt.Errorf("create handoff %s: a call scheduled for later needs an owner", in.SubmissionKey)
-		}
-		h.State, h.NextStepAt, h.OfferEndsAt, h.ScheduledFor = routing.StateScheduled, time.Time{}, time.Time{}, in.ScheduledFor
-		// The owner's SLA clocks start now; the next SLA sweep sets their deadline.
-		h.OwnerID, h.ClaimedAt, h.Work.OwnerSince, h.Work.SLADueAt = in.Owner, in.CreatedAt, in.CreatedAt, in.CreatedAt
+	h, err = in.Row()
+	if err != nil {
+		return routing.Handoff{}, false, fmt.Errorf("create handoff %s: %w", in.SubmissionKey, err)
 	}
 	row, err := rowOf(h)
 	if err != nil {
@@ -85,19 +73,11 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 			return err
 		}
 		created = true
-		detail := map[string]any{"pool": in.Pool.Name, "live": in.Live, "checklist": in.Lead.Checklist.Name}
-		if in.Rule != "" {
-			// Why the lead went to this pool, as the rules stood then.
-			detail["rule"] = in.Rule
-		}
-		if unmet := in.Lead.Unmet(); len(unmet) > 0 {
-			// Why the lead was not live-qualified, as it was judged then.
-			detail["unmet_gates"] = routing.QuestionIDs(unmet)
-		}
-		if err := appendEvent(ctx, tx, h.ID, in.CreatedAt, in.PasserID, routing.EventCreated, detail); err != nil {
+		opened := in.Opened(h)
+		if err := appendEvent(ctx, tx, h.ID, opened.Event.At, opened.Event.Actor, opened.Event.Kind, opened.Event.Detail); err != nil {
 			return err
 		}
-		if err := enqueue(ctx, tx, in.CreatedAt, append(routing.NoticesOnOpen(h), routing.HomeRefreshes(routing.Handoff{}, routing.Change{Handoff: h})...)); err != nil {
+		if err := enqueue(ctx, tx, in.CreatedAt, opened.Notices); err != nil {
 			return err
 		}
 		return refreshBoards(ctx, tx, in.CreatedAt, h.Pool)
