@@ -212,7 +212,8 @@ func TestDoubleSubmitCreatesOneHandoff(t *testing.T) {
 	var count int
 	require.NoError(t, a.DB.QueryRow(a.Ctx, `SELECT count(*) FROM handoffs`).Scan(&count))
 	require.Equal(t, 1, count)
-	time.Sleep(300 * time.Millisecond) // let any stray second delivery surface
+	// Everything queued is out: a second post would be in the channel now.
+	a.Eventually(func() bool { n, err := a.Store.PendingCount(a.Ctx); return err == nil && n == 0 }, "the outbox drains")
 	require.Len(t, a.Messages(batontest.Pool, false), 1)
 }
 

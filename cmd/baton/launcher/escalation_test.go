@@ -1,6 +1,7 @@
 package launcher_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,8 +205,11 @@ func TestCancelStopsTheLadder(t *testing.T) {
 		return strings.Contains(string(a.AllMessages("C0HANDOFF")[0].Blocks), "Cancelled by <@U0SDR>*: The prospect dropped off the call")
 	}, "the channel sees why")
 
-	// Past the first step's deadline (and a sweep), nothing fired.
-	time.Sleep(time.Until(h.ClaimDeadline.Add(time.Second)))
+	// Past the first step's deadline, nothing fired: a second lead,
+	// passed after the cancel, has a later deadline, so once its first step
+	// fired the sweeper has been past the cancelled one's too.
+	later := a.Handoff("U0SDR2", "Later Co")
+	a.Eventually(func() bool { return slices.Contains(a.Events(later.ID), routing.EventEscalated) }, "a later lead's first step fires")
 	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPosted, routing.EventCancelled}, a.Events(h.ID))
 	require.Zero(t, a.CountWhere("C0HANDOFF", "<!here>"))
 }

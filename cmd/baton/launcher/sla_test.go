@@ -67,7 +67,12 @@ func TestSLABreachNudgesOwnerThenManagerAndClearsWithTheWork(t *testing.T) {
 	require.Contains(t, a.DMText("U0AE1"), "*no meaningful touch*")
 	a.Eventually(func() bool { return strings.Contains(a.DMText("U0MGR"), "still out of SLA") }, "the manager hears after the grace")
 	// More sweeps pass: the breach and the alert stay one each.
-	time.Sleep(2500 * time.Millisecond)
+	swept, err := a.Store.JobRuns(a.Ctx, handoffs.JobSLASweep)
+	require.NoError(t, err)
+	a.Eventually(func() bool {
+		n, err := a.Store.JobRuns(a.Ctx, handoffs.JobSLASweep)
+		return err == nil && n >= swept+2
+	}, "two more sweeps run")
 	kinds := a.Events(h.ID)
 	require.Equal(t, 1, batontest.Count(kinds, routing.EventSLABreached))
 	require.Equal(t, 1, batontest.Count(kinds, routing.EventSLAEscalate))
@@ -235,7 +240,10 @@ func TestDigestPostsOncePerTickAcrossReplicas(t *testing.T) {
 	// a post without a run of its own (a tick posted twice) shows as more
 	// posts than runs at once; a tick whose post is on its way, as fewer
 	// until it lands.
-	time.Sleep(4 * time.Second)
+	a.Eventually(func() bool {
+		n, err := a.Store.JobRuns(a.Ctx, handoffs.JobDigest)
+		return err == nil && n >= 3
+	}, "three ticks run")
 	var runs int
 	a.Eventually(func() bool {
 		posts := len(digests(a))

@@ -3,7 +3,6 @@ package launcher_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -90,7 +89,10 @@ func TestWeeklyReviewPostsOncePerTickAcrossReplicas(t *testing.T) {
 		require.Contains(t, first, want)
 	}
 
-	time.Sleep(4 * time.Second)
+	a.Eventually(func() bool {
+		n, err := a.Store.JobRuns(a.Ctx, handoffs.JobWeeklyReview)
+		return err == nil && n >= 3
+	}, "three ticks run")
 	a.Eventually(func() bool { n, _ := a.Store.PendingCount(a.Ctx); return n == 0 }, "the outbox drains")
 	runs, err := a.Store.JobRuns(a.Ctx, handoffs.JobWeeklyReview)
 	require.NoError(t, err)
