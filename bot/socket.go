@@ -54,12 +54,12 @@ loop:
 			stopping = nil
 			e.online.Store(false)
 			e.log.Info().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: no new envelopes; finishing the work in flight")
-			bound := time.AfterFunc(e.cfg.ShutdownTimeout, func() {
+			timeUp := time.AfterFunc(e.cfg.ShutdownTimeout, func() {
 				e.log.Warn().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: time is up; cutting off the work still in flight")
 				cutOffDrain()
 				closeSocket()
 			})
-			defer bound.Stop()
+			defer timeUp.Stop()
 			go func() {
 				e.work.Wait()
 				e.log.Info().Msg("stopping: handlers finished; closing the socket")
