@@ -35,7 +35,7 @@ const (
 // permanentSlackErrors are answers that no retry can change: the notice is
 // abandoned at once rather than blocking the notices behind it.
 var permanentSlackErrors = map[string]bool{
-	"invalid_blocks": true, "invalid_blocks_format": true, "msg_too_long": true, "no_text": true,
+	"invalid_blocks": true, "invalid_blocks_format": true, "msg_too_long": true, "msg_blocks_too_long": true, "no_text": true,
 	"channel_not_found": true, "is_archived": true, "message_not_found": true, "cant_update_message": true,
 	"user_not_found": true, "user_disabled": true, "cannot_dm_bot": true, "invalid_arguments": true,
 }

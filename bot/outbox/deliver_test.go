@@ -24,6 +24,7 @@ func TestIsPermanent(t *testing.T) {
 	t.Parallel()
 	require.True(t, isPermanent(fmt.Errorf("post: %w", slack.SlackErrorResponse{Err: "channel_not_found"})))
 	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "invalid_blocks"}))
+	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "msg_blocks_too_long"}), "too much text in the blocks: no retry makes it fit")
 	require.False(t, isPermanent(slack.SlackErrorResponse{Err: "not_in_channel"}), "fixed by inviting the app: keep trying")
 	require.False(t, isPermanent(&slack.RateLimitedError{RetryAfter: time.Second}))
 	require.False(t, isPermanent(slack.StatusCodeError{Code: 500, Status: "500"}))

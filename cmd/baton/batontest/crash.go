@@ -1,10 +1,13 @@
 package batontest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -22,9 +25,37 @@ func (a *App) process() {
 // database connections but does nothing, so an envelope sent now reaches
 // its socket and is never read, and a deadline passes unseen. Follow with
 // Kill for a crash at exactly that point.
+//
+// A signal is delivered asynchronously: on a busy machine a thread may run
+// on a moment after kill returns, long enough to read the next envelope.
+// Freeze returns only once every thread of the process is stopped.
 func (a *App) Freeze() {
 	a.T.Helper()
 	a.Signal(syscall.SIGSTOP)
+	tasks := fmt.Sprintf("/proc/%d/task", a.proc.Cmd.Process.Pid)
+	require.Eventually(a.T, func() bool { return allStopped(tasks) }, 15*time.Second, time.Millisecond,
+		"every thread of the frozen process stops")
+}
+
+// allStopped reports whether every thread under tasks (a /proc/PID/task
+// directory) is stopped: state T in its stat line, which follows the
+// command name in parentheses.
+func allStopped(tasks string) bool {
+	entries, err := os.ReadDir(tasks)
+	if err != nil || len(entries) == 0 {
+		return false
+	}
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join(tasks, e.Name(), "stat"))
+		if err != nil {
+			return false
+		}
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 || i+2 >= len(stat) || stat[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
 
 // Kill stops the process with SIGKILL, like a crashed or evicted pod: no

@@ -23,7 +23,7 @@ var claimScriptConfig = strings.Replace(batontest.DefaultConfig, "claim_window: 
 
 // ladderScriptConfig lets nobody claim: the window closes after 6 s (time
 // to freeze the process before it), the members are re-pinged and DMed,
-// and 2 s later the lead is missed and given an owner by rotation.
+// and 6 s later the lead is missed and given an owner by rotation.
 const ladderScriptConfig = `timezone: UTC
 pools:
   - name: closers
@@ -39,12 +39,20 @@ escalation:
   ladder:
     - at: 0s
       do: [reping, dm_members]
-    - at: 2s
+    - at: 6s
       do: [missed]
 digest:
   channel: C0HANDOFF
   schedule: "0 9 * * 1-5"
 `
+
+// The last rung comes 6 s after the first so that a process
+// killed a second after the first rung fell due has restarted, on a busy
+// machine too, before the last one is due. Were both due at the restart,
+// the catch-up would fire them together, and the first rung's DMs asking
+// for a claim would be dropped as no longer wanted (the lead is scheduled
+// by then): right for Baton, but no longer the same end as the crash-free
+// run this suite compares with.
 
 // afterLease bounds the wait for a notice that a killed process had
 // leased: the next process takes it once the 30 s lease lapses.
