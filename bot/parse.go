@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -350,10 +351,31 @@ func parseCallback(cb *slack.InteractionCallback) (CallbackSubmission, error) {
 // and not "Acme &amp; Co", which would be escaped again on output.
 var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
+// slackMarkup is what Slack writes in place of a link, an address, a user
+// or a channel it recognised in command text (the app's manifest asks for
+// should_escape): <target> or <target|what was typed>. Typed angle brackets
+// arrive as entities, so a real one always opens Slack's own markup.
+var slackMarkup = regexp.MustCompile(`<([^<>|]*)(?:\|([^<>]*))?>`)
+
+// typedText is command text as the person typed it: Slack's markup turned
+// back into what it replaced ("/handoff acme.io" arrives as
+// "<http://acme.io|acme.io>"), then its entities undone.
+func typedText(text string) string {
+	text = slackMarkup.ReplaceAllStringFunc(text, func(m string) string {
+		parts := slackMarkup.FindStringSubmatch(m)
+		if parts[2] != "" {
+			return parts[2]
+		}
+		return strings.TrimPrefix(parts[1], "mailto:")
+	})
+	return slackEntities.Replace(text)
+}
+
 // parseCommandText splits "/handoff" text into a subcommand and its
-// argument. Anything that is not a known subcommand is a company name.
+// argument. Anything that is not a known subcommand is a company name, as
+// it was typed.
 func parseCommandText(text string) (sub, arg string) {
-	text = strings.TrimSpace(slackEntities.Replace(text))
+	text = strings.TrimSpace(typedText(text))
 	first, rest, _ := strings.Cut(text, " ")
 	switch strings.ToLower(first) {
 	case "help", "?":

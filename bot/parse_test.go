@@ -149,6 +149,12 @@ func TestParseCommandText(t *testing.T) {
 		{"HELP me", "help", "me"},
 		{"Helpful Things Inc", "", "Helpful Things Inc"},
 		{"Acme &amp; Co &lt;EU&gt;", "", "Acme & Co <EU>"},
+		// With should_escape, Slack turns what it recognises into markup;
+		// the form is prefilled with what was typed.
+		{"<http://acme.io|acme.io>", "", "acme.io"},
+		{"<https://acme.io>", "", "https://acme.io"},
+		{"<mailto:dana@acme.io|dana@acme.io> &amp; Co", "", "dana@acme.io & Co"},
+		{"Acme &lt;http://x|y&gt;", "", "Acme <http://x|y>"},
 	} {
 		sub, arg := parseCommandText(tt.text)
 		require.Equal(t, tt.sub, sub, tt.text)
