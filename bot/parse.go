@@ -371,11 +371,16 @@ func typedText(text string) string {
 	return slackEntities.Replace(text)
 }
 
+// typedCompany is the company named in "/handoff" text, as it was typed,
+// to prefill the form.
+func typedCompany(text string) string { return strings.TrimSpace(typedText(text)) }
+
 // parseCommandText splits "/handoff" text into a subcommand and its
-// argument. Anything that is not a known subcommand is a company name, as
-// it was typed.
+// argument, with entities undone and Slack's markup kept: stats reads the
+// user IDs in it. Anything that is not a known subcommand is a company
+// name (see typedCompany).
 func parseCommandText(text string) (sub, arg string) {
-	text = strings.TrimSpace(typedText(text))
+	text = strings.TrimSpace(slackEntities.Replace(text))
 	first, rest, _ := strings.Cut(text, " ")
 	switch strings.ToLower(first) {
 	case "help", "?":

@@ -149,16 +149,26 @@ func TestParseCommandText(t *testing.T) {
 		{"HELP me", "help", "me"},
 		{"Helpful Things Inc", "", "Helpful Things Inc"},
 		{"Acme &amp; Co &lt;EU&gt;", "", "Acme & Co <EU>"},
-		// With should_escape, Slack turns what it recognises into markup;
-		// the form is prefilled with what was typed.
-		{"<http://acme.io|acme.io>", "", "acme.io"},
-		{"<https://acme.io>", "", "https://acme.io"},
-		{"<mailto:dana@acme.io|dana@acme.io> &amp; Co", "", "dana@acme.io & Co"},
-		{"Acme &lt;http://x|y&gt;", "", "Acme <http://x|y>"},
+		{"stats <@U0AE1|ae1>", "", "stats <@U0AE1|ae1>"}, // stats reads the ID
 	} {
 		sub, arg := parseCommandText(tt.text)
 		require.Equal(t, tt.sub, sub, tt.text)
 		require.Equal(t, tt.arg, arg, tt.text)
+	}
+}
+
+// TestTypedCompany: with should_escape, Slack turns what it recognises in
+// command text into markup; the form is prefilled with what was typed.
+func TestTypedCompany(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"  Acme Corp ":                                "Acme Corp",
+		"<http://acme.io|acme.io>":                    "acme.io",
+		"<https://acme.io>":                           "https://acme.io",
+		"<mailto:dana@acme.io|dana@acme.io> &amp; Co": "dana@acme.io & Co",
+		"Acme &lt;http://x|y&gt;":                     "Acme <http://x|y>",
+	} {
+		require.Equal(t, want, typedCompany(text), text)
 	}
 }
 

@@ -145,7 +145,8 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 			return
 		}
 		e.ack(smc, evt.Request, nil)
-		e.spawn(func() { e.openHandoffModal(ctx, cmd, arg) })
+		company := typedCompany(cmd.Text)
+		e.spawn(func() { e.openHandoffModal(ctx, cmd, company) })
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {

@@ -211,7 +211,8 @@ func TestCancelStopsTheLadder(t *testing.T) {
 	later := a.Handoff("U0SDR2", "Later Co")
 	a.Eventually(func() bool { return slices.Contains(a.Events(later.ID), routing.EventEscalated) }, "a later lead's first step fires")
 	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPosted, routing.EventCancelled}, a.Events(h.ID))
-	require.Zero(t, a.CountWhere("C0HANDOFF", "<!here>"))
+	require.Zero(t, a.CountWhere("C0HANDOFF", "<!here> Acme Corp is still unclaimed"), "no re-ping for the cancelled lead")
+	require.Zero(t, batontest.Count(a.Events(h.ID), routing.EventEscalated))
 }
 
 // TestRestartFiresTheStepOnce kills a Baton process with SIGKILL after the
