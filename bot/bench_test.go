@@ -140,7 +140,7 @@ func BenchmarkEnvelopeAck(b *testing.B) {
 		{"handoff", "views.open", func() (slackfake.Ack, error) {
 			return fake.SlashCommand(ctx, slackfake.SlashCommand{Command: "/handoff", Text: "Acme Corp", UserID: "U0SDR"})
 		}},
-		{"claim", "chat.postEphemeral", func() (slackfake.Ack, error) {
+		{"claim", "response_url", func() (slackfake.Ack, error) {
 			return fake.ClickButton(ctx, slackfake.Click{UserID: "U0AE1", ChannelID: "C0HANDOFF", MessageTS: ts, ActionID: render.ActionClaim})
 		}},
 	}

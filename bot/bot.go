@@ -51,6 +51,9 @@ type Edge struct {
 	// nothing twice; forms are the form submissions by view id, so a
 	// double submit does nothing twice (see recent).
 	envelopes, forms recent
+	// unacked counts the envelopes taken and not yet acked: a stop closes
+	// the socket once there are none.
+	unacked *unacked
 	// slots bounds the handlers running at once (see spawn).
 	slots  chan struct{}
 	online atomic.Bool
@@ -67,7 +70,7 @@ func handlerSlots() int { return 8 * runtime.GOMAXPROCS(0) }
 func New(cfg Config) *Edge {
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.ShutdownTimeout = cmp.Or(cfg.ShutdownTimeout, 10*time.Second)
-	return &Edge{cfg: cfg, svc: cfg.Service, log: cfg.Log, slots: make(chan struct{}, handlerSlots())}
+	return &Edge{cfg: cfg, svc: cfg.Service, log: cfg.Log, unacked: newUnacked(), slots: make(chan struct{}, handlerSlots())}
 }
 
 // Connected reports whether the Socket Mode connection is up; it backs the

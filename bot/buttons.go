@@ -47,7 +47,7 @@ func (e *Edge) claim(ctx context.Context, cb *slack.InteractionCallback, action 
 		log.Error().Err(err).Msg("claim failed")
 		answer = render.ClaimFailed
 	}
-	e.teller(ctx, log, click.ChannelID, click.UserID)(render.AboutLead(h, answer))
+	e.teller(ctx, log, click.replyTo())(render.AboutLead(h, answer))
 }
 
 // clicked reads a click on a button that names a handoff, with a logger
@@ -90,7 +90,7 @@ func (e *Edge) actionButton(ctx context.Context, cb *slack.InteractionCallback, 
 	}
 	act := buttonActions[action.ActionID]
 	h, err := e.svc.May(ctx, click.HandoffID, click.UserID, act)
-	privately := e.teller(ctx, log, click.ChannelID, click.UserID)
+	privately := e.teller(ctx, log, click.replyTo())
 	tell := func(text string) { privately(render.AboutLead(h, text)) }
 	var refusal *routing.Refusal
 	switch {

@@ -38,7 +38,7 @@ func (e *Edge) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, com
 		// Not the form's 3 s context: it may be spent.
 		ctx, cancel := drain.Detached(ctx, handlerTimeout)
 		defer cancel()
-		e.teller(ctx, log, cmd.ChannelID, cmd.UserID)(text)
+		e.teller(ctx, log, commandReply(cmd))(text)
 	}
 	e.openModal(ctx, log, received, cmd.TriggerID, render.HandoffModal(form), tell, render.OpenModalFailed)
 }
@@ -48,7 +48,7 @@ func (e *Edge) setAvailability(ctx context.Context, cmd slack.SlashCommand, chan
 	ctx, cancel := drain.Detached(ctx, handlerTimeout)
 	defer cancel()
 	log := e.log.With().Str("user", cmd.UserID).Bool("away", change.Away).Logger()
-	tell := e.teller(ctx, log, cmd.ChannelID, cmd.UserID)
+	tell := e.teller(ctx, log, commandReply(cmd))
 	if err := e.svc.SetAvailability(ctx, cmd.UserID, change.Until); err != nil {
 		log.Error().Err(err).Msg("availability not saved")
 		tell(render.AvailabilityFailed)
@@ -68,7 +68,7 @@ func (e *Edge) answerStats(ctx context.Context, cmd slack.SlashCommand, req rout
 	ctx, cancel := drain.Detached(ctx, handlerTimeout)
 	defer cancel()
 	log := e.log.With().Str("user", cmd.UserID).Str("command", "stats").Int("days", req.Days).Logger()
-	tell := e.teller(ctx, log, cmd.ChannelID, cmd.UserID)
+	tell := e.teller(ctx, log, commandReply(cmd))
 	scope, stats, err := e.svc.Stats(ctx, cmd.UserID, req)
 	var refused *routing.Refusal
 	switch {
@@ -82,10 +82,7 @@ func (e *Edge) answerStats(ctx context.Context, cmd slack.SlashCommand, req rout
 		return
 	}
 	msg := e.clock().StatsReport(scope, req.Days, stats)
-	if _, err := e.cfg.API.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, msg.Options()...); err != nil {
-		log.Warn().Err(err).Msg("could not answer stats privately")
-		return
-	}
+	e.answer(ctx, log, commandReply(cmd), msg.Options()...)
 	log.Info().Str("role", string(scope.Role)).Msg("stats answered")
 }
 
@@ -97,11 +94,42 @@ func (e *Edge) homeOpened(ctx context.Context, user string) {
 	e.cfg.Homes.Opened(ctx, user)
 }
 
-// teller answers user privately where they clicked or typed.
-func (e *Edge) teller(ctx context.Context, log zerolog.Logger, channel, user string) func(string) {
-	return func(text string) {
-		if _, err := e.cfg.API.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(text, false)); err != nil {
-			log.Warn().Err(err).Msg("could not answer privately")
+// replyTo is where a private answer to a person goes: the response_url of
+// their command or click, else an ephemeral message in the channel.
+type replyTo struct {
+	responseURL, channel, user string
+}
+
+// answer tells a person something privately where they typed or clicked.
+// The response_url comes first: it reaches them in a DM between two people
+// or a channel Baton is not in, where chat.postEphemeral answers
+// channel_not_found or not_in_channel. It takes five messages within 30
+// minutes, far more than one command or click is ever answered with; if
+// it fails all the same, chat.postEphemeral is tried, which works wherever
+// Baton is a member.
+func (e *Edge) answer(ctx context.Context, log zerolog.Logger, to replyTo, opts ...slack.MsgOption) {
+	if to.responseURL != "" {
+		via := append([]slack.MsgOption{slack.MsgOptionResponseURL(to.responseURL, slack.ResponseTypeEphemeral)}, opts...)
+		_, _, err := e.cfg.API.PostMessageContext(ctx, "", via...)
+		if err == nil {
+			return
 		}
+		log.Warn().Err(err).Msg("could not answer through the response_url; trying an ephemeral message")
 	}
+	if to.channel == "" {
+		return
+	}
+	if _, err := e.cfg.API.PostEphemeralContext(ctx, to.channel, to.user, opts...); err != nil {
+		log.Warn().Err(err).Msg("could not answer privately")
+	}
+}
+
+// teller is answer for a sentence.
+func (e *Edge) teller(ctx context.Context, log zerolog.Logger, to replyTo) func(string) {
+	return func(text string) { e.answer(ctx, log, to, slack.MsgOptionText(text, false)) }
+}
+
+// commandReply is where the answer to a slash command goes.
+func commandReply(cmd slack.SlashCommand) replyTo {
+	return replyTo{responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
 }

@@ -3,12 +3,14 @@ package bot_test
 import (
 	"context"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot"
@@ -33,20 +35,31 @@ type edgeBundle struct {
 
 func setupEdge(t *testing.T) edgeBundle {
 	t.Helper()
-	b := edgeBundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t)}
+	b, _ := startEdge(t, bot.Config{})
+	return b
+}
+
+// startEdge runs an edge built with cfg (its service, homes, API and log
+// filled in) until the test ends or stop is called; stop returns Run's
+// error.
+func startEdge(t *testing.T, cfg bot.Config) (b edgeBundle, stop func() error) {
+	t.Helper()
+	b = edgeBundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t)}
 	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()), slack.OptionAppLevelToken(b.slack.AppToken()))
-	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
-	edge := bot.New(bot.Config{Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop()})
-	ctx, stop := context.WithCancel(b.Ctx)
+	cfg.Service, cfg.API, cfg.Log = b.Service, api, zerolog.Nop()
+	cfg.Homes = &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
+	edge := bot.New(cfg)
+	ctx, cancel := context.WithCancel(b.Ctx)
 	done := make(chan error, 1)
 	go func() { done <- edge.Run(ctx, socketmode.New(api)) }()
-	t.Cleanup(func() {
-		stop()
-		require.NoError(t, <-done)
+	stop = sync.OnceValue(func() error {
+		cancel()
+		return <-done
 	})
+	t.Cleanup(func() { require.NoError(t, stop()) })
 	require.NoError(t, b.slack.WaitConnected(b.Ctx, 1))
 	require.Eventually(t, edge.Connected, 10*time.Second, 10*time.Millisecond)
-	return b
+	return b, stop
 }
 
 // TestEdgeTurnsAFormIntoAHandoff: /handoff is acked and opens the form;
@@ -97,4 +110,56 @@ func TestEdgeAnswersARefusedClaimPrivately(t *testing.T) {
 	got, err := b.Service.Handoff(b.Ctx, h.ID)
 	require.NoError(t, err)
 	require.Equal(t, routing.StateOpen, got.State)
+}
+
+// TestEdgeStopAcksWhatItTookThenClosesTheSocket: at a stop, a form
+// submission whose ack is still being worked out (its handoff's row is
+// locked) keeps the socket open; a command that arrives meanwhile is
+// acked and answered, not left for Slack to show an error; once the form
+// is acked the socket closes, and nothing was left unacked.
+func TestEdgeStopAcksWhatItTookThenClosesTheSocket(t *testing.T) {
+	t.Parallel()
+	b, stop := startEdge(t, bot.Config{SubmitTimeout: time.Minute, ShutdownTimeout: time.Minute})
+	h := b.Create(t, "V1", "Acme Corp")
+	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
+	dm, ts, err := api.PostMessage("DU0SDR", render.Clock{Location: time.UTC}.PasserSent(h).Options()...)
+	require.NoError(t, err)
+	_, err = b.slack.ClickButton(b.Ctx, slackfake.Click{UserID: "U0SDR", ChannelID: dm, MessageTS: ts, ActionID: render.ActionCancel})
+	require.NoError(t, err)
+	slackfaketest.WaitFor(t, b.slack, "views.open", nil, 10*time.Second)
+
+	// The cancel waits for the row: its ack is not sent yet.
+	tx, err := b.DB.Begin(b.Ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(b.Ctx) }()
+	_, err = tx.Exec(b.Ctx, "SELECT id FROM handoffs WHERE id = $1 FOR UPDATE", h.ID)
+	require.NoError(t, err)
+	submitted := make(chan slackfake.Ack, 1)
+	go func() {
+		ack, err := b.slack.SubmitView(b.Ctx, slackfake.Submit{UserID: "U0SDR", Values: map[string]map[string]slackfake.InputValue{
+			render.BlockReason: {render.ActionInput: slackfake.SelectedOption("dropped_off")}}})
+		assert.NoError(t, err)
+		submitted <- ack
+	}()
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := b.DB.QueryRow(b.Ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&waiting)
+		return err == nil && waiting > 0
+	}, 10*time.Second, 10*time.Millisecond, "the cancel waits for the row")
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	ack, err := b.slack.SlashCommand(b.Ctx, slackfake.SlashCommand{Command: "/handoff", Text: "help", UserID: "U0AE1", ChannelID: "C0ELSEWHERE"})
+	require.NoError(t, err, "a command during the stop is acked")
+	require.Contains(t, string(ack.Payload), "/handoff away", "and answered")
+	require.Equal(t, 1, b.slack.Connected(), "the socket stays open for the form's ack")
+
+	require.NoError(t, tx.Rollback(b.Ctx))
+	require.Nil(t, (<-submitted).Payload, "the form is stored and closes")
+	require.NoError(t, <-stopped)
+	require.Eventually(t, func() bool { return b.slack.Connected() == 0 }, 10*time.Second, 10*time.Millisecond, "then the socket is closed")
+	require.Empty(t, b.slack.Unacked(), "nothing was left unacked")
+	got, err := b.Service.Handoff(b.Ctx, h.ID)
+	require.NoError(t, err)
+	require.Equal(t, routing.StateCancelled, got.State)
 }

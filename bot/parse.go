@@ -38,6 +38,13 @@ type ButtonClick struct {
 	MessageTS string
 	// TriggerID lets the click open a modal (a reason, a time).
 	TriggerID string
+	// ResponseURL answers the clicker privately on the clicked message.
+	ResponseURL string
+}
+
+// replyTo is where a private answer to the click goes.
+func (c ButtonClick) replyTo() replyTo {
+	return replyTo{responseURL: c.ResponseURL, channel: c.ChannelID, user: c.UserID}
 }
 
 // ReasonSubmission is a submitted reason modal (cancel, hand back).
@@ -264,6 +271,9 @@ func parseClick(cb *slack.InteractionCallback, action *slack.BlockAction) (Butto
 		ChannelID: cmp.Or(cb.Container.ChannelID, cb.Channel.ID),
 		MessageTS: cmp.Or(cb.Container.MessageTs, cb.Message.Timestamp),
 		TriggerID: cb.TriggerID,
+		// Not a response_urls entry: those are a modal's, for posting
+		// into a conversation picked in it.
+		ResponseURL: cb.ResponseURL,
 	}
 	if click.UserID == "" || click.ChannelID == "" {
 		return ButtonClick{}, fmt.Errorf("%w: %s without user or channel", errMalformed, action.ActionID)

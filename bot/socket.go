@@ -20,20 +20,23 @@ import (
 // cancelled. It returns when the socket is closed and every handler in
 // flight has finished.
 //
-// A stop (ctx cancelled: SIGTERM) drains rather than drops: from then on
-// no envelope is taken (one that still arrives is neither acked nor
-// handled, so Slack gives it to another connection, or sends it again),
-// /readyz says not ready, the handlers in flight finish and send their
-// acks over the socket, which stays open for them and is closed once they
-// are done. All of it within Config.ShutdownTimeout: then what still runs
-// is cut off.
+// A stop (ctx cancelled: SIGTERM) drains rather than drops: /readyz says
+// not ready at once; the envelopes already taken get their acks (a form's
+// ack carries its answer, so its handler may take up to SubmitTimeout),
+// and once every one is sent the socket is closed, so that Slack sends new
+// envelopes to the app's other connections (another replica, or this
+// app's next process). Slack resends only Events API envelopes: an
+// interaction left unacked would show its person an error, so one that
+// arrives before the close is acked and handled like any other. The
+// handlers then finish their work without the socket. All of it within
+// Config.ShutdownTimeout: then what still runs is cut off.
 func (e *Edge) Run(ctx context.Context, smc *socketmode.Client) error {
 	bound, cutOffDrain := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOffDrain()
 	ctx = drain.WithBound(ctx, bound)
 
-	// The socket outlives ctx: the handlers in flight at a stop still
-	// have acks to send (a form's ack carries its answer).
+	// The socket outlives ctx: the envelopes taken before a stop still
+	// have acks to send.
 	socketCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
 	defer closeSocket()
 	runErr := make(chan error, 1)
@@ -45,15 +48,11 @@ loop:
 	for {
 		select {
 		case evt := <-smc.Events:
-			if ctx.Err() != nil {
-				e.refuse(evt)
-				continue
-			}
 			e.dispatch(ctx, smc, evt)
 		case <-stopping:
 			stopping = nil
 			e.online.Store(false)
-			e.log.Info().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: no new envelopes; finishing the work in flight")
+			e.log.Info().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: acking the envelopes taken, then closing the socket; finishing the work in flight")
 			timeUp := time.AfterFunc(e.cfg.ShutdownTimeout, func() {
 				e.log.Warn().Dur("bound", e.cfg.ShutdownTimeout).Msg("stopping: time is up; cutting off the work still in flight")
 				cutOffDrain()
@@ -61,8 +60,9 @@ loop:
 			})
 			defer timeUp.Stop()
 			go func() {
-				e.work.Wait()
-				e.log.Info().Msg("stopping: handlers finished; closing the socket")
+				e.unacked.wait(socketCtx)
+				flushed(socketCtx, smc)
+				e.log.Info().Msg("stopping: every envelope taken is acked; closing the socket so Slack sends new ones to other connections")
 				closeSocket()
 			}()
 		case err = <-runErr:
@@ -70,6 +70,7 @@ loop:
 		}
 	}
 	e.online.Store(false)
+	e.lost(smc)
 	e.work.Wait()
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		e.log.Info().Msg("stopped: socket closed")
@@ -82,16 +83,21 @@ loop:
 	return fmt.Errorf("socket mode: %w", err)
 }
 
-// refuse leaves an envelope that arrives during a stop unacknowledged and
-// unhandled: Slack delivers it to another connection (another replica, or
-// this app's next process) or, for an event, sends it again; acked here,
-// it would be work this process may not have time to finish.
-func (e *Edge) refuse(evt socketmode.Event) {
-	if evt.Request == nil || evt.Request.EnvelopeID == "" {
-		return
+// lost logs the envelopes slack-go read as the socket closed, which no
+// ack can reach any more: Slack resends an event, but a command, click or
+// form submission is lost, and its person sees an error.
+func (e *Edge) lost(smc *socketmode.Client) {
+	for {
+		select {
+		case evt := <-smc.Events:
+			if evt.Request != nil && evt.Request.EnvelopeID != "" {
+				e.log.Warn().Str("envelope", evt.Request.EnvelopeID).Str("type", string(evt.Type)).
+					Msg("envelope arrived as the socket closed: it cannot be acked")
+			}
+		default:
+			return
+		}
 	}
-	e.log.Info().Str("envelope", evt.Request.EnvelopeID).Str("type", string(evt.Type)).
-		Msg("stopping: envelope left unacknowledged for another connection")
 }
 
 // dispatch acks each envelope before any slow work, then hands the work to a
@@ -99,6 +105,9 @@ func (e *Edge) refuse(evt socketmode.Event) {
 // is a modal submission: its ack carries the answer (errors or close), so it
 // is acked by its handler, which is bounded by SubmitTimeout.
 func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
+	if evt.Request != nil && evt.Request.EnvelopeID != "" {
+		e.unacked.take() // every path below acks it once
+	}
 	if e.redelivered(smc, evt) {
 		return
 	}
@@ -117,8 +126,12 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 		e.online.Store(false)
 		e.log.Error().Msg("Slack rejected SLACK_APP_TOKEN (invalid auth)")
 	case socketmode.EventTypeSlashCommand:
+		if evt.Request == nil {
+			return
+		}
 		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok || evt.Request == nil {
+		if !ok {
+			e.ack(smc, evt.Request, nil)
 			return
 		}
 		sub, arg := parseCommandText(cmd.Text)
@@ -148,8 +161,12 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 		company := typedCompany(cmd.Text)
 		e.spawn(func() { e.openHandoffModal(ctx, cmd, company) })
 	case socketmode.EventTypeInteractive:
+		if evt.Request == nil {
+			return
+		}
 		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok || evt.Request == nil {
+		if !ok {
+			e.ack(smc, evt.Request, nil)
 			return
 		}
 		e.interactive(ctx, smc, evt.Request, &cb)
@@ -261,6 +278,9 @@ func (e *Edge) ack(smc *socketmode.Client, req *socketmode.Request, payload any)
 	// must not hang on that.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	if req.EnvelopeID != "" {
+		defer e.unacked.acked()
+	}
 	if err := smc.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 		e.log.Warn().Err(err).Str("envelope", req.EnvelopeID).Msg("ack failed")
 	}

@@ -110,10 +110,6 @@ func SelectedOptions(values ...string) InputValue {
 // the fake.
 var ErrNotNotified = errors.New("slackfake: view has notify_on_close=false; Slack sends no view_closed")
 
-func (s *Server) responseURLLocked() string {
-	return fmt.Sprintf("%s/response/%d", s.hs.URL, s.nextIDLocked())
-}
-
 func (s *Server) envelopeIDLocked() string {
 	n := s.nextIDLocked()
 	return fmt.Sprintf("%08x-fa4e-4e5d-8000-%012x", n, n)
@@ -166,7 +162,7 @@ func (s *Server) SlashCommand(ctx context.Context, cmd SlashCommand) (Ack, error
 		"command":      cmd.Command,
 		"text":         cmd.Text,
 		"api_app_id":   AppID,
-		"response_url": s.responseURLLocked(),
+		"response_url": s.responseURLLocked(channel, user, ""),
 		"trigger_id":   trig,
 	}
 	s.mu.Unlock()
@@ -203,13 +199,16 @@ func (s *Server) ClickButton(ctx context.Context, c Click) (Ack, error) {
 		payload["container"] = map[string]any{"type": "view", "view_id": v.ID}
 		payload["view"] = s.renderViewLocked(v, nil)
 	default:
+		var where, ts string
 		if m := s.findMessageLocked(c.ChannelID, c.MessageTS); m != nil {
+			where, ts = m.Channel, m.TS
 			blocks = m.Blocks
 			payload["container"] = map[string]any{"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false}
 			payload["channel"] = map[string]any{"id": m.Channel, "name": strings.ToLower(m.Channel)}
 			payload["message"] = messageJSON(m)
 		} else if e := s.findEphemeralLocked(c.ChannelID, c.MessageTS); e != nil {
 			// Slack does not include an ephemeral message in the payload.
+			where = e.Channel
 			blocks = e.Blocks
 			payload["container"] = map[string]any{"type": "message", "message_ts": e.TS, "channel_id": e.Channel, "is_ephemeral": true}
 			payload["channel"] = map[string]any{"id": e.Channel, "name": strings.ToLower(e.Channel)}
@@ -217,7 +216,7 @@ func (s *Server) ClickButton(ctx context.Context, c Click) (Ack, error) {
 			s.mu.Unlock()
 			return Ack{}, fmt.Errorf("slackfake: no message %q in channel %q", c.MessageTS, c.ChannelID)
 		}
-		payload["response_url"] = s.responseURLLocked()
+		payload["response_url"] = s.responseURLLocked(where, user, ts)
 	}
 	action, err := clickedAction(blocks, c)
 	if err != nil {

@@ -125,7 +125,8 @@ type Message struct {
 	Updated int
 }
 
-// Ephemeral is a message the bot showed to a single user with chat.postEphemeral.
+// Ephemeral is a message the bot showed to a single user, with
+// chat.postEphemeral or through the response_url of their command or click.
 type Ephemeral struct {
 	Channel  string
 	User     string
@@ -133,6 +134,8 @@ type Ephemeral struct {
 	Text     string
 	Blocks   json.RawMessage
 	ThreadTS string
+	// ResponseURL is set when it came through a response_url.
+	ResponseURL bool
 }
 
 // View is the current state of a modal the bot opened.
@@ -198,7 +201,9 @@ type Server struct {
 	presence map[string]string
 	dnd      map[string]dndWindow
 	tickets  map[string]bool
-	faults   map[string][]*fault
+	// responses are the response_urls handed out, by id; see responses.go.
+	responses map[string]*responseTarget
+	faults    map[string][]*fault
 	// hangs counts, per method, the next calls left unanswered; stop
 	// releases them when the server closes.
 	hangs map[string]int
@@ -237,6 +242,7 @@ func New(opts ...Option) (*Server, error) {
 		dnd:          map[string]dndWindow{},
 		triggers:     map[string]*trigger{},
 		tickets:      map[string]bool{},
+		responses:    map[string]*responseTarget{},
 		faults:       map[string][]*fault{},
 		hangs:        map[string]int{},
 		stop:         make(chan struct{}),
@@ -479,13 +485,13 @@ func (s *Server) Messages(channel string) []Message {
 }
 
 // Ephemerals returns the ephemeral messages shown to user in channel. An
-// empty user matches every user.
+// empty channel or user matches every one.
 func (s *Server) Ephemerals(channel, user string) []Ephemeral {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Ephemeral
 	for _, e := range s.ephs {
-		if e.Channel == channel && (user == "" || e.User == user) {
+		if (channel == "" || e.Channel == channel) && (user == "" || e.User == user) {
 			out = append(out, *e)
 		}
 	}

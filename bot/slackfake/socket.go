@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
@@ -401,6 +402,27 @@ func (s *Server) DropConnections() {
 	for _, c := range conns {
 		s.dropConn(c)
 	}
+}
+
+// Unacked lists the envelopes written to a connection that were never
+// acknowledged, oldest first. Slack resends only Events API envelopes; a
+// command, click or form submission left unacked shows its person an
+// error (https://api.slack.com/apis/socket-mode#acknowledge).
+func (s *Server) Unacked() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acked := map[string]bool{}
+	for _, a := range s.acks {
+		acked[a.EnvelopeID] = true
+	}
+	var ids []string
+	for id := range s.envelopes {
+		if !acked[id] {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return s.envelopes[ids[i]].sentAt.Before(s.envelopes[ids[j]].sentAt) })
+	return ids
 }
 
 // Connected is the number of live Socket Mode connections.

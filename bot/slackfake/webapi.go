@@ -227,23 +227,6 @@ func (s *Server) record(req apiRequest, resp reply, at time.Time) {
 	}
 }
 
-// serveResponseURL accepts POSTs to the response_url of a slash command or
-// block action. Nothing is rendered; the call is recorded as "response_url"
-// with the URL's id in Params["response_url_id"].
-func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
-	at := s.now()
-	req, err := parseRequest(r)
-	req.method = "response_url"
-	resp := success(reply{})
-	if err != nil {
-		resp = fail("invalid_payload")
-	}
-	req.params["response_url_id"] = strings.TrimPrefix(r.URL.Path, "/response/")
-	s.record(req, resp, at)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
-}
-
 func (s *Server) authTest(apiRequest) reply {
 	return success(reply{
 		"url":     "https://" + TeamName + ".slack.com/",

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
@@ -50,6 +51,9 @@ type Bundle struct {
 	Pool      routing.Pool
 	Committed *wakeup.Signal
 	Deadlines *wakeup.Signal
+	// DB is the database itself, for a test that holds a lock or reads a
+	// table the store does not expose.
+	DB *pgxpool.Pool
 }
 
 // New sets up a bundle: a pool "closers" in C0HANDOFF with members U0AE1
@@ -70,6 +74,7 @@ func New(t testing.TB) Bundle {
 		Pool:      pool,
 		Committed: wakeup.New(),
 		Deadlines: wakeup.New(),
+		DB:        db,
 	}
 	b.Service = handoffs.New(handoffs.Config{Store: b.Store, Policy: policy, Log: zerolog.Nop(), Now: b.Clock.Now,
 		Committed: b.Committed, DeadlineSet: b.Deadlines, Replica: "test"})

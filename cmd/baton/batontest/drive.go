@@ -97,7 +97,13 @@ func (a *App) Ephemerals(channel, user string) []string {
 // Command types /handoff text as user in the sales channel and returns its ack.
 func (a *App) Command(user, text string) slackfake.Ack {
 	a.T.Helper()
-	ack, err := a.Slack.SlashCommand(a.Ctx, slackfake.SlashCommand{Command: "/handoff", Text: text, UserID: user, ChannelID: Sales})
+	return a.CommandIn(user, Sales, text)
+}
+
+// CommandIn types /handoff text as user in channel and returns its ack.
+func (a *App) CommandIn(user, channel, text string) slackfake.Ack {
+	a.T.Helper()
+	ack, err := a.Slack.SlashCommand(a.Ctx, slackfake.SlashCommand{Command: "/handoff", Text: text, UserID: user, ChannelID: channel})
 	require.NoError(a.T, err)
 	return ack
 }

@@ -97,8 +97,8 @@ func settle(t *testing.T, a *batontest.App, id int64, want routing.State) endSta
 			s.Slack = append(s.Slack, fmt.Sprintf("%s %s: %s", ch, where, numbers.ReplaceAllString(batontest.SlackText(m.Text), "#")))
 		}
 	}
-	for _, c := range a.Slack.Calls("chat.postEphemeral") {
-		s.Slack = append(s.Slack, fmt.Sprintf("ephemeral to %s: %s", c.Params["user"], numbers.ReplaceAllString(c.Params["text"], "#")))
+	for _, e := range a.Slack.Ephemerals("", "") {
+		s.Slack = append(s.Slack, fmt.Sprintf("ephemeral to %s: %s", e.User, numbers.ReplaceAllString(e.Text, "#")))
 	}
 	slices.Sort(s.Slack)
 	return s

@@ -78,7 +78,7 @@ func TestHostileFormEndToEnd(t *testing.T) {
 	// Block Kit's limits with invalid_blocks), and none carries a mention or
 	// link from the user's text.
 	var checked int
-	for _, method := range []string{"views.open", "chat.postMessage", "chat.update", "chat.postEphemeral"} {
+	for _, method := range []string{"views.open", "chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"} {
 		for _, c := range a.Slack.Calls(method) {
 			require.Contains(t, string(c.Response), `"ok":true`, "%s was accepted: %s", method, c.Response)
 			shown := c.Params["text"] + batontest.SlackText(c.Params["blocks"])

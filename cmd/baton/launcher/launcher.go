@@ -101,9 +101,10 @@ Environment:
   LOG_FORMAT        json (default) or console
 
 Signals: SIGHUP reloads BATON_CONFIG (an invalid file is refused and logged,
-the running configuration kept); SIGTERM and SIGINT stop: no new envelope is
-taken, the work in flight finishes within BATON_SHUTDOWN_TIMEOUT (what is cut
-off stays in the outbox for the next process), and baton exits 0.
+the running configuration kept); SIGTERM and SIGINT stop: the envelopes taken
+are acked and the socket closed (Slack sends new ones to other replicas), the
+work in flight finishes within BATON_SHUTDOWN_TIMEOUT (what is cut off stays
+in the outbox for the next process), and baton exits 0.
 `
 
 // Exec runs the command line args as the baton binary does, until it
