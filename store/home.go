@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -211,3 +212,27 @@ func (s *Store) TeamBoard(ctx context.Context, pools []string, now time.Time, fe
 // digestSectionSQLBreached is an owned lead with an open SLA breach, of any
 // clock, written for the breached-leads partial index.
 const digestSectionSQLBreached = `open_breaches <> '{}' AND ` + sqlOwnedOpen
+
+// HomeHash is the hash of the App Home last published for user, "" if
+// none is known.
+func (s *Store) HomeHash(ctx context.Context, user string) (string, error) {
+	var hash string
+	err := s.pool.QueryRow(ctx, `SELECT view_hash FROM homes WHERE user_id = $1`, user).Scan(&hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("home hash of %s: %w", user, err)
+	}
+	return hash, nil
+}
+
+// SetHomeHash records the hash Slack gave user's App Home when Baton
+// published it. It records nothing for a person who never opened Baton's
+// Home: their Home is published without a hash.
+func (s *Store) SetHomeHash(ctx context.Context, user, hash string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE homes SET view_hash = $2 WHERE user_id = $1`, user, hash); err != nil {
+		return fmt.Errorf("home hash of %s: %w", user, err)
+	}
+	return nil
+}

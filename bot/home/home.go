@@ -37,6 +37,8 @@ type Store interface {
 	PassedRecently(ctx context.Context, user string, limit int) ([]routing.Handoff, error)
 	HomeNumbers(ctx context.Context, user string, since, until time.Time) (routing.ReceiverNumbers, error)
 	TeamBoard(ctx context.Context, pools []string, now time.Time, few int) ([]routing.PoolBoard, error)
+	HomeHash(ctx context.Context, user string) (string, error)
+	SetHomeHash(ctx context.Context, user, hash string) error
 }
 
 // Publisher is the Slack call that shows a Home.
@@ -69,11 +71,14 @@ func (h *Homes) Opened(ctx context.Context, user string) {
 	if err := h.Store.HomeOpened(ctx, user, boards, h.Service.Now()); err != nil {
 		log.Warn().Err(err).Msg("home: not recorded as opened; it will not be refreshed on changes")
 	}
-	home, err := h.read(ctx, user)
+	err := h.publish(ctx, user, func() (render.Home, error) {
+		home, err := h.read(ctx, user)
+		if err != nil {
+			log.Warn().Err(err).Msg("home: partly unreadable")
+		}
+		return home, nil
+	})
 	if err != nil {
-		log.Warn().Err(err).Msg("home: partly unreadable")
-	}
-	if err := h.publish(ctx, user, home); err != nil {
 		log.Warn().Err(err).Msg("views.publish failed")
 	}
 }
@@ -82,27 +87,61 @@ func (h *Homes) Opened(ctx context.Context, user string) {
 // a refresh that cannot read everything fails, to be retried by the
 // outbox, rather than replace a good Home with a partial one.
 func (h *Homes) Refresh(ctx context.Context, user string) error {
-	home, err := h.read(ctx, user)
-	if err != nil {
-		return err
-	}
-	return h.publish(ctx, user, home)
+	return h.publish(ctx, user, func() (render.Home, error) { return h.read(ctx, user) })
 }
 
 // ShowProblem republishes user's Home with a line saying something they
 // asked for on it failed: a Home has no channel to answer in.
 func (h *Homes) ShowProblem(ctx context.Context, user string) error {
-	home, _ := h.read(ctx, user)
-	home.Problem = true
-	return h.publish(ctx, user, home)
+	return h.publish(ctx, user, func() (render.Home, error) {
+		home, _ := h.read(ctx, user)
+		home.Problem = true
+		return home, nil
+	})
 }
 
-func (h *Homes) publish(ctx context.Context, user string, home render.Home) error {
+// publishTries bounds the reads and publications of one Home racing
+// other replicas'.
+const publishTries = 3
+
+// publish reads user's Home and publishes it with the hash of the Home
+// Baton last published for them. Two replicas may publish one person's
+// Home at once, each having read it at a different moment: the one whose
+// hash is stale is refused with hash_conflict, proof that another Home
+// went out after it read, so it reads again and publishes what it reads
+// now, which is at least as new. The last try goes without a hash: what it
+// read came after every conflicting publication.
+func (h *Homes) publish(ctx context.Context, user string, read func() (render.Home, error)) error {
 	clock := render.Clock{Location: h.Service.Policy().Location}
-	if _, err := h.API.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: clock.HomeView(home)}); err != nil {
-		return fmt.Errorf("views.publish for %s: %w", user, err)
+	for try := 1; ; try++ {
+		hash, err := h.Store.HomeHash(ctx, user)
+		if err != nil {
+			h.Log.Warn().Err(err).Str("user", user).Msg("home: its hash is unreadable; published without one")
+		}
+		home, err := read()
+		if err != nil {
+			return err
+		}
+		req := slack.PublishViewContextRequest{UserID: user, View: clock.HomeView(home)}
+		if hash != "" && try < publishTries {
+			req.Hash = &hash
+		}
+		resp, err := h.API.PublishViewContext(ctx, req)
+		var conflict slack.SlackErrorResponse
+		if errors.As(err, &conflict) && conflict.Err == "hash_conflict" && try < publishTries {
+			h.Log.Info().Str("user", user).Int("try", try).Msg("home: another replica published it meanwhile; reading it again")
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("views.publish for %s: %w", user, err)
+		}
+		if resp != nil && resp.View.Hash != "" {
+			if err := h.Store.SetHomeHash(ctx, user, resp.View.Hash); err != nil {
+				h.Log.Warn().Err(err).Str("user", user).Msg("home: its new hash is not recorded; the next publication is refused once and reads the Home again")
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
 // read reads what user's App Home shows, for each role they have: a member

@@ -51,3 +51,37 @@ func TestHomeShowsEachRole(t *testing.T) {
 	require.NoError(t, homes.ShowProblem(b.Ctx, "U0AE2"))
 	require.Contains(t, string(fake.HomeView("U0AE2")), "could not read everything", "a failure on the Home is said on it")
 }
+
+// TestHomeRacingAnotherReplicaEndsWithTheNewest: the Home is published
+// with the hash of the one Baton last published. When another replica
+// published meanwhile (here: an older Home, with a hash this one never
+// saw), Slack refuses the stale hash and Baton reads the Home again and
+// publishes it; the newest Home is left in place, and its hash recorded.
+func TestHomeRacingAnotherReplicaEndsWithTheNewest(t *testing.T) {
+	t.Parallel()
+	b := handoffstest.New(t)
+	fake := slackfaketest.New(t)
+	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()))
+	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
+
+	homes.Opened(b.Ctx, "U0AE1")
+	hash, err := b.Store.HomeHash(b.Ctx, "U0AE1")
+	require.NoError(t, err)
+	require.Equal(t, fake.HomeHash("U0AE1"), hash, "the published Home's hash is recorded")
+	require.Contains(t, string(fake.HomeView("U0AE1")), "Your open leads (0)")
+
+	h := b.Create(t, "V1", "Acme Corp")
+	_, err = b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: h.Channel})
+	require.NoError(t, err)
+	stale := `{"type":"home","blocks":[{"type":"section","text":{"type":"mrkdwn","text":"an older Home"}}]}`
+	fake.SetHomeView("U0AE1", []byte(stale))
+
+	require.NoError(t, homes.Refresh(b.Ctx, "U0AE1"))
+	publishes := fake.Calls("views.publish")
+	require.Contains(t, string(publishes[len(publishes)-2].Response), "hash_conflict", "the stale hash is refused")
+	require.Equal(t, hash, publishes[len(publishes)-2].Params["hash"])
+	require.Contains(t, string(fake.HomeView("U0AE1")), "Your open leads (1)", "the Home read again is in place")
+	hash, err = b.Store.HomeHash(b.Ctx, "U0AE1")
+	require.NoError(t, err)
+	require.Equal(t, fake.HomeHash("U0AE1"), hash)
+}

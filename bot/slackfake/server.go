@@ -185,7 +185,7 @@ type Server struct {
 
 	mu sync.Mutex
 	// homes holds each user's published App Home view, by user ID.
-	homes    map[string]json.RawMessage
+	homes    map[string]*publishedHome
 	closed   bool
 	changed  chan struct{} // closed and replaced whenever state changes
 	seq      int64         // source of unique ids

@@ -253,7 +253,10 @@ func (s *Server) applyResponseAction(v *View, payload json.RawMessage) error {
 	return nil
 }
 
-// viewsPublish sets a user's App Home tab.
+// viewsPublish sets a user's App Home tab. Like Slack
+// (https://api.slack.com/methods/views.publish), a hash that is not the
+// current Home's is refused with hash_conflict: the publisher read the
+// Home before someone else changed it.
 func (s *Server) viewsPublish(req apiRequest) reply {
 	user := req.params["user_id"]
 	raw := strings.TrimSpace(req.params["view"])
@@ -265,17 +268,63 @@ func (s *Server) viewsPublish(req apiRequest) reply {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.homes == nil {
-		s.homes = map[string]json.RawMessage{}
+	cur := s.homes[user]
+	if h, sent := req.params["hash"]; sent && (cur == nil || h != cur.hash) {
+		return fail("hash_conflict")
 	}
-	s.homes[user] = json.RawMessage(raw)
+	cur = s.publishHomeLocked(user, json.RawMessage(raw))
+	var view map[string]any
+	_ = json.Unmarshal(cur.raw, &view)
+	view["id"], view["hash"], view["team_id"], view["app_id"], view["bot_id"] = cur.id, cur.hash, TeamID, AppID, BotID
+	return success(reply{"view": view})
+}
+
+// publishedHome is a user's App Home as last published.
+type publishedHome struct {
+	id, hash string
+	raw      json.RawMessage
+}
+
+// HomeHash is the hash of the App Home last published for user, "" if none.
+func (s *Server) HomeHash(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.homes[user]; h != nil {
+		return h.hash
+	}
+	return ""
+}
+
+// SetHomeView replaces user's App Home as if another publisher (another
+// replica) had published raw, giving it a new hash.
+func (s *Server) SetHomeView(user string, raw json.RawMessage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.publishHomeLocked(user, raw)
+}
+
+// publishHomeLocked sets user's Home to raw with a new hash.
+func (s *Server) publishHomeLocked(user string, raw json.RawMessage) *publishedHome {
+	if s.homes == nil {
+		s.homes = map[string]*publishedHome{}
+	}
+	cur := s.homes[user]
+	if cur == nil {
+		cur = &publishedHome{id: fmt.Sprintf("V%08d", s.nextIDLocked())}
+		s.homes[user] = cur
+	}
+	cur.raw = raw
+	cur.hash = fmt.Sprintf("%d.%08x", s.now().Unix(), s.nextIDLocked())
 	s.notifyLocked()
-	return success(reply{"view": json.RawMessage(raw)})
+	return cur
 }
 
 // HomeView is the App Home tab last published for user, or nil.
 func (s *Server) HomeView(user string) json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.homes[user]
+	if h := s.homes[user]; h != nil {
+		return h.raw
+	}
+	return nil
 }
