@@ -24,6 +24,17 @@
 // often get wrong in production and that a mock would let slip: token types,
 // single-use three-second trigger_ids, Block Kit limits, rate limits and
 // acknowledgement of envelopes.
+//
+// Channels are where the bot's membership matters, as in Slack. A channel
+// declared with AddChannel is as declared: the bot posts there only once
+// invited (BotMember, or InviteBot; RemoveBot takes it out again), and a
+// private one it is not in is invisible to it (channel_not_found) where a
+// public one answers not_in_channel. A DM (D…) or group DM (G…) exists for
+// the bot only once it opened it with conversations.open; any other is a
+// conversation between other people, which it cannot see. A channel never
+// declared, and not a DM, is a public channel the bot was invited to: the
+// test world's default, so that a test declares only the channels whose
+// membership it is about.
 package slackfake
 
 import (
@@ -196,6 +207,9 @@ type Server struct {
 	views    []*View
 	users    map[string]slack.User
 	triggers map[string]*trigger
+	// Conversations and the bot's membership; see channels.go.
+	channels map[string]Channel
+	opened   map[string]bool // DMs and group DMs the bot opened
 	// Directory and availability state; see directory.go.
 	groups   []*userGroup
 	presence map[string]string
@@ -238,6 +252,8 @@ func New(opts ...Option) (*Server, error) {
 		clock:        time.Now,
 		changed:      make(chan struct{}),
 		users:        map[string]slack.User{},
+		channels:     map[string]Channel{},
+		opened:       map[string]bool{},
 		presence:     map[string]string{},
 		dnd:          map[string]dndWindow{},
 		triggers:     map[string]*trigger{},

@@ -53,6 +53,7 @@ var apiMethods = map[string]apiMethod{
 	"chat.postEphemeral":    {botToken, (*Server).chatPostEphemeral},
 	"chat.getPermalink":     {botToken, (*Server).chatGetPermalink},
 	"conversations.open":    {botToken, (*Server).conversationsOpen},
+	"conversations.info":    {botToken, (*Server).conversationsInfo},
 	"users.info":            {botToken, (*Server).usersInfo},
 	"users.lookupByEmail":   {botToken, (*Server).usersLookupByEmail},
 	"users.getPresence":     {botToken, perUser((*Server).usersGetPresenceLocked)},
@@ -312,6 +313,9 @@ func (s *Server) chatPostMessage(req apiRequest) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if refused := s.postRefusalLocked(channel); refused != nil {
+		return refused
+	}
 	msg := &Message{
 		Channel:  channel,
 		TS:       s.nextTSLocked(),
@@ -339,6 +343,9 @@ func (s *Server) chatUpdate(req apiRequest) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if refused := s.updateRefusalLocked(channel); refused != nil {
+		return refused
+	}
 	msg := s.findMessageLocked(channel, ts)
 	if ts == "" || msg == nil {
 		return fail("message_not_found")
@@ -373,6 +380,12 @@ func (s *Server) chatPostEphemeral(req apiRequest) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if refused := s.postRefusalLocked(channel); refused != nil {
+		return refused
+	}
+	if refused := s.ephemeralRecipientRefusalLocked(channel, user); refused != nil {
+		return refused
+	}
 	e := &Ephemeral{
 		Channel:  channel,
 		User:     user,
@@ -397,27 +410,6 @@ func (s *Server) chatGetPermalink(req apiRequest) reply {
 	}
 	link := fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", TeamName, channel, strings.ReplaceAll(ts, ".", ""))
 	return success(reply{"channel": channel, "permalink": link})
-}
-
-func (s *Server) conversationsOpen(req apiRequest) reply {
-	if ch := req.params["channel"]; ch != "" && req.params["users"] == "" {
-		return success(reply{"channel": map[string]any{"id": ch}})
-	}
-	var users []string
-	for u := range strings.SplitSeq(req.params["users"], ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			users = append(users, u)
-		}
-	}
-	switch len(users) {
-	case 0:
-		return fail("users_list_not_supplied")
-	case 1:
-		return success(reply{"channel": map[string]any{"id": "D" + users[0], "is_im": true, "user": users[0]}})
-	default:
-		// A group DM; the id only needs to be stable for the same users.
-		return success(reply{"channel": map[string]any{"id": "G" + strings.Join(users, ""), "is_mpim": true}})
-	}
 }
 
 func (s *Server) usersInfo(req apiRequest) reply {
