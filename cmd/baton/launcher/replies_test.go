@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/render"
+	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 )
 
@@ -17,8 +18,12 @@ import (
 func TestCommandsAreAnsweredWhereverTheyAreTyped(t *testing.T) {
 	t.Parallel()
 	a := batontest.Start(t, batontest.Options{})
+	// Slack answers chat.postEphemeral with not_in_channel in the first
+	// and channel_not_found in the other two.
+	a.Slack.AddChannel(slackfake.Channel{ID: "C0RANDOM", Name: "random"})
+	a.Slack.AddChannel(slackfake.Channel{ID: "C0SECRET", Name: "secret", Private: true})
 	const dm = "D0ALICEBOB" // a DM between two people: Baton is not in it
-	for _, where := range []string{dm} {
+	for _, where := range []string{"C0RANDOM", "C0SECRET", dm} {
 		shown := func(user string, s string) bool {
 			for _, text := range a.Ephemerals(where, user) {
 				if strings.Contains(text, s) {
@@ -44,4 +49,26 @@ func TestCommandsAreAnsweredWhereverTheyAreTyped(t *testing.T) {
 		require.True(t, e.ResponseURL, "answered through the response_url: %+v", e)
 	}
 	require.Empty(t, a.Slack.Calls("chat.postEphemeral"), "no answer needed chat.postEphemeral")
+}
+
+// A click on a message in a channel Baton has since left (here: a second
+// closer's Claim after Baton was removed from the pool's channel) is
+// answered on that message, through the click's response_url.
+func TestClicksAreAnsweredInAChannelBatonLeft(t *testing.T) {
+	t.Parallel()
+	a := batontest.Start(t, batontest.Options{})
+	h := a.Handoff("U0SDR", "Acme")
+	a.Click("U0AE1", h)
+	a.Eventually(func() bool { return a.HandoffNow(h.ID).OwnerID == "U0AE1" }, "claimed")
+	a.Slack.RemoveBot(batontest.Pool)
+	a.Click("U0AE2", h)
+	a.Eventually(func() bool {
+		for _, text := range a.Ephemerals(batontest.Pool, "U0AE2") {
+			if strings.Contains(text, "*Acme*") && strings.Contains(text, "<@U0AE1>") {
+				return true
+			}
+		}
+		return false
+	}, "the late closer is told who has it, on the message they clicked")
+	require.Empty(t, a.Slack.Calls("chat.postEphemeral"))
 }
