@@ -15,9 +15,11 @@ type ChannelPace struct {
 	Interval time.Duration
 }
 
-// DefaultChannelPace allows ten posts at once into a channel (a burst of
-// handoffs, each with its thread brief), then one a second.
-var DefaultChannelPace = ChannelPace{Burst: 10, Interval: time.Second}
+// DefaultChannelPace allows five posts at once into a channel, then one a
+// second: Slack allows about one a second per channel with short bursts,
+// and does not publish how short, so Baton keeps to a small one rather
+// than learn it from 429s.
+var DefaultChannelPace = ChannelPace{Burst: 5, Interval: time.Second}
 
 // pacer keeps each conversation's pace in this process, by the generic cell
 // rate algorithm: one timestamp per conversation, the time its bucket is

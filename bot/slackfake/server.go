@@ -191,6 +191,7 @@ type Server struct {
 	pingInterval       time.Duration
 	clock              func() time.Time
 	hook               func(Call)
+	pace               channelPace
 
 	hs *httptest.Server
 
@@ -266,6 +267,7 @@ func New(opts ...Option) (*Server, error) {
 		waiters:      map[string][]chan Ack{},
 		envelopes:    map[string]envelopeMeta{},
 		loseAck:      map[string]bool{},
+		pace:         channelPace{pace: DefaultChannelPace},
 	}
 	for _, opt := range opts {
 		opt(s)

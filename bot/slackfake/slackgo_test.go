@@ -292,7 +292,9 @@ func TestClickButton(t *testing.T) {
 
 func TestMessages(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	// Many posts into one channel: what they are, not how fast (see
+	// TestChannelPaceAnswers429).
+	fake := slackfaketest.New(t, slackfake.WithChannelPace(slackfake.ChannelPace{}))
 	api := newAPI(fake)
 
 	section := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*Ticket 1*", false, false), nil, nil)

@@ -198,15 +198,25 @@ func (s *Server) dispatch(req apiRequest) (int, map[string]string, reply) {
 	}
 	if f := s.takeFault(req.method); f != nil {
 		if f.status == http.StatusTooManyRequests {
-			secs := max(1, int((f.retryAfter+time.Second-1)/time.Second))
-			return f.status, map[string]string{"Retry-After": strconv.Itoa(secs)}, fail("ratelimited")
+			return f.status, map[string]string{"Retry-After": strconv.Itoa(retryAfterSeconds(f.retryAfter))}, fail("ratelimited")
 		}
 		return f.status, nil, fail("internal_error")
 	}
 	if code := s.checkToken(m.token, req.token); code != "" {
 		return http.StatusOK, nil, fail(code)
 	}
+	if req.method == "chat.postMessage" {
+		if wait := s.pace.take(req.params["channel"], time.Now()); wait > 0 {
+			return http.StatusTooManyRequests, map[string]string{"Retry-After": strconv.Itoa(retryAfterSeconds(wait))}, fail("ratelimited")
+		}
+	}
 	return http.StatusOK, nil, m.handler(s, req)
+}
+
+// retryAfterSeconds is d as Slack's Retry-After: whole seconds, rounded
+// up, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }
 
 func (s *Server) record(req apiRequest, resp reply, at time.Time) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/slackfake"
+	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/cmd/baton/batontest"
 	"github.com/batonhq/baton/routing"
 )
@@ -69,7 +70,12 @@ func TestFaultTenReplicas(t *testing.T) {
 	const replicas, claimedLeads, missedLeads = 10, 5, 3
 	members := []string{"U0AE1", "U0AE2", "U0AE3", "U0AE4", "U0AE5", "U0AE6"}
 	bin := batontest.PlainBinary(t)
-	a := batontest.Start(t, batontest.Options{Process: true, Config: replicasConfig, Binary: bin})
+	// Slack's pace of about one post a second per channel would take the
+	// eight posts, their briefs and re-pings past these 2 s claim windows:
+	// this test compresses the ladder to watch the replicas, so the fake
+	// keeps no pace (how a burst meets the pace is tested on its own).
+	fake := slackfaketest.New(t, slackfake.WithChannelPace(slackfake.ChannelPace{}))
+	a := batontest.Start(t, batontest.Options{Process: true, Config: replicasConfig, Binary: bin, Fake: fake})
 	all := []*batontest.App{a}
 	for range replicas - 1 {
 		all = append(all, batontest.Start(t, batontest.Options{Process: true, Config: replicasConfig, Binary: bin, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB}))

@@ -144,7 +144,9 @@ func Run(ctx context.Context, opts Options, args []string) error {
 	defer stopDB()
 
 	l := newLoad(o)
-	fake, err := slackfake.New(slackfake.WithCallHook(l.observe))
+	// No channel pace here, as in Baton's configuration below: the figures
+	// are Baton's own speed, not Slack's pace.
+	fake, err := slackfake.New(slackfake.WithCallHook(l.observe), slackfake.WithChannelPace(slackfake.ChannelPace{}))
 	if err != nil {
 		return fmt.Errorf("loadtest: fake Slack: %w", err)
 	}
