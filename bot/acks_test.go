@@ -66,3 +66,16 @@ func TestFormErrorsFit(t *testing.T) {
 	}
 	require.Equal(t, full[string(routing.FieldConsent)], cut[string(routing.FieldConsent)], "a short sentence is kept whole")
 }
+
+// TestTransferBlock: the offer said under the transfer choice goes under
+// the block the submitted form has: the first form's, or the one of a form
+// shown again with the offer.
+func TestTransferBlock(t *testing.T) {
+	t.Parallel()
+	cb := &slack.InteractionCallback{}
+	require.Equal(t, render.BlockTransfer, transferBlock(cb))
+	cb.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{render.BlockTransfer: {}}}
+	require.Equal(t, render.BlockTransfer, transferBlock(cb))
+	cb.View.State.Values = map[string]map[string]slack.BlockAction{render.BlockTransferOffered: {}}
+	require.Equal(t, render.BlockTransferOffered, transferBlock(cb))
+}
