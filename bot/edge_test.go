@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -164,4 +165,70 @@ func TestEdgeStopAcksWhatItTookThenClosesTheSocket(t *testing.T) {
 	got, err := b.Service.Handoff(b.Ctx, h.ID)
 	require.NoError(t, err)
 	require.Equal(t, routing.StateCancelled, got.State)
+}
+
+// TestEdgeShowsALargeOfferWithViewsUpdate: a live transfer the gates
+// refuse, with 10,000-character notes, makes a schedule-for-later form too
+// large for the ack of the submission (Slack drops an ack of 20 KB or
+// more). The ack shows a short "preparing" view instead, and views.update
+// replaces it with the offer, every answer kept; the offer, submitted for
+// later, hands the lead off. No ack was dropped on the way.
+func TestEdgeShowsALargeOfferWithViewsUpdate(t *testing.T) {
+	t.Parallel()
+	b := setupEdge(t)
+	_, err := b.slack.SlashCommand(b.Ctx, slackfake.SlashCommand{Command: "/handoff", UserID: "U0SDR", ChannelID: "C0SALES"})
+	require.NoError(t, err)
+	slackfaketest.WaitFor(t, b.slack, "views.open", nil, 10*time.Second)
+
+	notes := strings.Repeat("Budget <talk> & more. ", routing.MaxNotesLength/22)
+	answers := drive.Answers("Acme Corp")
+	answers["q.employees"] = map[string]slackfake.InputValue{render.ActionInput: slackfake.TextInput("120")}
+	answers["notes"] = map[string]slackfake.InputValue{render.ActionInput: slackfake.RichText(notes)}
+	ack, err := b.slack.SubmitView(b.Ctx, slackfake.Submit{Values: answers})
+	require.NoError(t, err)
+	require.Less(t, len(ack.Payload), 20*1024)
+	require.Contains(t, string(ack.Payload), `"response_action":"update"`)
+	require.Contains(t, string(ack.Payload), "Preparing the *Schedule for later* form")
+
+	update := slackfaketest.WaitFor(t, b.slack, "views.update", func(c slackfake.Call) bool {
+		return strings.Contains(string(c.Response), `"ok":true`)
+	}, 10*time.Second)
+	require.NotEmpty(t, update.Params["external_id"], "the update names the preparing view")
+	require.Empty(t, update.Params["view_id"])
+	require.Greater(t, len(update.Params["view"]), 20*1024, "the offer could not have been an ack")
+	views := b.slack.Views()
+	require.Len(t, views, 1)
+	require.False(t, views[0].Closed)
+	require.Equal(t, 2, views[0].Updated, "the preparing view, then the offer")
+	offer := drive.SlackText(string(views[0].Blocks))
+	require.Contains(t, offer, "Not ready for a live transfer")
+	require.Contains(t, offer, strings.TrimSpace(notes), "every answer is kept")
+	require.Empty(t, views[0].ExternalID, "the offer is not found by the preparing view's id")
+
+	at := b.Clock.Now().Add(26 * time.Hour).Truncate(time.Minute)
+	ack, err = b.slack.SubmitView(b.Ctx, slackfake.Submit{Values: map[string]map[string]slackfake.InputValue{
+		render.BlockTransferOffered: {render.ActionInput: slackfake.SelectedOption(render.TransferLater)},
+		"scheduled_for":             {render.ActionInput: slackfake.DateTimePicked(at)},
+	}})
+	require.NoError(t, err)
+	require.Nil(t, ack.Payload, "the offer, taken, closes")
+	h, err := b.Service.Handoff(b.Ctx, 1)
+	require.NoError(t, err)
+	require.Equal(t, routing.StateScheduled, h.State)
+	require.Equal(t, strings.TrimSpace(notes), h.Lead.Notes)
+	require.Empty(t, b.slack.DroppedAcks())
+}
+
+// TestEdgeCommandAcksFit: the answers a command's ack carries (the help,
+// a command Baton could not read, however long) reach the fake, which
+// drops an ack of 20 KB or more as Slack does.
+func TestEdgeCommandAcksFit(t *testing.T) {
+	t.Parallel()
+	b := setupEdge(t)
+	for _, text := range []string{"help", "away " + strings.Repeat("<", 3900), "stats " + strings.Repeat("&", 3900)} {
+		ack, err := b.slack.SlashCommand(b.Ctx, slackfake.SlashCommand{Command: "/handoff", Text: text, UserID: "U0SDR", ChannelID: "C0SALES"})
+		require.NoError(t, err, "acknowledged")
+		require.Contains(t, string(ack.Payload), `"response_type":"ephemeral"`)
+	}
+	require.Empty(t, b.slack.DroppedAcks())
 }

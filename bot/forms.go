@@ -44,9 +44,28 @@ func (e *Edge) submitHandoff(ctx context.Context, cb *slack.InteractionCallback)
 	case created.Later != nil:
 		log.Info().Int("unmet_gates", len(created.Later.Unmet)).Msg("live transfer refused by the gates; schedule for later offered")
 		view := render.LaterOffer(render.Form{Pool: sub.Meta.Pool, Checklist: created.Checklist}, *created.Later)
+		if n := render.ViewBytes(view); n > render.MaxViewBytes {
+			// The configuration keeps every form within Slack's limit for
+			// what people type; only answers dense in <, > and &, which
+			// JSON writes six bytes long, go beyond. The form stays as
+			// typed, with the offer said under the transfer choice.
+			log.Warn().Int("view_bytes", n).Msg("schedule-for-later form over Slack's view limit; offered under the transfer choice")
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{transferBlock(cb): render.LaterOfferInline})
+		}
 		return slack.NewUpdateViewSubmissionResponse(&view)
 	}
 	return nil
+}
+
+// transferBlock is the block of the submitted form that holds the choice
+// between live and later (see render.BlockTransferOffered).
+func transferBlock(cb *slack.InteractionCallback) string {
+	if cb.View.State != nil {
+		if _, offered := cb.View.State.Values[render.BlockTransferOffered]; offered {
+			return render.BlockTransferOffered
+		}
+	}
+	return render.BlockTransfer
 }
 
 // reasons are the reason codes each reason form offers.

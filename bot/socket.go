@@ -188,10 +188,16 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 
 // didNotGet answers a command Baton could not read (availability, stats). The
 // error quotes what was typed, which is escaped like any user text: the
-// answer is mrkdwn, where "<!channel>" would be a mention.
+// answer is mrkdwn, where "<!channel>" would be a mention. It is cut to
+// maxQuoted characters: the answer is the command's ack, which must stay
+// under Slack's 20 KB (see maxAckBytes) whatever was typed.
 func didNotGet(err error) string {
-	return "I didn't get that: " + render.Escape(render.Sanitize(err.Error())) + "."
+	return "I didn't get that: " + render.Truncate(render.Escape(render.Sanitize(err.Error())), maxQuoted) + "."
 }
+
+// maxQuoted bounds didNotGet's sentence: at six bytes of JSON a character
+// at most, 1,000 characters fit an ack three times over.
+const maxQuoted = 1000
 
 // redelivered acks an envelope this process already took (Slack sends an
 // envelope again, with the same envelope_id and a retry_attempt, when it
@@ -249,7 +255,7 @@ func (e *Edge) interactive(ctx context.Context, smc *socketmode.Client, req *soc
 		case render.CallbackTouch, render.CallbackOutcome, render.CallbackReassign:
 			submit = e.submitWork
 		}
-		e.spawn(func() { e.ack(smc, req, e.submitOnce(ctx, cb, submit)) })
+		e.spawn(func() { e.answerForm(ctx, smc, req, cb, e.submitOnce(ctx, cb, submit)) })
 	case slack.InteractionTypeBlockActions:
 		e.ack(smc, req, nil)
 		for _, action := range cb.ActionCallback.BlockActions {

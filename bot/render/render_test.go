@@ -258,22 +258,23 @@ func TestModalElements(t *testing.T) {
 	require.Equal(t, "When they want it running.", hints["q.go_live"])
 }
 
-// TestModalWithinLimits renders the biggest checklist the configuration
-// allows, with the longest labels, options and hints: Slack must take it.
-func TestModalWithinLimits(t *testing.T) {
-	t.Parallel()
+// maxChecklist is the largest checklist its own rules allow, with n
+// questions: the longest labels, hints and options, as many options as a
+// question takes, selects, multi-selects and long texts in turn.
+func maxChecklist(t *testing.T, n int) routing.Checklist {
+	t.Helper()
 	c := routing.Checklist{Name: strings.Repeat("n", 200)}
 	opts := make([]string, routing.MaxOptions)
 	for i := range opts {
 		opts[i] = strings.Repeat("o", routing.MaxOptionLength-3) + itoa(int64(100+i))
 	}
-	for i := range routing.MaxQuestions {
+	for i := range n {
 		q := routing.Question{ID: "q" + itoa(int64(i)), Label: strings.Repeat("<", routing.MaxLabelLength), Hint: strings.Repeat("h", routing.MaxHintLength)}
 		switch i % 3 {
 		case 0:
-			q.Type, q.Options, q.Gate = routing.TypeSelect, opts, &routing.Gate{In: opts}
+			q.Type, q.Options, q.Gate = routing.TypeSelect, opts, &routing.Gate{In: opts[:1]}
 		case 1:
-			q.Type, q.Options, q.Gate = routing.TypeMultiSelect, opts, &routing.Gate{In: opts}
+			q.Type, q.Options, q.Gate = routing.TypeMultiSelect, opts, &routing.Gate{In: opts[:1]}
 		default:
 			q.Type = routing.TypeLongText
 		}
@@ -281,19 +282,91 @@ func TestModalWithinLimits(t *testing.T) {
 	}
 	checked, err := routing.CheckChecklist(c)
 	require.Nil(t, err)
-	v := render.HandoffModal(render.Form{Checklist: checked, Pool: strings.Repeat("p", 100), Company: strings.Repeat("&", 500)})
-	validView(t, v)
-	require.LessOrEqual(t, len(v.Blocks.BlockSet), render.MaxModalBlocks)
+	return checked
+}
 
-	lead := routing.Lead{Company: "Acme", ContactName: "Dana", Checklist: checked, Notes: strings.Repeat("<>", routing.MaxNotesLength/2)}
-	var answers []routing.Answer
-	for _, q := range checked.Questions {
-		answers = append(answers, routing.Answer{QuestionID: q.ID, Text: strings.Repeat("&", routing.MaxLongTextAnswer)})
+// fits reports whether c's forms, at their largest, are within Slack's
+// view limit: what the configuration checks before it takes a checklist.
+func fits(c routing.Checklist, pools []string) bool {
+	s := render.LargestForms(c, pools[0], pools)
+	return s.Handoff <= render.MaxViewBytes && s.Offer <= render.MaxViewBytes
+}
+
+// TestModalWithinLimits: the checklist's own limits (40 questions of 100
+// options) allow forms Slack refuses, so the configuration also measures
+// them. The largest checklist that passes that measure gives forms Slack
+// takes, at their largest (every answer at its longest, the longest pool
+// name); one question more is refused.
+func TestModalWithinLimits(t *testing.T) {
+	t.Parallel()
+	pools := []string{strings.Repeat("p", 100), "closers"}
+	require.False(t, fits(maxChecklist(t, routing.MaxQuestions), pools), "the checklist's own limits are not enough")
+
+	// The most questions that fit: fits(lo) holds, fits(hi) does not.
+	lo, hi := 1, routing.MaxQuestions
+	require.True(t, fits(maxChecklist(t, lo), pools))
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; fits(maxChecklist(t, mid), pools) {
+			lo = mid
+		} else {
+			hi = mid
+		}
 	}
-	lead.Answers = answers[2:3]
-	offer := render.LaterOffer(render.Form{Checklist: checked}, routing.CheckedForm{Lead: lead, Live: true, Unmet: checked.Gated()})
+	n := lo
+	require.GreaterOrEqual(t, n, 2, "a checklist of the longest questions still has room for a few")
+	largest := maxChecklist(t, n)
+	sizes := render.LargestForms(largest, pools[0], pools)
+	for _, av := range []int{0, 3} {
+		v := render.HandoffModal(render.Form{Checklist: largest, Pool: pools[0], Company: strings.Repeat("😀", routing.MaxNameLength),
+			Available: &render.Availability{Pool: pools[0], Available: av, Members: 9, UpNext: "U0AE1"}})
+		validView(t, v)
+		require.LessOrEqual(t, len(v.Blocks.BlockSet), render.MaxModalBlocks)
+		require.LessOrEqual(t, render.ViewBytes(v), sizes.Handoff, "LargestForms is an upper bound")
+	}
+	offer := render.LaterOffer(render.Form{Checklist: largest, Pool: pools[0]}, render.LargestAnswers(largest))
 	validView(t, offer)
 	require.LessOrEqual(t, len(offer.Blocks.BlockSet), render.MaxModalBlocks)
+	require.Equal(t, render.ViewBytes(offer), sizes.Offer)
+	require.LessOrEqual(t, sizes.Offer, render.MaxViewBytes)
+
+	require.False(t, fits(maxChecklist(t, n+1), pools), "one question more is over Slack's limit")
+}
+
+// TestLargestFormsBoundsRealAnswers: a form filled with what people type,
+// at every limit (CJK characters, the longest option), is no larger than
+// LargestForms says.
+func TestLargestFormsBoundsRealAnswers(t *testing.T) {
+	t.Parallel()
+	for _, name := range routing.TemplateNames() {
+		c, _ := routing.Template(name)
+		sizes := render.LargestForms(c, "", []string{"closers"})
+		cjk := func(n int) string { return strings.Repeat("漢", n) }
+		lead := routing.Lead{Company: cjk(routing.MaxNameLength), ContactName: cjk(routing.MaxNameLength), Notes: cjk(routing.MaxNotesLength), Checklist: c,
+			Context: routing.Context{Pain: cjk(routing.MaxPainLength), Personality: cjk(routing.MaxPersonalityLength)}}
+		for _, q := range c.Questions {
+			a := routing.Answer{QuestionID: q.ID, Text: cjk(routing.MaxTextAnswer), Choices: q.Options}
+			if len(q.Options) > 0 {
+				a.Text = q.Options[len(q.Options)-1]
+			}
+			lead.Answers = append(lead.Answers, a)
+		}
+		offer := render.LaterOffer(render.Form{Checklist: c}, routing.CheckedForm{Lead: lead, Live: true, Unmet: c.Gated()})
+		require.LessOrEqual(t, render.ViewBytes(offer), sizes.Offer, name)
+		require.LessOrEqual(t, sizes.Offer, render.MaxViewBytes, "the built-in %s fits", name)
+		require.LessOrEqual(t, sizes.Handoff, render.MaxViewBytes, "the built-in %s fits", name)
+	}
+}
+
+// TestGoldenLaterOfferPending: the short forms that stand in for the
+// schedule-for-later offer while it is sent, and if it cannot be.
+func TestGoldenLaterOfferPending(t *testing.T) {
+	t.Parallel()
+	pending := render.LaterOfferPending("baton-offer-X")
+	validView(t, pending)
+	golden(t, "later_offer_pending", pending)
+	failed := render.LaterOfferFailed()
+	validView(t, failed)
+	golden(t, "later_offer_failed", failed)
 }
 
 func TestGoldenChannelMessage(t *testing.T) {

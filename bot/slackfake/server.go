@@ -233,6 +233,7 @@ type Server struct {
 	waiters   map[string][]chan Ack    // envelope id -> goroutines awaiting its ack
 	envelopes map[string]envelopeMeta  // envelope id -> bookkeeping for acks
 	acks      []Ack                    // every ack received, in order
+	oversized []Ack                    // acks dropped for their size; see DroppedAcks
 	// dropAfterEvent counts the events_api envelopes whose connection is
 	// dropped right after they are written; see DropAfterNextEvent.
 	dropAfterEvent int

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -178,6 +179,28 @@ func (s *Server) removeLiveLocked(c *socketConn) {
 	}
 }
 
+// maxAckBytes is the size from which Slack drops a Socket Mode response:
+// the WebSocket write succeeds, Slack ignores the frame, and the envelope
+// is as unacknowledged as if no ack had been sent. Slack's Socket Mode
+// guide (https://api.slack.com/apis/connections/socket-implement) says every
+// envelope must be acknowledged with its envelope_id and, for
+// interactions, may carry a response payload; the 20 KB ceiling on that
+// response is not on it, but is what slack-go's socketmode package
+// enforces as maxResponseSize (20 * 1024 bytes of JSON, found by its
+// maintainers against Slack itself and refused before sending: "Responses
+// at or above this size on the wire are silently dropped by Slack").
+// The fake measures the frame as received, and drops it at 20,480 bytes.
+const maxAckBytes = 20 * 1024
+
+// DroppedAcks returns the acks the fake dropped for being 20 KB or more,
+// in order: Slack ignores them, so their envelopes were never
+// acknowledged (a driving method waiting for one times out).
+func (s *Server) DroppedAcks() []Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.oversized)
+}
+
 // receive handles a frame from the bot. The only thing a Socket Mode client
 // sends is an ack: {"envelope_id": "...", "payload": {...}}.
 func (s *Server) receive(data []byte) {
@@ -197,6 +220,12 @@ func (s *Server) receive(data []byte) {
 	ack := Ack{EnvelopeID: msg.EnvelopeID, Payload: msg.Payload, TriggerID: meta.triggerID}
 	if !meta.sentAt.IsZero() {
 		ack.Latency = time.Since(meta.sentAt)
+	}
+	if len(data) >= maxAckBytes {
+		// Dropped as Slack drops it: the envelope stays unacknowledged.
+		s.oversized = append(s.oversized, ack)
+		s.notifyLocked()
+		return
 	}
 	s.acks = append(s.acks, ack)
 	if q := s.waiters[msg.EnvelopeID]; len(q) > 0 {

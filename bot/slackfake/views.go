@@ -33,11 +33,28 @@ func (s *Server) exchangeTrigger(id string) (user, code string) {
 	return tr.user, ""
 }
 
+// maxViewBytes is the largest view Slack takes: views.open, views.push,
+// views.update and views.publish fail with view_too_large when "the
+// provided view is greater than 250kb"
+// (https://docs.slack.dev/reference/methods/views.open,
+// https://docs.slack.dev/reference/methods/views.push,
+// https://docs.slack.dev/reference/methods/views.update,
+// https://docs.slack.dev/reference/methods/views.publish). The fake
+// measures the view argument as it arrives (the view object's JSON) and
+// reads "250kb" as 250,000 bytes, the stricter of its two readings.
+const maxViewBytes = 250_000
+
+// viewTooLarge reports whether the view argument raw is over Slack's limit.
+func viewTooLarge(raw []byte) bool { return len(raw) > maxViewBytes }
+
 // checkView validates the "view" argument of a views.* call.
 func checkView(req apiRequest) (json.RawMessage, reply) {
 	raw := strings.TrimSpace(req.params["view"])
 	if raw == "" || !json.Valid([]byte(raw)) || raw[0] != '{' {
 		return nil, fail("invalid_arguments")
+	}
+	if viewTooLarge([]byte(raw)) {
+		return nil, fail("view_too_large")
 	}
 	if err := ValidateBlocks(KindModal, json.RawMessage(raw)); err != nil {
 		return nil, invalidBlocks(err)
@@ -224,6 +241,13 @@ func (s *Server) applyResponseAction(v *View, payload json.RawMessage) error {
 		}
 	}
 	if resp.ResponseAction == "update" || resp.ResponseAction == "push" {
+		// A response_action view is a view update or push
+		// (https://docs.slack.dev/surfaces/modals), held to their 250 KB
+		// (https://docs.slack.dev/reference/methods/views.update); Slack
+		// shows the person an error instead.
+		if viewTooLarge(resp.View) {
+			return fmt.Errorf("slackfake: response_action=%s view rejected: view_too_large (%d bytes, at most %d)", resp.ResponseAction, len(resp.View), maxViewBytes)
+		}
 		if err := ValidateBlocks(KindModal, resp.View); err != nil {
 			return fmt.Errorf("slackfake: response_action=%s view rejected: %w", resp.ResponseAction, err)
 		}
@@ -262,6 +286,9 @@ func (s *Server) viewsPublish(req apiRequest) reply {
 	raw := strings.TrimSpace(req.params["view"])
 	if user == "" || raw == "" || !json.Valid([]byte(raw)) || raw[0] != '{' {
 		return fail("invalid_arguments")
+	}
+	if viewTooLarge([]byte(raw)) {
+		return fail("view_too_large")
 	}
 	if err := ValidateBlocks(KindHome, json.RawMessage(raw)); err != nil {
 		return invalidBlocks(err)

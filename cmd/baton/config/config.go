@@ -487,6 +487,9 @@ func (f file) validate() (Config, error) {
 	if cfg.Policy.Rules, err = rules(f.Rules, cfg.Policy); err != nil {
 		return cfg, err
 	}
+	if err := checkFormSizes(f, cfg.Policy); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

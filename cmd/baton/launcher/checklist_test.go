@@ -245,3 +245,62 @@ pools:
 	post := a.Messages("C0HOMES", false)[0]
 	require.True(t, strings.HasPrefix(post.Text, "<!channel> 🔥 Hot lead transferring — The Lees"), post.Text)
 }
+
+// TestLargeChecklistAtItsMaximums: a checklist at the size the
+// configuration allows (8 questions of 60 options of 75 characters), with
+// the notes at their longest. Its schedule-for-later form is far over the
+// 20 KB a Socket Mode ack holds, so the ack shows a short "preparing" view
+// and views.update shows the offer; every ack Baton sent reached the fake,
+// none dropped, and the offer, taken, hands the lead off.
+func TestLargeChecklistAtItsMaximums(t *testing.T) {
+	t.Parallel()
+	var cfg strings.Builder
+	cfg.WriteString(batontest.DefaultConfig + "checklist:\n")
+	option := func(q, o int) string { return fmt.Sprintf("%d-%02d ", q, o) + strings.Repeat("o", 70) }
+	for q := range 8 {
+		fmt.Fprintf(&cfg, "  - id: q%d\n    label: Question %d\n    type: select\n    required: true\n    options:\n", q, q)
+		for o := range 60 {
+			fmt.Fprintf(&cfg, "      - %q\n", option(q, o))
+		}
+		if q == 0 {
+			fmt.Fprintf(&cfg, "    gate: {in: [%q]}\n", option(q, 0))
+		}
+	}
+	a := batontest.Start(t, batontest.Options{Config: cfg.String()})
+	a.OpenModal("U0SDR", "")
+	require.Greater(t, len(a.Slack.Views()[0].Raw), 100*1024, "the form itself is large")
+
+	answers := batontest.ValidAnswers("Acme Corp")
+	for id := range answers {
+		if strings.HasPrefix(id, "q.") {
+			delete(answers, id)
+		}
+	}
+	for q := range 8 {
+		answers[fmt.Sprintf("q.q%d", q)] = in(slackfake.SelectedOption(option(q, 59)))
+	}
+	notes := strings.Repeat("Note <with> & marks. ", routing.MaxNotesLength/21)
+	answers["notes"] = in(slackfake.RichText(notes))
+	resp := decodeAck(t, a.Submit("U0SDR", answers))
+	require.Equal(t, "update", resp.ResponseAction)
+	require.Contains(t, string(resp.View), "Preparing the *Schedule for later* form")
+	a.Eventually(func() bool {
+		v := a.Slack.Views()[0]
+		return v.Updated == 2 && strings.Contains(batontest.SlackText(string(v.Blocks)), "Not ready for a live transfer")
+	}, "views.update shows the offer")
+	offer := batontest.SlackText(string(a.Slack.Views()[0].Blocks))
+	require.Contains(t, offer, option(7, 59), "every answer is kept")
+	require.Contains(t, offer, strings.TrimSpace(notes))
+	require.Zero(t, handoffCount(a))
+
+	ack := a.Submit("U0SDR", map[string]map[string]slackfake.InputValue{
+		render.BlockTransferOffered: in(slackfake.SelectedOption(render.TransferLater)),
+		"scheduled_for":             in(slackfake.DateTimePicked(time.Now().Add(26 * time.Hour).Truncate(time.Minute))),
+	})
+	require.Empty(t, ack.Payload, "the offer, taken, closes")
+	require.Equal(t, routing.StateScheduled, a.Latest("U0SDR").State)
+	require.Empty(t, a.Slack.DroppedAcks())
+	for _, ack := range a.Slack.Acks() {
+		require.Less(t, len(ack.Payload), 20*1024)
+	}
+}
