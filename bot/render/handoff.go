@@ -12,8 +12,15 @@ import (
 	"github.com/batonhq/baton/routing"
 )
 
+// mrkdwn is a mrkdwn text object with verbatim set: Slack then links no
+// bare URL, channel name or @name in it, so user text that Escape left as
+// plain text ("@here", "#general", a web address) stays plain text, while
+// the mentions, links and dates Baton writes as <…> tokens still work
+// ("it won't modify any plain-text content", manual parsing strings are
+// still processed:
+// https://docs.slack.dev/reference/block-kit/composition-objects/text-object).
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
 func plain(s string) *slack.TextBlockObject {

@@ -92,6 +92,16 @@ func validView(t *testing.T, v slack.ModalViewRequest) {
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)
 	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindModal, raw))
+	allVerbatim(t, raw)
+}
+
+// allVerbatim checks that Slack parses no mrkdwn text of a payload for
+// bare links and names: see TestUserTextIsNeverParsed.
+func allVerbatim(t *testing.T, raw []byte) {
+	t.Helper()
+	for _, obj := range mrkdwnTexts(t, raw) {
+		require.Equalf(t, true, obj["verbatim"], "a mrkdwn text Slack would parse: %q", obj["text"])
+	}
 }
 
 // validMessage checks a message's blocks as Slack would.
@@ -101,6 +111,7 @@ func validMessage(t *testing.T, m render.Message) {
 	require.NoError(t, err)
 	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindMessage, raw))
 	require.LessOrEqual(t, slackfake.BlocksTextLength(raw), slackfake.MaxBlocksText, "Slack would answer msg_blocks_too_long")
+	allVerbatim(t, raw)
 	require.LessOrEqual(t, len([]rune(m.Text)), render.MaxMessageText)
 }
 
@@ -471,6 +482,8 @@ func TestChannelMessageAnnouncesChannel(t *testing.T) {
 	m := clock.ChannelMessage(openHandoff())
 	// text drives notifications: the mention must be there, not only in blocks.
 	require.True(t, strings.HasPrefix(m.Text, "<!channel> 🔥 Hot lead transferring — Acme Corp"), m.Text)
+	// A verbatim text still reads Baton's own <!channel> token.
+	require.Contains(t, blocksJSON(t, m.Blocks), `{"type":"mrkdwn","text":"<!channel> 🔥 *Hot lead transferring — Acme Corp*","verbatim":true}`)
 	require.Contains(t, blocksJSON(t, m.Blocks), "<!date^"+itoa(created.Add(time.Minute).Unix()))
 	require.Contains(t, blocksJSON(t, m.Blocks), `"action_id":"claim","value":"42"`)
 
