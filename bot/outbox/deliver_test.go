@@ -25,6 +25,8 @@ func TestIsPermanent(t *testing.T) {
 	require.True(t, isPermanent(fmt.Errorf("post: %w", slack.SlackErrorResponse{Err: "channel_not_found"})))
 	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "invalid_blocks"}))
 	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "msg_blocks_too_long"}), "too much text in the blocks: no retry makes it fit")
+	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "msg_too_long"}), "a text over 40,000 characters stays over")
+	require.True(t, isPermanent(slack.SlackErrorResponse{Err: "invalid_blocks_format"}))
 	require.False(t, isPermanent(slack.SlackErrorResponse{Err: "not_in_channel"}), "fixed by inviting the app: keep trying")
 	require.False(t, isPermanent(&slack.RateLimitedError{RetryAfter: time.Second}))
 	require.False(t, isPermanent(slack.StatusCodeError{Code: 500, Status: "500"}))

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -15,87 +16,146 @@ import (
 const maxSectionFields = 10
 
 // The brief is everything the passer learned, every answer labelled: the
-// owner's DM and the thread reply under the channel post carry it whole.
-// Short answers sit side by side as fields; long text gets sections of its
-// own, in as many pieces as Slack's 3,000-character limit needs. If a brief
-// would exceed Slack's 50 blocks, long texts are cut (with "…" and a word
-// that the whole text is kept) rather than the message refused.
+// owner's DM and the thread reply under the channel post carry it. Short
+// answers sit side by side as fields; long text gets sections of its own,
+// in as many pieces as Slack's 3,000-character limit needs. One message
+// holds 50 blocks and MaxBlocksText characters of text in all, and a brief
+// with every field of the form filled to its maximum holds more. Such a
+// brief is cut rather than refused by Slack: every text is cut to one
+// length, the longest length at which the brief fits, so the short texts
+// stay whole and only the long ones lose their ends (each ending in "…"),
+// and a last line says that texts were cut and that Baton keeps them whole
+// with the handoff.
 
 // brief is a brief laid out in groups, before it becomes blocks.
 type brief struct {
 	// facts are the contact's fields, first.
-	facts  []string
+	facts  []entry
 	groups []briefGroup
-	// cutNote follows a long text that had to be cut.
-	cutNote string
+	id     int64
 }
 
 // briefGroup is a titled part: the qualification, the context, the notes.
 type briefGroup struct {
-	title  string // mrkdwn; "" for none
-	fields []string
-	long   []longText
+	title string // mrkdwn; "" for none
+	// unmet are the labels of the gates a live transfer missed, listed
+	// under the title.
+	unmet  []string
+	fields []entry
+	long   []entry
 }
 
-// longText is a labelled text too long for a field; both escaped.
-type longText struct {
+// entry is one labelled text of a brief; label and text are escaped.
+type entry struct {
 	label, text string
+	// fixed is never cut: a mention or a date Baton wrote.
+	fixed bool
+	// link shows text, a URL, as a link while it is shown whole.
+	link bool
+	// gate, when set, is a gated answer, shown with its verdict.
+	gate *gated
 }
 
-// field is a labelled short value; label and value are escaped already.
-func field(label, value string) string {
+// gated is a gated question with its answer.
+type gated struct {
+	q        routing.Question
+	a        routing.Answer
+	answered bool
+}
+
+// noCut is a length no text reaches: nothing is cut.
+const noCut = math.MaxInt
+
+// minCut is the shortest a cut leaves a text: below it a brief says too
+// little to be worth posting, and a checklist that long is cut block by
+// block instead.
+const minCut = 80
+
+// layout renders texts cut to at most max characters each, and remembers
+// whether it cut any.
+type layout struct {
+	max int
+	cut bool
+}
+
+// text is s cut to l.max.
+func (l *layout) text(s string) string {
+	t := Truncate(s, l.max)
+	l.cut = l.cut || t != s
+	return t
+}
+
+// value is e's text within max characters (and l.max).
+func (l *layout) value(e entry, max int) string {
+	switch {
+	case e.fixed:
+		return e.text
+	case e.gate != nil:
+		g := e.gate
+		t := Truncate(gateVerdict(g.q, g.a, g.answered, l.max), max)
+		l.cut = l.cut || t != gateVerdict(g.q, g.a, g.answered, noCut)
+		return t
+	case e.link && utf8.RuneCountInString(e.text)+2 <= min(l.max, max):
+		return "<" + e.text + ">"
+	}
+	t := Truncate(e.text, min(l.max, max))
+	l.cut = l.cut || t != e.text
+	return t
+}
+
+// field is e as a field: the label in bold over the value, within
+// MaxFieldText.
+func (l *layout) field(e entry) string {
+	label := l.text(e.label)
+	value := l.value(e, MaxFieldText-utf8.RuneCountInString(label)-3)
 	if value == "" {
 		value = "—"
 	}
-	return Truncate("*"+label+"*\n"+value, MaxFieldText)
+	return "*" + label + "*\n" + value
 }
 
 // addText adds a labelled user text to g: as a field when it fits one,
-// else as a long text.
-func (g *briefGroup) addText(label, text string) {
+// else as a long text. A link is a URL that routing.CheckURL takes.
+func (g *briefGroup) addText(label, text string, link bool) {
 	if text == "" {
 		return
 	}
-	label, text = userText(label, 300), Escape(Sanitize(text))
-	if utf8.RuneCountInString(text) > 500 || strings.Count(text, "\n") > 4 {
-		g.long = append(g.long, longText{label, text})
+	e := entry{label: userText(label, 300), text: Escape(Sanitize(text)), link: link && routing.CheckURL(text) == ""}
+	if utf8.RuneCountInString(e.text) > 500 || strings.Count(e.text, "\n") > 4 {
+		g.long = append(g.long, e)
 		return
 	}
-	g.fields = append(g.fields, field(label, text))
+	g.fields = append(g.fields, e)
 }
 
 // newBrief lays out h's whole brief.
 func (c Clock) newBrief(h routing.Handoff) brief {
 	l := h.Lead
 	b := brief{
-		facts: []string{
-			field("Contact", contactLine(l)),
-			field("Phone", userText(l.Phone, 40)),
-			field("Email", userText(l.Email, routing.MaxEmailLength*5)),
-			field("Passed by", fmt.Sprintf("<@%s>", h.PasserID)),
+		facts: []entry{
+			{label: "Contact", text: contactLine(l)},
+			{label: "Phone", text: userText(l.Phone, 40)},
+			{label: "Email", text: userText(l.Email, routing.MaxEmailLength*5)},
+			{label: "Passed by", text: fmt.Sprintf("<@%s>", h.PasserID), fixed: true},
 		},
-		cutNote: fmt.Sprintf("\n_(cut to fit Slack; the whole text is kept with handoff #%d)_", h.ID),
+		id: h.ID,
 	}
 	if !h.ScheduledFor.IsZero() {
-		b.facts = append(b.facts, field("Call scheduled for", c.when(h.ScheduledFor)))
+		b.facts = append(b.facts, entry{label: "Call scheduled for", text: c.when(h.ScheduledFor), fixed: true})
 	}
 
 	if len(l.Checklist.Questions) > 0 {
 		qual := briefGroup{title: "*Qualification* · " + userText(l.Checklist.Name, 100)}
-		if unmet := l.Unmet(); len(unmet) > 0 {
-			names := make([]string, len(unmet))
-			for i, q := range unmet {
-				names[i] = userText(q.Label, 300)
-			}
-			qual.title += "\n⚠️ Not live-qualified; unmet: " + strings.Join(names, ", ")
+		for _, q := range l.Unmet() {
+			qual.unmet = append(qual.unmet, userText(q.Label, 300))
 		}
 		for _, q := range l.Checklist.Questions {
 			a, answered := routing.FindAnswer(l.Answers, q.ID)
 			switch {
 			case q.Gate != nil:
-				qual.fields = append(qual.fields, field(userText(q.Label, 300), gateVerdict(q, a, answered, 1000)))
+				qual.fields = append(qual.fields, entry{label: userText(q.Label, 300), gate: &gated{q, a, answered}})
 			case answered:
-				qual.addText(q.Label, answerText(q, a))
+				qual.addText(q.Label, answerText(q, a), q.Type == routing.TypeURL)
 			}
 		}
 		b.groups = append(b.groups, qual)
@@ -103,18 +163,18 @@ func (c Clock) newBrief(h routing.Handoff) brief {
 
 	ctx := briefGroup{title: "*Context*"}
 	cx := l.Context
-	ctx.addText("Pain or need", cx.Pain)
-	ctx.addText("Feature that caught their interest", cx.Interest)
-	ctx.addText("Current tools", cx.CurrentTools)
-	ctx.addText("Best time to reach them", cx.BestTime)
-	ctx.addText("Best way to reach them", cx.BestChannel)
-	ctx.addText("Personality notes", cx.Personality)
-	ctx.addText("Call recording", cx.RecordingURL)
+	ctx.addText("Pain or need", cx.Pain, false)
+	ctx.addText("Feature that caught their interest", cx.Interest, false)
+	ctx.addText("Current tools", cx.CurrentTools, false)
+	ctx.addText("Best time to reach them", cx.BestTime, false)
+	ctx.addText("Best way to reach them", cx.BestChannel, false)
+	ctx.addText("Personality notes", cx.Personality, false)
+	ctx.addText("Call recording", cx.RecordingURL, true)
 	b.groups = append(b.groups, ctx)
 
 	if l.Notes != "" {
 		notes := briefGroup{}
-		notes.long = append(notes.long, longText{"Notes", Escape(Sanitize(l.Notes))})
+		notes.long = append(notes.long, entry{label: "Notes", text: Escape(Sanitize(l.Notes))})
 		b.groups = append(b.groups, notes)
 	}
 	return b
@@ -127,60 +187,192 @@ const (
 	longAsField        // a field each, cut
 )
 
-// blocks renders the brief, showing long texts as style says.
-func (b brief) blocks(style int) []slack.Block {
-	out := fieldSections(b.facts)
+// blocks renders the brief, showing long texts as style says and cutting
+// every text to max characters. cut reports whether any text was cut.
+func (b brief) blocks(style, max int) (out []slack.Block, cut bool) {
+	l := &layout{max: max}
+	facts := make([]string, len(b.facts))
+	for i, e := range b.facts {
+		facts[i] = l.field(e)
+	}
+	out = fieldSections(facts)
 	for _, g := range b.groups {
 		if len(g.fields) == 0 && len(g.long) == 0 {
 			continue
 		}
 		if g.title != "" {
-			out = append(out, section(g.title))
+			title := g.title
+			if len(g.unmet) > 0 {
+				names := make([]string, len(g.unmet))
+				for i, n := range g.unmet {
+					names[i] = l.text(n)
+				}
+				title += "\n⚠️ Not live-qualified; unmet: " + strings.Join(names, ", ")
+			}
+			l.cut = l.cut || utf8.RuneCountInString(title) > MaxSectionText
+			out = append(out, section(title))
 		}
-		fields := g.fields
+		var fields []string
+		for _, e := range g.fields {
+			fields = append(fields, l.field(e))
+		}
 		var longs []slack.Block
-		for _, lt := range g.long {
-			head := "*" + lt.label + "*\n"
+		for _, e := range g.long {
+			label := l.text(e.label)
+			head := "*" + label + "*\n"
+			room := MaxSectionText - utf8.RuneCountInString(head)
 			switch style {
 			case longWhole:
-				for i, p := range Pieces(lt.text, MaxSectionText-utf8.RuneCountInString(head)) {
+				for i, p := range Pieces(l.value(e, noCut), room) {
 					if i == 0 {
 						p = head + p
 					}
 					longs = append(longs, section(p))
 				}
 			case longOne:
-				longs = append(longs, section(head+cut(lt.text, MaxSectionText-utf8.RuneCountInString(head+b.cutNote), b.cutNote)))
+				longs = append(longs, section(head+l.value(e, room)))
 			default:
-				fields = append(fields, field(lt.label, cut(lt.text, MaxFieldText-utf8.RuneCountInString(head+b.cutNote), b.cutNote)))
+				fields = append(fields, l.field(e))
 			}
 		}
 		out = append(out, fieldSections(fields)...)
 		out = append(out, longs...)
 	}
-	return out
+	return out, l.cut
 }
 
-// fit renders the brief whole if it fits in room blocks, else compacts the
-// long texts until it does.
-func (b brief) fit(room int) []slack.Block {
-	var out []slack.Block
-	for _, style := range []int{longWhole, longOne, longAsField} {
-		if out = b.blocks(style); len(out) <= room {
+// fit renders the brief in at most room blocks and budget characters of
+// text (as TextLength counts them): whole if it fits, else with its long
+// texts shown more compactly, else with every text cut to the longest
+// length at which it fits, and a last line that says so.
+func (b brief) fit(room, budget int) []slack.Block {
+	fits := func(out []slack.Block) bool { return len(out) <= room && TextLength(out) <= budget }
+	styles := []int{longWhole, longOne, longAsField}
+	for _, style := range styles {
+		if out, cut := b.blocks(style, noCut); !cut && fits(out) {
 			return out
 		}
 	}
-	// Only a configuration beyond Baton's limits gets here; drop the tail
-	// rather than have Slack refuse the whole brief.
-	return out[:room]
+
+	note := b.cutNote(false)
+	room, budget = room-1, budget-TextLength([]slack.Block{note})
+	top := b.tooLong(budget)
+	// Of the styles, the one that shows the most text wins.
+	var best []slack.Block
+	shown := 0
+	for _, style := range styles {
+		if out, _ := b.blocks(style, minCut); !fits(out) {
+			continue
+		}
+		// lo fits, hi does not.
+		lo, hi := minCut, top
+		for hi-lo > 1 {
+			mid := lo + (hi-lo)/2
+			if out, _ := b.blocks(style, mid); fits(out) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		if out, _ := b.blocks(style, lo); TextLength(out) > shown {
+			best, shown = out, TextLength(out)
+		}
+	}
+	if best != nil {
+		return append(best, note)
+	}
+	// Only a checklist far beyond what one message can show gets here:
+	// every text is cut to minCut and the brief still does not fit. Its
+	// last blocks are left out, and the last line says so.
+	note = b.cutNote(true)
+	budget = budget + TextLength([]slack.Block{b.cutNote(false)}) - TextLength([]slack.Block{note})
+	out, _ := b.blocks(longAsField, minCut)
+	for len(out) > 0 && !fits(out) {
+		out = out[:len(out)-1]
+	}
+	return append(out, note)
 }
 
-// cut truncates s to max characters; a cut text ends with note.
-func cut(s string, max int, note string) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
+// cutNote is the brief's last line once texts were cut (and, with
+// dropped, blocks left out).
+func (b brief) cutNote(dropped bool) slack.Block {
+	what := "each text ending in “…” is shortened"
+	if dropped {
+		what += " and the last answers are left out"
 	}
-	return Truncate(s, max) + note
+	return contextLine(fmt.Sprintf("✂️ Cut to fit one Slack message: %s. Baton keeps the whole brief with handoff #%d.", what, b.id))
+}
+
+// tooLong returns a length to cut texts to at which the brief cannot fit
+// in budget characters, the shortest it can tell without rendering it: the
+// texts a cut shortens, each cut to it, already pass the budget, or
+// nothing is cut at it (and the whole brief did not fit). It spares
+// rendering a brief of many long texts at lengths that cannot fit.
+func (b brief) tooLong(budget int) int {
+	var lens []int
+	longest := 0
+	add := func(s string) {
+		n := utf8.RuneCountInString(s)
+		lens = append(lens, n)
+		longest = max(longest, n)
+	}
+	entry := func(e entry) {
+		add(e.label)
+		switch {
+		case e.gate != nil:
+			// The verdict cut to a length is at least as long as that
+			// length or the whole verdict.
+			g := e.gate
+			add(gateVerdict(g.q, g.a, g.answered, noCut))
+		case !e.fixed:
+			add(e.text)
+		}
+	}
+	for _, e := range b.facts {
+		entry(e)
+	}
+	for _, g := range b.groups {
+		for _, u := range g.unmet {
+			add(u)
+		}
+		for _, e := range g.fields {
+			entry(e)
+		}
+		for _, e := range g.long {
+			entry(e)
+		}
+	}
+	total := func(max int) int {
+		n := 0
+		for _, l := range lens {
+			n += min(l, max)
+		}
+		return n
+	}
+	// The largest length at which the texts alone stay within budget,
+	// plus one.
+	lo, hi := minCut, longest+1
+	if total(lo) > budget {
+		return lo + 1
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if total(mid) <= budget {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// withBrief puts h's brief between head and tail, within one message's
+// limits.
+func (c Clock) withBrief(h routing.Handoff, head []slack.Block, tail ...slack.Block) []slack.Block {
+	room := MaxMessageBlock - len(head) - len(tail)
+	budget := MaxBlocksText - TextLength(head) - TextLength(tail)
+	out := append(head, c.newBrief(h).fit(room, budget)...)
+	return append(out, tail...)
 }
 
 // fieldSections puts fields side by side, ten to a section.

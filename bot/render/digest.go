@@ -25,13 +25,29 @@ func Age(d time.Duration) string {
 // one helps. permalinks maps handoff ids to their message's permalink
 // (chat.getPermalink); a lead without one names its channel. Each section
 // lists the leads StuckLeads holds and says how many more there are, so
-// the post stays within Slack's 50 blocks.
+// the post stays within Slack's 50 blocks; should the leads' lines pass
+// Slack's MaxBlocksText together (long company names, long links), each
+// section lists fewer of them, and its "and N more" counts the rest.
 func (c Clock) Digest(s routing.StuckLeads, permalinks map[int64]string) Message {
 	day := c.date(s.At, "{date_short_pretty}")
 	if s.Total() == 0 {
 		text := "✅ Nothing stuck today — every lead has an owner and every clock is on time."
 		return Message{Text: text, Blocks: []slack.Block{section("*Stuck leads — " + day + "*\n" + text)}}
 	}
+	shown := 0
+	for _, sec := range s.Sections {
+		shown = max(shown, len(sec.Leads))
+	}
+	m := c.digest(s, permalinks, day, shown)
+	for shown > 0 && TextLength(m.Blocks) > MaxBlocksText {
+		shown--
+		m = c.digest(s, permalinks, day, shown)
+	}
+	return m
+}
+
+// digest is the stuck-leads post listing at most shown leads a section.
+func (c Clock) digest(s routing.StuckLeads, permalinks map[int64]string, day string, shown int) Message {
 	counts := make([]string, 0, len(s.Sections))
 	for _, sec := range s.Sections {
 		counts = append(counts, fmt.Sprintf("%s: *%d*", sec.Section.Title(), sec.Total))
@@ -43,10 +59,11 @@ func (c Clock) Digest(s routing.StuckLeads, permalinks map[int64]string) Message
 			continue
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), section(fmt.Sprintf("*%s* (%d)", sec.Section.Title(), sec.Total)))
-		for _, h := range sec.Leads {
+		leads := sec.Leads[:min(shown, len(sec.Leads))]
+		for _, h := range leads {
 			blocks = append(blocks, c.stuckLead(h, sec.Section, s.At, permalinks[h.ID]))
 		}
-		if more := sec.Total - len(sec.Leads); more > 0 {
+		if more := sec.Total - len(leads); more > 0 {
 			blocks = append(blocks, contextLine(fmt.Sprintf("and %d more", more)))
 		}
 	}

@@ -85,8 +85,9 @@ func (c Clock) OwnerAssigned(h routing.Handoff) Message {
 	back := slack.NewButtonBlockElement(ActionHandBack, id, plain("Hand back"))
 	touch := slack.NewButtonBlockElement(ActionLogTouch, id, plain("Log touch"))
 	outcome := slack.NewButtonBlockElement(ActionLogOutcome, id, plain("Log outcome"))
-	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-3)...)
-	blocks = append(blocks, slack.NewActionBlock("owner_actions", accept, touch, outcome, back), contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
+	blocks := c.withBrief(h, []slack.Block{section(head)},
+		slack.NewActionBlock("owner_actions", accept, touch, outcome, back),
+		contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
 	return Message{Text: fmt.Sprintf("%s is yours: callback %s", company(h), c.callback(h)), Blocks: blocks}
 }
 
@@ -104,7 +105,7 @@ func (c Clock) PasserScheduled(h routing.Handoff) Message {
 
 // OwnerCancelled tells an owner that their scheduled lead was cancelled.
 func (c Clock) OwnerCancelled(h routing.Handoff) Message {
-	text := fmt.Sprintf("✖️ <@%s> cancelled *%s*: %s. Nothing more to do.", h.CancelledBy, company(h), userText(h.CancelReason, 300))
+	text := fmt.Sprintf("✖️ <@%s> cancelled *%s*: %s. Nothing more to do.", h.CancelledBy, company(h), userText(h.CancelReason, maxReasonText))
 	return Message{Text: text, Blocks: []slack.Block{section(text)}}
 }
 
@@ -195,6 +196,11 @@ func reasonModal(callback, title, submit, intro string, h routing.Handoff, reaso
 
 // MaxReasonNote bounds the free-text note of a reason.
 const MaxReasonNote = 500
+
+// maxReasonText bounds a reason as shown (its label, then the note): room
+// for a note of MaxReasonNote with some characters escaped, so that only
+// a note of little but "&", "<" and ">" is cut.
+const maxReasonText = 1000
 
 // CancelModal asks the passer why the handoff is cancelled.
 func CancelModal(h routing.Handoff) slack.ModalViewRequest {

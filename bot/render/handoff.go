@@ -12,8 +12,15 @@ import (
 	"github.com/batonhq/baton/routing"
 )
 
+// mrkdwn is a mrkdwn text object with verbatim set: Slack then links no
+// bare URL, channel name or @name in it, so user text that Escape left as
+// plain text ("@here", "#general", a web address) stays plain text, while
+// the mentions, links and dates Baton writes as <…> tokens still work
+// ("it won't modify any plain-text content", manual parsing strings are
+// still processed:
+// https://docs.slack.dev/reference/block-kit/composition-objects/text-object).
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
 func plain(s string) *slack.TextBlockObject {
@@ -121,9 +128,33 @@ func (c Clock) FallbackMessage(h routing.Handoff) Message {
 
 // handoffMessage renders a handoff's message with openHead/openText while it
 // can be claimed, and its outcome afterwards.
+//
+// The facts under the head are cut only when the message would not fit
+// Slack's MaxBlocksText otherwise (a checklist of many gates with long
+// answers): each text to the longest length that fits.
 func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Message {
+	m := c.handoffMessageCut(h, openHead, openText, noCut)
+	if TextLength(m.Blocks) <= MaxBlocksText {
+		return m
+	}
+	// At factsWhole nothing is cut, and the message did not fit.
+	lo, hi := minCut, factsWhole
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if TextLength(c.handoffMessageCut(h, openHead, openText, mid).Blocks) <= MaxBlocksText {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return c.handoffMessageCut(h, openHead, openText, lo)
+}
+
+// handoffMessageCut is handoffMessage with the facts' texts cut to max
+// characters each.
+func (c Clock) handoffMessageCut(h routing.Handoff, openHead, openText string, max int) Message {
 	co := company(h)
-	brief := channelFacts(h)
+	brief := channelFacts(h, max)
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
 	closed := func(head, text, foot string) Message {
 		blocks := append([]slack.Block{section(head)}, brief...)
@@ -172,7 +203,7 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 	case routing.StateCancelled:
 		head := "✖️ *Cancelled* — " + co
 		if h.CancelledBy != "" {
-			head = fmt.Sprintf("✖️ *Cancelled by <@%s>*: %s — %s", h.CancelledBy, userText(h.CancelReason, 300), co)
+			head = fmt.Sprintf("✖️ *Cancelled by <@%s>*: %s — %s", h.CancelledBy, userText(h.CancelReason, maxReasonText), co)
 		}
 		return closed(head, "Handoff cancelled — "+co, id)
 	}
@@ -241,19 +272,30 @@ func (c Clock) turnLine(h routing.Handoff) string {
 	return ""
 }
 
+// factsWhole is a length no text of the channel's facts reaches: the
+// longest is the contact line (a name and a title of MaxNameLength, each
+// escaped), and a field holds at most MaxFieldText.
+const factsWhole = MaxFieldText + 1
+
 // channelFacts are the few facts that let a closer decide to claim in five
 // seconds: the contact and title, who passed it, and the gate answers. The
-// whole brief goes in the thread and the owner's DM.
-func channelFacts(h routing.Handoff) []slack.Block {
+// whole brief goes in the thread and the owner's DM. Each text is cut to
+// max characters; when one was, a line under the facts says so.
+func channelFacts(h routing.Handoff, max int) []slack.Block {
+	l := &layout{max: max}
 	fields := []string{
-		field("Contact", contactLine(h.Lead)),
-		field("Passed by", fmt.Sprintf("<@%s>", h.PasserID)),
+		l.field(entry{label: "Contact", text: contactLine(h.Lead)}),
+		l.field(entry{label: "Passed by", text: fmt.Sprintf("<@%s>", h.PasserID), fixed: true}),
 	}
 	for _, q := range h.Lead.Checklist.Gated() {
 		a, answered := routing.FindAnswer(h.Lead.Answers, q.ID)
-		fields = append(fields, field(userText(q.Label, 300), gateVerdict(q, a, answered, 1000)))
+		fields = append(fields, l.field(entry{label: userText(q.Label, 300), gate: &gated{q, a, answered}}))
 	}
-	return fieldSections(fields)
+	out := fieldSections(fields)
+	if l.cut {
+		out = append(out, contextLine(fmt.Sprintf("✂️ Cut to fit one Slack message: each text ending in “…” is shortened. Baton keeps the whole answers with handoff #%d.", h.ID)))
+	}
+	return out
 }
 
 // PasserSent tells the passer, privately, that the lead is out, how many
@@ -285,8 +327,8 @@ func (c Clock) PasserSent(h routing.Handoff) Message {
 func (c Clock) OwnerBrief(h routing.Handoff) Message {
 	head := fmt.Sprintf("🎯 *You own %s* — the prospect is waiting on the line with <@%s>.", company(h), h.PasserID)
 	foot := contextLine(fmt.Sprintf("Handoff #%d · claimed in %s · log your first meaningful touch and the outcome here; the SLA clocks watch both.", h.ID, Wait(h.TimeToClaim())))
-	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-3)...)
-	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: append(blocks, workButtons(h, "work_actions"), foot)}
+	blocks := c.withBrief(h, []slack.Block{section(head)}, workButtons(h, "work_actions"), foot)
+	return Message{Text: "You own " + company(h) + " — full brief inside", Blocks: blocks}
 }
 
 // ThreadBrief is the whole brief, posted in the thread of the channel
@@ -294,8 +336,7 @@ func (c Clock) OwnerBrief(h routing.Handoff) Message {
 func (c Clock) ThreadBrief(h routing.Handoff) Message {
 	head := section("📋 *Full brief — " + company(h) + "*")
 	foot := contextLine(fmt.Sprintf("Handoff #%d · pool %s", h.ID, userText(h.Pool, 100)))
-	blocks := append([]slack.Block{head}, c.newBrief(h).fit(MaxMessageBlock-2)...)
-	return Message{Text: "Full brief — " + company(h), Blocks: append(blocks, foot)}
+	return Message{Text: "Full brief — " + company(h), Blocks: c.withBrief(h, []slack.Block{head}, foot)}
 }
 
 // PasserClaimed tells the passer who is coming, with a warm-intro line to say

@@ -22,6 +22,7 @@ func validHome(t *testing.T, v slack.HomeTabViewRequest) string {
 	require.NoError(t, err)
 	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindHome, raw))
 	require.LessOrEqual(t, len(v.Blocks.BlockSet), render.MaxHomeBlocks)
+	allVerbatim(t, raw)
 	// Every string in it, decoded, to compare with what people read.
 	var tree any
 	require.NoError(t, json.Unmarshal(raw, &tree))

@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -244,4 +245,67 @@ func TestPrivateAnswersNameTheLead(t *testing.T) {
 	require.Equal(t, "*Quillfeather &amp; Brine &lt;Holdings&gt;*: <@U1> already has this lead.",
 		render.AboutLead(h, "<@U1> already has this lead."))
 	require.Equal(t, render.HandoffGone, render.AboutLead(routing.Handoff{}, render.HandoffGone))
+}
+
+// TestUserTextIsNeverParsed: Slack auto-links a bare URL, a #channel name
+// and an @name in a mrkdwn text unless it is verbatim. Escaping keeps a
+// typed "<!here>" from being a mention; verbatim keeps a typed "@here",
+// "#general" or web address plain text too. Every mrkdwn text of every
+// surface about a lead is verbatim, and the lead's text, typed with all
+// three, reaches each surface in one.
+func TestUserTextIsNeverParsed(t *testing.T) {
+	t.Parallel()
+	const typed = "@here #general https://evil.example"
+	for _, s := range leadSurfaces() {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			h := s.handoff()
+			h.Lead.Company, h.Lead.ContactName, h.Lead.Notes = "Acme "+typed, typed, typed
+			h.Lead.Context.Pain, h.Lead.Context.CurrentTools = typed, typed
+			var raw []byte
+			var err error
+			switch v := s.render(h).(type) {
+			case render.Message:
+				raw, err = json.Marshal(v.Blocks)
+			case slack.ModalViewRequest:
+				raw, err = json.Marshal(v)
+			}
+			require.NoError(t, err)
+			withTyped := 0
+			for _, obj := range mrkdwnTexts(t, raw) {
+				text, _ := obj["text"].(string)
+				require.Equalf(t, true, obj["verbatim"], "surface %s has a mrkdwn text Slack would parse: %q", s.name, text)
+				if strings.Contains(text, typed) {
+					withTyped++
+				}
+			}
+			require.Positivef(t, withTyped, "surface %s shows the lead's text in no mrkdwn text", s.name)
+		})
+	}
+}
+
+// mrkdwnTexts returns every mrkdwn text object in a Block Kit payload.
+func mrkdwnTexts(t *testing.T, raw []byte) []map[string]any {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal(raw, &v))
+	var out []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["type"] == "mrkdwn" {
+				out = append(out, v)
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
 }

@@ -92,6 +92,16 @@ func validView(t *testing.T, v slack.ModalViewRequest) {
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)
 	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindModal, raw))
+	allVerbatim(t, raw)
+}
+
+// allVerbatim checks that Slack parses no mrkdwn text of a payload for
+// bare links and names: see TestUserTextIsNeverParsed.
+func allVerbatim(t *testing.T, raw []byte) {
+	t.Helper()
+	for _, obj := range mrkdwnTexts(t, raw) {
+		require.Equalf(t, true, obj["verbatim"], "a mrkdwn text Slack would parse: %q", obj["text"])
+	}
 }
 
 // validMessage checks a message's blocks as Slack would.
@@ -100,6 +110,8 @@ func validMessage(t *testing.T, m render.Message) {
 	raw, err := json.Marshal(m.Blocks)
 	require.NoError(t, err)
 	require.NoError(t, slackfake.ValidateBlocks(slackfake.KindMessage, raw))
+	require.LessOrEqual(t, slackfake.BlocksTextLength(raw), slackfake.MaxBlocksText, "Slack would answer msg_blocks_too_long")
+	allVerbatim(t, raw)
 	require.LessOrEqual(t, len([]rune(m.Text)), render.MaxMessageText)
 }
 
@@ -430,7 +442,7 @@ func TestChannelMessageShowsTheFacts(t *testing.T) {
 		require.NotContains(t, all, absent, "the channel post is for deciding in five seconds")
 	}
 	brief := blockTexts(t, clock.ThreadBrief(openHandoff()).Blocks)
-	for _, want := range []string{"Uses Salesforce;", "Inbound leads wait", "*Industry*\nE-commerce", "*CRM in use*\nSalesforce", "*Call recording*\nhttps://calls.example/r/42?t=1&amp;u=2", "*Best way to reach them*\nText message", "*Personality notes*\nPrefers texting"} {
+	for _, want := range []string{"Uses Salesforce;", "Inbound leads wait", "*Industry*\nE-commerce", "*CRM in use*\nSalesforce", "*Call recording*\n<https://calls.example/r/42?t=1&amp;u=2>", "*Best way to reach them*\nText message", "*Personality notes*\nPrefers texting"} {
 		require.Contains(t, brief, want)
 	}
 }
@@ -446,7 +458,7 @@ func TestBriefLabelsEveryAnswer(t *testing.T) {
 	for _, want := range []string{
 		"*Employees*\n600 ✅", "*Uses Salesforce?*\nYes ✅", "*Big select*\nOption 10", "*Big multi*\nOption 1, Option 9 ✅",
 		"*Channels*\nOnline", "*Summary*\nWants routing", "*Story*\nLine one\nLine two", "*Champion email*\nsam@acme.example",
-		"*Champion phone*\n+442079460958", "*Website*\nhttps://acme.example", "*Go-live*\nSun 28 Feb 2027",
+		"*Champion phone*\n+442079460958", "*Website*\n<https://acme.example>", "*Go-live*\nSun 28 Feb 2027",
 		"*Qualification* · custom",
 	} {
 		require.Contains(t, all, want)
@@ -500,15 +512,22 @@ func TestBriefFitsInFiftyBlocks(t *testing.T) {
 	for _, m := range []render.Message{clock.OwnerBrief(h), clock.ThreadBrief(h)} {
 		validMessage(t, m)
 		require.LessOrEqual(t, len(m.Blocks), render.MaxMessageBlock)
-		require.Contains(t, blocksJSON(t, m.Blocks), "the whole text is kept with handoff #42")
+		require.Contains(t, blocksJSON(t, m.Blocks), "Baton keeps the whole brief with handoff #42")
 	}
 
-	// Notes alone, at their longest and all escaped, fit whole.
+	// Notes alone at their longest fit whole, in pieces.
 	h = claimed(3 * time.Second)
-	h.Lead.Notes = strings.Repeat("<", routing.MaxNotesLength)
+	h.Lead.Notes = strings.TrimSpace(strings.Repeat("word ", routing.MaxNotesLength/5))
 	m := clock.OwnerBrief(h)
 	validMessage(t, m)
-	require.NotContains(t, blocksJSON(t, m.Blocks), "the whole text is kept")
+	var shown []string
+	for _, b := range m.Blocks {
+		if s, ok := b.(*slack.SectionBlock); ok && s.Text != nil && strings.Contains(s.Text.Text, "word") {
+			shown = append(shown, strings.Fields(strings.TrimPrefix(s.Text.Text, "*Notes*\n"))...)
+		}
+	}
+	require.Equal(t, strings.Fields(h.Lead.Notes), shown, "every word, in order")
+	require.NotContains(t, blocksJSON(t, m.Blocks), "Baton keeps the whole brief")
 }
 
 func TestPieces(t *testing.T) {
@@ -536,6 +555,8 @@ func TestChannelMessageAnnouncesChannel(t *testing.T) {
 	m := clock.ChannelMessage(openHandoff())
 	// text drives notifications: the mention must be there, not only in blocks.
 	require.True(t, strings.HasPrefix(m.Text, "<!channel> 🔥 Hot lead transferring — Acme Corp"), m.Text)
+	// A verbatim text still reads Baton's own <!channel> token.
+	require.Contains(t, blocksJSON(t, m.Blocks), `{"type":"mrkdwn","text":"<!channel> 🔥 *Hot lead transferring — Acme Corp*","verbatim":true}`)
 	require.Contains(t, blocksJSON(t, m.Blocks), "<!date^"+itoa(created.Add(time.Minute).Unix()))
 	require.Contains(t, blocksJSON(t, m.Blocks), `"action_id":"claim","value":"42"`)
 

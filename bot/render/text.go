@@ -7,6 +7,8 @@ package render
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/slack-go/slack"
 )
 
 // Block Kit limits Baton renders within. Slack rejects the whole message with
@@ -18,7 +20,55 @@ const (
 	MaxHeaderText   = 150
 	MaxContextText  = 2000
 	MaxMessageBlock = 50
+	// MaxBlocksText is the most text one message's blocks carry, all of
+	// them together, as TextLength counts it. Past it Slack refuses the
+	// whole message with msg_blocks_too_long, though every block is
+	// within its own limits; slackfake.MaxBlocksText says where the number
+	// comes from, and the fake refuses past it too.
+	MaxBlocksText = 12000
 )
+
+// TextLength counts the text of blocks the way MaxBlocksText bounds it:
+// the characters of every text in them (section texts and fields, context
+// elements, button labels), as sent, so "&amp;" is five.
+func TextLength(blocks []slack.Block) int {
+	n := 0
+	text := func(t *slack.TextBlockObject) {
+		if t != nil {
+			n += utf8.RuneCountInString(t.Text)
+		}
+	}
+	element := func(el slack.BlockElement) {
+		if b, ok := el.(*slack.ButtonBlockElement); ok {
+			text(b.Text)
+		}
+	}
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *slack.SectionBlock:
+			text(b.Text)
+			for _, f := range b.Fields {
+				text(f)
+			}
+			if b.Accessory != nil && b.Accessory.ButtonElement != nil {
+				text(b.Accessory.ButtonElement.Text)
+			}
+		case *slack.ContextBlock:
+			for _, el := range b.ContextElements.Elements {
+				if t, ok := el.(*slack.TextBlockObject); ok {
+					text(t)
+				}
+			}
+		case *slack.ActionBlock:
+			for _, el := range b.Elements.ElementSet {
+				element(el)
+			}
+		case *slack.HeaderBlock:
+			text(b.Text)
+		}
+	}
+	return n
+}
 
 // Escape makes user-supplied text safe for mrkdwn and message text: Slack
 // reads <…> as mentions and links, so a company called "<!everyone>" would
@@ -49,10 +99,26 @@ func Escape(s string) string {
 // in the middle of "&amp;" would leave a broken entity, so a cut never splits
 // one.
 func Truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
+	if len(s) <= max {
 		return s
 	}
-	cut := string([]rune(s)[:max-1])
+	// Find where the first max-1 characters end, and whether s has more
+	// than max, without converting all of a long s.
+	end, n, over := 0, 0, false
+	for i := range s {
+		if n == max-1 {
+			end = i
+		}
+		if n == max {
+			over = true
+			break
+		}
+		n++
+	}
+	if !over {
+		return s
+	}
+	cut := s[:end]
 	// Never leave half an entity such as "&am" behind.
 	if i := strings.LastIndexByte(cut, '&'); i >= 0 && !strings.Contains(cut[i:], ";") {
 		cut = cut[:i]

@@ -103,7 +103,7 @@ func reassignLine(h routing.Handoff) string {
 	w := h.Work
 	why := w.ReassignReason.Label()
 	if w.ReassignNote != "" {
-		why += ": " + userText(w.ReassignNote, MaxReasonNote)
+		why += ": " + userText(w.ReassignNote, maxReasonText)
 	}
 	if w.ReassignedBy == w.PreviousOwner {
 		return fmt.Sprintf("<@%s> handed it back (%s)", w.PreviousOwner, why)
@@ -115,8 +115,8 @@ func reassignLine(h routing.Handoff) string {
 // with the work buttons and the clocks that now run for them.
 func (c Clock) OwnerReassigned(h routing.Handoff, running []routing.Running) Message {
 	head := fmt.Sprintf("🔁 *%s is yours now*: %s.", company(h), reassignLine(h))
-	blocks := append([]slack.Block{section(head)}, c.newBrief(h).fit(MaxMessageBlock-3)...)
-	blocks = append(blocks, workButtons(h, "work_actions"), contextLine(fmt.Sprintf("Handoff #%d · %s", h.ID, c.clocksLine(running))))
+	blocks := c.withBrief(h, []slack.Block{section(head)},
+		workButtons(h, "work_actions"), contextLine(fmt.Sprintf("Handoff #%d · %s", h.ID, c.clocksLine(running))))
 	return Message{Text: fmt.Sprintf("%s is yours now — full brief inside", company(h)), Blocks: blocks}
 }
 

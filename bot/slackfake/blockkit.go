@@ -54,6 +54,54 @@ const (
 	maxAltText       = 2000
 )
 
+// MaxBlocksText is the most text Slack takes in one message's blocks, all
+// blocks together, as BlocksTextLength counts it; past it chat.postMessage,
+// chat.postEphemeral and chat.update answer msg_blocks_too_long. The method
+// reference lists the error without a number
+// (https://docs.slack.dev/reference/methods/chat.postMessage#errors). The
+// number is the one Slack documents for a markdown block
+// (https://docs.slack.dev/reference/block-kit/blocks/markdown-block) and
+// the one Slack's SDK maintainers give for a whole message's blocks: 12,000
+// characters of text, with a buffer for the blocks around them
+// (https://github.com/slackapi/bolt-js/issues/2509). The fake leaves the
+// undocumented buffer out and counts every text, entities as sent, so it
+// refuses where Slack may still accept. (Blocks made of many small
+// rich_text elements have been refused below it,
+// https://github.com/slackapi/bolt-js/issues/2867; Baton sends none.)
+const MaxBlocksText = 12000
+
+// BlocksTextLength counts the text of a message's blocks array: the
+// characters of every "text" string anywhere in it (section texts and
+// fields, context elements, headers, button labels, rich text elements),
+// as sent, entities such as &amp; included. It returns 0 for JSON that is
+// not an array.
+func BlocksTextLength(raw json.RawMessage) int {
+	var blocks []any
+	if json.Unmarshal(raw, &blocks) != nil {
+		return 0
+	}
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for key, c := range x {
+				if s, ok := c.(string); ok && key == "text" {
+					n += utf8.RuneCountInString(s)
+					continue
+				}
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(blocks)
+	return n
+}
+
 // ValidationError lists every Block Kit problem found in a payload, each in
 // Slack's wording with a JSON pointer, e.g.
 // "must be less than 3001 characters [json-pointer:/blocks/0/text/text]".

@@ -241,3 +241,48 @@ func TestValidateHomeView(t *testing.T) {
 	}
 	require.Error(t, ValidateBlocks(KindHome, json.RawMessage(`{"type":"home","blocks":[`+strings.Join(blocks, ",")+`]}`)))
 }
+
+func TestBlocksTextLength(t *testing.T) {
+	t.Parallel()
+	blocks := message(
+		map[string]any{"type": "section", "text": mrkdwn("*ab*"), "fields": []any{mrkdwn("cd"), plain("€€")}},
+		map[string]any{"type": "context", "elements": []any{mrkdwn("&amp;")}},
+		map[string]any{"type": "divider"},
+		actions("a", button("go", "Claim", "42")),
+		map[string]any{"type": "header", "text": plain("Head")},
+	)
+	// 4 + 2 + 2 + 5 + 5 + 4: every text, in characters, entities as sent;
+	// values, ids and types do not count.
+	require.Equal(t, 22, BlocksTextLength(blocks))
+	require.Zero(t, BlocksTextLength(json.RawMessage(`{"type":"section"}`)))
+}
+
+// TestMessageBlocksTooLong: blocks that are each within their limits but
+// together carry more than MaxBlocksText characters are refused with
+// msg_blocks_too_long; at the limit they are taken.
+func TestMessageBlocksTooLong(t *testing.T) {
+	t.Parallel()
+	blocksOf := func(total int) string {
+		var blocks []any
+		for total > 0 {
+			n := min(total, maxSectionText)
+			blocks = append(blocks, section(strings.Repeat("é", n)))
+			total -= n
+		}
+		return string(message(blocks...))
+	}
+	// messageContent checks the blocks of chat.postMessage, chat.update
+	// and chat.postEphemeral alike.
+	req := apiRequest{method: "chat.postMessage", params: map[string]string{"channel": "C1", "blocks": blocksOf(MaxBlocksText)}}
+	_, blocks, errResp := messageContent(req)
+	require.Nil(t, errResp)
+	require.Equal(t, MaxBlocksText, BlocksTextLength(blocks))
+
+	req.params["blocks"] = blocksOf(MaxBlocksText + 1)
+	_, _, errResp = messageContent(req)
+	require.Equal(t, reply{"ok": false, "error": "msg_blocks_too_long"}, errResp)
+
+	// A block over its own limit is invalid_blocks, as before.
+	_, _, errResp = messageContent(apiRequest{params: map[string]string{"blocks": string(message(section(strings.Repeat("x", maxSectionText+1))))}})
+	require.Equal(t, "invalid_blocks", errResp["error"])
+}

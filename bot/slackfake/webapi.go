@@ -276,6 +276,14 @@ func messageContent(req apiRequest) (text string, blocks json.RawMessage, errRes
 		if err := ValidateBlocks(KindMessage, json.RawMessage(raw)); err != nil {
 			return "", nil, invalidBlocks(err)
 		}
+		// Blocks each within their own limits can still carry too much
+		// text together: Slack refuses the message with
+		// msg_blocks_too_long
+		// (https://docs.slack.dev/reference/methods/chat.postMessage#errors;
+		// the number is MaxBlocksText's).
+		if BlocksTextLength(json.RawMessage(raw)) > MaxBlocksText {
+			return "", nil, fail("msg_blocks_too_long")
+		}
 		blocks = json.RawMessage(raw)
 	}
 	return text, blocks, nil
