@@ -17,7 +17,24 @@ import (
 )
 
 // New starts a fake Slack on 127.0.0.1 and closes it when the test ends.
+// The test then fails if the bot sent anything Slack refuses as malformed
+// or too large, or an ack Slack would drop (see Server.Breaches): the
+// fake is as strict as Slack, and nothing it refuses may be sent anywhere
+// in the suite.
 func New(t testing.TB, opts ...slackfake.Option) *slackfake.Server {
+	t.Helper()
+	s := Unchecked(t, opts...)
+	t.Cleanup(func() {
+		for _, b := range s.Breaches() {
+			t.Errorf("Slack would refuse this: %s", b)
+		}
+	})
+	return s
+}
+
+// Unchecked is New for a test that sends what Slack refuses on purpose:
+// the fake's own tests of its refusals.
+func Unchecked(t testing.TB, opts ...slackfake.Option) *slackfake.Server {
 	t.Helper()
 	s, err := slackfake.New(opts...)
 	require.NoError(t, err)
