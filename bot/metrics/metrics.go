@@ -3,8 +3,8 @@
 // test binary, or a library that registers on the default, never collide).
 // It knows nothing of the domain: the bot translates what it commits into
 // the calls below, with label values from small fixed sets (event kinds,
-// clocks, ladder steps, notice kinds, job names, Slack method names), never
-// user ids, channel ids or company names.
+// clocks, ladder steps, notice kinds, job names, Slack method names, pool
+// names), never user ids, channel ids or company names.
 //
 // Every method is safe on a nil *Metrics, which records nothing: the bot's
 // unit tests and tools that run without metrics need no stand-in.

@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/batonhq/baton/bot/drain"
+	"github.com/batonhq/baton/bot/membership"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/routing"
 )
@@ -22,8 +23,9 @@ const (
 	// the outbox makes at once) from one replica.
 	outboxParallel = 8
 	// maxRetryDelay caps the backoff, so a notice blocked by a fixable
-	// problem (the app not invited to the channel) goes out minutes after
-	// the fix, not hours.
+	// problem (the app not invited to the channel: not_in_channel, or
+	// channel_not_found for a private channel) goes out minutes after the
+	// fix, not hours.
 	maxRetryDelay = 5 * time.Minute
 	// maxAttempts bounds the retries (about 34 minutes with the backoff), so
 	// one undeliverable notice cannot hold back its ordering key forever.
@@ -41,8 +43,45 @@ var permanentSlackErrors = map[string]bool{
 }
 
 func isPermanent(err error) bool {
+	var uninvited *uninvitedError
+	if errors.As(err, &uninvited) {
+		// Fixed by inviting the app: retried, within maxAttempts.
+		return false
+	}
 	var apiErr slack.SlackErrorResponse
 	return errors.As(err, &apiErr) && permanentSlackErrors[apiErr.Err]
+}
+
+// uninvitedError is Slack refusing a post or an update into a channel
+// Baton is not a member of: not_in_channel for a public channel,
+// channel_not_found for a private one. Unlike channel_not_found for a DM,
+// an invitation fixes it, so the notice is retried.
+type uninvitedError struct {
+	Channel, Code string
+	err           error
+}
+
+func (e *uninvitedError) Error() string { return e.err.Error() }
+func (e *uninvitedError) Unwrap() error { return e.err }
+
+// checkAccess turns the answer to a post or an update into channel into
+// what the worker needs: an uninvitedError for Slack saying Baton is not
+// in the channel, and the news, either way, for Config.Channels.
+func (w *Worker) checkAccess(ctx context.Context, channel string, err error) error {
+	if err == nil {
+		if w.cfg.Channels != nil {
+			w.cfg.Channels.Invited(ctx, channel)
+		}
+		return nil
+	}
+	code, uninvited := membership.IsUninvited(channel, err)
+	if !uninvited {
+		return err
+	}
+	if w.cfg.Channels != nil {
+		w.cfg.Channels.Uninvited(ctx, channel, code)
+	}
+	return &uninvitedError{Channel: channel, Code: code, err: err}
 }
 
 // deliverLoop delivers due notices until ctx is cancelled, keeping up to
@@ -148,7 +187,12 @@ func (w *Worker) deliverOne(ctx context.Context, n routing.PendingNotice) {
 		return
 	}
 	retryAt := w.cfg.Service.Now().Add(retryDelay(n.Attempts, err))
-	log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
+	if uninvited := (*uninvitedError)(nil); errors.As(err, &uninvited) {
+		// Said once per channel, at error level, by Config.Channels.
+		log.Debug().Err(err).Str("channel", uninvited.Channel).Time("retry_at", retryAt).Msg("Baton is not in the channel; will retry")
+	} else {
+		log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
+	}
 	w.cfg.Metrics.DeliveryFailed(string(n.Kind))
 	if err := w.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
 		log.Error().Err(err).Msg("could not record failed delivery; the lease will lapse")
@@ -200,6 +244,8 @@ func (w *Worker) deliver(ctx context.Context, n routing.Notice) error {
 		return w.postWeeklyReview(ctx, n)
 	case routing.NoticeHomeRefresh:
 		return w.cfg.Homes.Refresh(ctx, n.Recipient)
+	case routing.NoticeChannelUninvited:
+		return w.dm(ctx, n.Recipient, render.ChannelUninvited(n.Detail["channel"], n.Detail["pool"]))
 	}
 	h, err := w.cfg.Service.Handoff(ctx, n.HandoffID)
 	if err != nil {
@@ -295,7 +341,8 @@ func (w *Worker) syncMessage(ctx context.Context, h routing.Handoff, channel, ts
 		// The post is out: losing its ts now would post it again on retry.
 		return w.record(ctx, func(ctx context.Context) error { return keep(ctx, h.ID, ts, w.cfg.Service.Now()) })
 	}
-	if _, _, _, err := w.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...); err != nil {
+	_, _, _, err := w.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...)
+	if err := w.checkAccess(ctx, channel, err); err != nil {
 		return fmt.Errorf("update handoff %d message %s in %s: %w", h.ID, ts, channel, err)
 	}
 	return nil
@@ -338,7 +385,7 @@ func (w *Worker) post(ctx context.Context, channel string, opts ...slack.MsgOpti
 		return "", &pacedError{Channel: channel, Wait: wait}
 	}
 	_, ts, err = w.cfg.API.PostMessageContext(ctx, channel, opts...)
-	return ts, err
+	return ts, w.checkAccess(ctx, channel, err)
 }
 
 // dm sends msg to user in their DM with Baton.

@@ -31,4 +31,23 @@ func TestIsPermanent(t *testing.T) {
 	require.False(t, isPermanent(&slack.RateLimitedError{RetryAfter: time.Second}))
 	require.False(t, isPermanent(slack.StatusCodeError{Code: 500, Status: "500"}))
 	require.False(t, isPermanent(errors.New("connection reset")))
+	require.False(t, isPermanent(fmt.Errorf("post: %w", &uninvitedError{Channel: "C1", Code: "channel_not_found",
+		err: slack.SlackErrorResponse{Err: "channel_not_found"}})), "a private channel Baton is not in: keep trying")
+}
+
+func TestCheckAccess(t *testing.T) {
+	t.Parallel()
+	w := &Worker{}
+	for _, code := range []string{"channel_not_found", "not_in_channel"} {
+		err := w.checkAccess(t.Context(), "C1", slack.SlackErrorResponse{Err: code})
+		var uninvited *uninvitedError
+		require.ErrorAs(t, err, &uninvited)
+		require.Equal(t, code, uninvited.Code)
+		require.False(t, isPermanent(err))
+	}
+	err := w.checkAccess(t.Context(), "DU1", slack.SlackErrorResponse{Err: "channel_not_found"})
+	require.True(t, isPermanent(err), "a DM Slack does not find: no invitation fixes it")
+	require.NoError(t, w.checkAccess(t.Context(), "C1", nil))
+	err = w.checkAccess(t.Context(), "C1", slack.SlackErrorResponse{Err: "is_archived"})
+	require.True(t, isPermanent(err))
 }

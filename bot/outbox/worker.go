@@ -6,7 +6,9 @@
 // late or repeated delivery shows the truth; whether it is still wanted at
 // all is routing's Notice.Wanted. The worker keeps each channel's posting
 // pace, retries with backoff, honours 429's Retry-After, and abandons only
-// what Slack will never take.
+// what Slack will never take. A channel Baton was not invited to is not
+// one of those: its posts wait, retried, and Config.Channels makes it
+// visible.
 package outbox
 
 import (
@@ -43,6 +45,15 @@ type Store interface {
 	StuckLeads(ctx context.Context, now time.Time, perSection int) (routing.StuckLeads, error)
 }
 
+// Channels follows the channels Baton cannot post into: membership.Watch.
+type Channels interface {
+	// Uninvited: Slack refused a post into channel with code
+	// (not_in_channel, channel_not_found).
+	Uninvited(ctx context.Context, channel, code string)
+	// Invited: a post or update into channel went through.
+	Invited(ctx context.Context, channel string)
+}
+
 // Config holds what a Worker is built with.
 type Config struct {
 	Store Store
@@ -56,6 +67,10 @@ type Config struct {
 	Log zerolog.Logger
 	// Metrics, when set, counts deliveries, failures and abandons.
 	Metrics *metrics.Metrics
+	// Channels, when set, is told of every post Slack refused because
+	// Baton is not in the channel, and of every post into a channel that
+	// went through (see the membership package). Nil: nobody is.
+	Channels Channels
 	// Wake tells the worker new notices were committed in this process,
 	// so they go out in milliseconds instead of at the next poll.
 	Wake *wakeup.Signal

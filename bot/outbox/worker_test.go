@@ -35,11 +35,22 @@ type bundle struct {
 
 func setup(t *testing.T) bundle {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with the worker's configuration changed by with, once
+// the bundle, its fake Slack and its wake-up are made.
+func setupWith(t *testing.T, with func(b bundle, api *slack.Client, cfg *outbox.Config)) bundle {
+	t.Helper()
 	b := bundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t), wake: wakeup.New()}
 	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
 	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
-	w := outbox.New(outbox.Config{Store: b.Store, Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop(),
-		Wake: b.wake, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}})
+	cfg := outbox.Config{Store: b.Store, Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop(),
+		Wake: b.wake, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}}
+	if with != nil {
+		with(b, api, &cfg)
+	}
+	w := outbox.New(cfg)
 	ctx, stop := context.WithCancel(b.Ctx)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()

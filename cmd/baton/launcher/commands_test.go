@@ -115,7 +115,7 @@ func TestSlackManifest(t *testing.T) {
 	require.True(t, m.Features.AppHome.HomeTabEnabled)
 	require.Len(t, m.Features.SlashCommands, 1)
 	require.Equal(t, "/handoff", m.Features.SlashCommands[0].Command)
-	require.ElementsMatch(t, []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read", "dnd:read"}, m.OAuthConfig.Scopes.Bot)
+	require.ElementsMatch(t, []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "usergroups:read", "dnd:read", "channels:read", "groups:read"}, m.OAuthConfig.Scopes.Bot)
 	require.Equal(t, []string{"app_home_opened"}, m.Settings.EventSubscriptions.BotEvents)
 }
 

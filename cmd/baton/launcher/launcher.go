@@ -30,6 +30,7 @@ import (
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/bot/handoffs"
 	"github.com/batonhq/baton/bot/home"
+	"github.com/batonhq/baton/bot/membership"
 	"github.com/batonhq/baton/bot/metrics"
 	"github.com/batonhq/baton/bot/outbox"
 	"github.com/batonhq/baton/bot/schedule"
@@ -264,6 +265,8 @@ type wiring struct {
 	dir             *directory.Directory
 	presence        *directory.Presence
 	zones           *directory.Zones
+	// channels follows the channels Baton is not in (set by runBot).
+	channels *membership.Watch
 }
 
 // runBot builds Baton's runnable units from w and runs them, with the
@@ -288,8 +291,13 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		Committed: committed, DeadlineSet: deadlines})
 	homes := &home.Homes{Store: w.store, Service: svc, API: w.api, Log: w.log}
 	edge := bot.New(bot.Config{Service: svc, Homes: homes, API: w.api, Log: w.log, ShutdownTimeout: w.shutdownTimeout})
+	// The channels Baton must post into and is not in: found by the
+	// outbox's refused posts and by a check at start-up, shown on /readyz
+	// and as a metric, told to the pools' managers through the outbox.
+	w.channels = membership.New(membership.Config{Store: w.store, API: w.api, Policy: svc.Policy, Log: w.log, Now: m.Now, Committed: committed})
+	w.meters.WatchChannels(w.channels.Access)
 	deliveries := outbox.New(outbox.Config{Store: w.store, Service: svc, Homes: homes, API: w.api, Log: w.log,
-		Metrics: w.meters, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout})
+		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout})
 	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
 	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview}})
@@ -324,6 +332,8 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	var units sync.WaitGroup
 	units.Go(func() { _ = deliveries.Run(background) })
 	units.Go(func() { _ = deadlineSweeper.Run(background) })
+	// In the background: a slow Slack must not hold the start back.
+	units.Go(func() { w.channels.Check(background) })
 	err = edge.Run(ctx, socketmode.New(w.api))
 	stopBackground()
 	units.Wait()
@@ -382,7 +392,7 @@ func (m *Main) startAround(ctx context.Context, w wiring, b runningBot) (stop fu
 		budget.Stop()
 	}
 
-	srv, err := m.serveHTTP(w.env.HTTPAddr, w.store, b, w.meters, w.log)
+	srv, err := m.serveHTTP(w.env.HTTPAddr, w.store, b, w.channels, w.meters, w.log)
 	if err != nil {
 		stop()
 		return nil, err

@@ -15,10 +15,18 @@ import (
 	"github.com/batonhq/baton/store"
 )
 
+// channelDetails are the lines /readyz adds about the channels Baton must
+// post into and is not a member of: membership.Watch.
+type channelDetails interface {
+	Details(ctx context.Context) ([]string, error)
+}
+
 // serveHTTP starts the probes: /healthz says the process is up; /readyz says
-// it can do its job, with the database answering and Socket Mode connected;
-// /metrics serves Baton's Prometheus metrics.
-func (m *Main) serveHTTP(addr string, st *store.Store, b runningBot, meters *metrics.Metrics, log zerolog.Logger) (*http.Server, error) {
+// it can do its job, with the database answering and Socket Mode connected,
+// and names the channels Baton is not in, one line each, without making it
+// unready: a replica that cannot post into one pool's channel still serves
+// the others; /metrics serves Baton's Prometheus metrics.
+func (m *Main) serveHTTP(addr string, st *store.Store, b runningBot, channels channelDetails, meters *metrics.Metrics, log zerolog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", meters.Handler(func(err error) {
 		log.Warn().Err(err).Msg("metrics scrape incomplete")
@@ -36,12 +44,21 @@ func (m *Main) serveHTTP(addr string, st *store.Store, b runningBot, meters *met
 		if !b.Connected() {
 			problems = append(problems, "socket mode not connected")
 		}
+		var details []string
+		if channels != nil && len(problems) == 0 {
+			// Read from the database, which just answered; a failure here
+			// leaves the details out rather than the replica unready.
+			details, _ = channels.Details(ctx)
+		}
 		if len(problems) > 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, strings.Join(problems, "; "))
 			return
 		}
 		fmt.Fprintln(w, "ready")
+		for _, d := range details {
+			fmt.Fprintln(w, d)
+		}
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
