@@ -5,8 +5,8 @@
 // both are handled alike: the outbox keeps the notices and retries, and
 // this package makes the problem visible once per episode, not once per
 // retry: one error line in the log per channel, a detail on /readyz, the
-// baton_channels_uninvited and baton_pool_channel_uninvited gauges, and a DM to the pool's managers saying to
-// invite @Baton. The episode lives in the database (store's channel_access),
+// baton_channels_uninvited and baton_pool_channel_uninvited gauges, and a
+// DM to the pool's managers saying to invite @Baton. The episode lives in the database (store's channel_access),
 // so that replicas and restarts agree on it and the managers are told once;
 // it ends when a post there goes through, or a start-up check finds Baton
 // in the channel.

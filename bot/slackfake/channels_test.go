@@ -20,7 +20,7 @@ func channelInfo(t *testing.T, api *slack.Client, id string) (*slack.Channel, er
 // the bot was invited to.
 func TestUndeclaredChannel(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 
 	_, ts, err := api.PostMessage("C0ANY", slack.MsgOptionText("hello", false))
@@ -44,7 +44,7 @@ func TestUndeclaredChannel(t *testing.T) {
 // visible but not postable; once invited it is.
 func TestPublicChannelWithoutBot(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	fake.AddChannel(slackfake.Channel{ID: "C0PUB", Name: "closers", Members: []string{"U1", "U2"}})
 
@@ -84,7 +84,7 @@ func TestPublicChannelWithoutBot(t *testing.T) {
 // not exist for it.
 func TestPrivateChannelWithoutBot(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	fake.AddChannel(slackfake.Channel{ID: "C0PRIV", Name: "vip-closers", Private: true})
 
@@ -114,7 +114,7 @@ func TestPrivateChannelWithoutBot(t *testing.T) {
 // TestDeclaredBotMember: a channel declared with the bot in it takes posts.
 func TestDeclaredBotMember(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	fake.AddChannel(slackfake.Channel{ID: "C0IN", Name: "in", Private: true, BotMember: true})
 	_, _, err := api.PostMessage("C0IN", slack.MsgOptionText("hello", false))
@@ -125,7 +125,7 @@ func TestDeclaredBotMember(t *testing.T) {
 // an ephemeral goes only to one of them.
 func TestEphemeralToNonMember(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	fake.AddChannel(slackfake.Channel{ID: "C0PUB", Name: "closers", BotMember: true, Members: []string{"U1"}})
 
@@ -140,7 +140,7 @@ func TestEphemeralToNonMember(t *testing.T) {
 // opened it; any other is a conversation between other people.
 func TestDirectMessages(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 

@@ -15,7 +15,7 @@ import (
 
 func TestLookupByEmail(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 
@@ -42,7 +42,7 @@ func TestLookupByEmail(t *testing.T) {
 
 func TestUserGroups(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 
@@ -90,7 +90,7 @@ func TestUserGroups(t *testing.T) {
 
 func TestPresence(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	ctx := context.Background()
 
@@ -115,7 +115,7 @@ func TestPresence(t *testing.T) {
 func TestDND(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Unix(1700000000, 0)}
-	fake := slackfaketest.New(t, slackfake.WithClock(clock.Now))
+	fake := slackfaketest.Unchecked(t, slackfake.WithClock(clock.Now))
 	api := newAPI(fake)
 	ctx := context.Background()
 	user := "U1"
@@ -180,7 +180,7 @@ func TestDirectoryMethodsFail(t *testing.T) {
 	for method, call := range calls {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
-			fake := slackfaketest.New(t)
+			fake := slackfaketest.Unchecked(t)
 			fake.SetUserEmail(user, "dana@acme.com")
 			fake.AddUserGroup("closers", "S1", user)
 			api := newAPI(fake)
@@ -205,7 +205,7 @@ func TestDirectoryMethodsFail(t *testing.T) {
 func TestUserTZ(t *testing.T) {
 	t.Parallel()
 	clock := func() time.Time { return time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC) } // summer time in Paris
-	fake := slackfaketest.New(t, slackfake.WithClock(clock))
+	fake := slackfaketest.Unchecked(t, slackfake.WithClock(clock))
 	api := newAPI(fake)
 	ctx := context.Background()
 

@@ -15,7 +15,7 @@ import (
 // holds, and none once it is lifted.
 func TestThrottleUntilLifted(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	lift := fake.Throttle("chat.postMessage", 2*time.Second)
 	for range 3 {
@@ -37,7 +37,7 @@ func TestThrottleUntilLifted(t *testing.T) {
 // recorded, and has no effect; the next call is answered.
 func TestHang(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	fake.Hang("chat.postMessage", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -56,7 +56,7 @@ func TestHang(t *testing.T) {
 // answered.
 func TestHangWhen(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	fake.HangWhen("chat.postMessage", 1, func(p map[string]string) bool { return p["channel"] == "C0HANDOFF" })
 	_, _, _, err := api.OpenConversation(&slack.OpenConversationParameters{Users: []string{"U0SDR"}})

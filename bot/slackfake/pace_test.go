@@ -15,7 +15,7 @@ import (
 // channel has its own pace, and chat.update has none.
 func TestChannelPaceAnswers429(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	var ts string
 	for i := range slackfake.DefaultChannelPace.Burst {
@@ -34,7 +34,7 @@ func TestChannelPaceAnswers429(t *testing.T) {
 	_, _, _, err = api.UpdateMessage("C1", ts, slack.MsgOptionText("edited", false))
 	require.NoError(t, err, "chat.update is not paced per channel")
 
-	off := slackfaketest.New(t, slackfake.WithChannelPace(slackfake.ChannelPace{}))
+	off := slackfaketest.Unchecked(t, slackfake.WithChannelPace(slackfake.ChannelPace{}))
 	for range 2 * slackfake.DefaultChannelPace.Burst {
 		_, _, err := newAPI(off).PostMessage("C1", slack.MsgOptionText("hi", false))
 		require.NoError(t, err, "no pace")

@@ -56,7 +56,7 @@ func respond(api *slack.Client, url, text string, opts ...slack.MsgOption) error
 func TestResponseURLReachesThePersonFiveTimesInHalfAnHour(t *testing.T) {
 	t.Parallel()
 	clock := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	fake := slackfaketest.New(t, slackfake.WithClock(clock.Now))
+	fake := slackfaketest.Unchecked(t, slackfake.WithClock(clock.Now))
 	api, client := startBot(t, fake)
 
 	// A DM between two people: the bot is no member, the reply still shows.
@@ -91,7 +91,7 @@ func TestResponseURLReachesThePersonFiveTimesInHalfAnHour(t *testing.T) {
 
 func TestResponseURLReplacesTheClickedMessage(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api, client := startBot(t, fake)
 	button := slack.NewActionBlock("b", slack.NewButtonBlockElement("press", "1", slack.NewTextBlockObject(slack.PlainTextType, "Press", false, false)))
 	_, ts, err := api.PostMessage("C1", slack.MsgOptionText("hi", false), slack.MsgOptionBlocks(button))

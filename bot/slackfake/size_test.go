@@ -37,7 +37,7 @@ func viewBytes(t *testing.T, v any) int {
 // does, and take one just under it.
 func TestViewsOverTheLimit(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api, client := startBot(t, fake)
 	ctx := context.Background()
 	trigger := func() string {
@@ -82,7 +82,7 @@ func TestViewsOverTheLimit(t *testing.T) {
 // among DroppedAcks, not Acks. One just under goes through.
 func TestOversizedAckIsDropped(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	c := dialRaw(t, fake)
 	c.next(t) // hello
 	ctx := context.Background()

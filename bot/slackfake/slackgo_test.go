@@ -119,7 +119,7 @@ func handoffModal(triggerBlocks ...slack.Block) slack.ModalViewRequest {
 
 func TestSlashCommandModalAndSubmission(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api, client := startBot(t, fake)
 	ctx := context.Background()
 
@@ -205,7 +205,7 @@ func TestSlashCommandModalAndSubmission(t *testing.T) {
 // them, and inputs left empty arrive empty.
 func TestSubmitPickersAndRichText(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api, client := startBot(t, fake)
 	ctx := context.Background()
 	label := func(s string) *slack.TextBlockObject {
@@ -256,7 +256,7 @@ func TestSubmitPickersAndRichText(t *testing.T) {
 
 func TestClickButton(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api, client := startBot(t, fake)
 
 	btn := slack.NewButtonBlockElement("take", "ticket-7", slack.NewTextBlockObject(slack.PlainTextType, "Take", false, false))
@@ -294,7 +294,7 @@ func TestMessages(t *testing.T) {
 	t.Parallel()
 	// Many posts into one channel: what they are, not how fast (see
 	// TestChannelPaceAnswers429).
-	fake := slackfaketest.New(t, slackfake.WithChannelPace(slackfake.ChannelPace{}))
+	fake := slackfaketest.Unchecked(t, slackfake.WithChannelPace(slackfake.ChannelPace{}))
 	api := newAPI(fake)
 
 	section := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*Ticket 1*", false, false), nil, nil)
@@ -354,7 +354,7 @@ func mustField(t *testing.T, raw json.RawMessage, key string) string {
 
 func TestOtherMethods(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 
 	auth, err := api.AuthTest()
@@ -391,7 +391,7 @@ func TestOtherMethods(t *testing.T) {
 
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	ctx := context.Background()
 
 	_, err := slack.New("", slack.OptionAPIURL(fake.APIURL())).AuthTest()
@@ -414,7 +414,7 @@ func TestAuthentication(t *testing.T) {
 
 func TestRateLimitAndFailures(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 
 	fake.RateLimit("chat.postMessage", 1, 1500*time.Millisecond)
@@ -440,7 +440,7 @@ func TestRateLimitAndFailures(t *testing.T) {
 func TestTriggerExpires(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Unix(1700000000, 0)}
-	fake := slackfaketest.New(t, slackfake.WithClock(clock.Now))
+	fake := slackfaketest.Unchecked(t, slackfake.WithClock(clock.Now))
 	api, client := startBot(t, fake)
 
 	res := async(func() (slackfake.Ack, error) {
@@ -457,7 +457,7 @@ func TestTriggerExpires(t *testing.T) {
 
 func TestReconnects(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	_, client := startBot(t, fake)
 	ctx := context.Background()
 
@@ -501,7 +501,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func TestCloseWithLiveClient(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	startBot(t, fake)
 	closed := make(chan struct{})
 	go func() {

@@ -69,7 +69,7 @@ func (c *rawConn) ack(t *testing.T, envelopeID string, payload any) {
 
 func TestSocketProtocol(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t, slackfake.WithPingInterval(20*time.Millisecond))
+	fake := slackfaketest.Unchecked(t, slackfake.WithPingInterval(20*time.Millisecond))
 
 	_, url, err := newAPI(fake).StartSocketModeContext(context.Background())
 	require.NoError(t, err)
@@ -142,7 +142,7 @@ func TestSocketProtocol(t *testing.T) {
 
 func TestViewResponseActions(t *testing.T) {
 	t.Parallel()
-	fake := slackfaketest.New(t)
+	fake := slackfaketest.Unchecked(t)
 	api := newAPI(fake)
 	c := dialRaw(t, fake)
 	c.next(t) // hello

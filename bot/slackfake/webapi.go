@@ -205,13 +205,16 @@ func (s *Server) dispatch(req apiRequest) (int, map[string]string, reply) {
 	if code := s.checkToken(m.token, req.token); code != "" {
 		return http.StatusOK, nil, fail(code)
 	}
-	if req.method == "chat.postMessage" {
-		if wait := s.pace.take(req.params["channel"], time.Now()); wait > 0 {
-			return http.StatusTooManyRequests, map[string]string{"Retry-After": strconv.Itoa(retryAfterSeconds(wait))}, fail("ratelimited")
-		}
+	resp := m.handler(s, req)
+	if wait, limited := resp[retryAfterKey].(time.Duration); limited {
+		return http.StatusTooManyRequests, map[string]string{"Retry-After": strconv.Itoa(retryAfterSeconds(wait))}, fail("ratelimited")
 	}
-	return http.StatusOK, nil, m.handler(s, req)
+	return http.StatusOK, nil, resp
 }
+
+// retryAfterKey marks a handler's reply as HTTP 429, holding how long
+// until the call may succeed; dispatch turns it into Retry-After.
+const retryAfterKey = "retry_after"
 
 // retryAfterSeconds is d as Slack's Retry-After: whole seconds, rounded
 // up, at least 1.
@@ -333,6 +336,11 @@ func (s *Server) chatPostMessage(req apiRequest) reply {
 	defer s.mu.Unlock()
 	if refused := s.postRefusalLocked(channel); refused != nil {
 		return refused
+	}
+	// Only a post that would go through counts: Slack's pace is of
+	// messages posted into a channel.
+	if wait := s.pace.take(channel, time.Now()); wait > 0 {
+		return reply{retryAfterKey: wait}
 	}
 	msg := &Message{
 		Channel:  channel,
