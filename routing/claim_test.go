@@ -60,7 +60,11 @@ func TestNotices(t *testing.T) {
 	h := routing.Handoff{ID: 7, Channel: "C1", PasserID: "UP", OwnerID: "U1"}
 	open := routing.NoticesOnOpen(h)
 	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage, routing.NoticeThreadBrief, routing.NoticePasserSent}, kinds(open))
-	require.Equal(t, open[0].OrderingKey(), open[1].OrderingKey(), "the thread reply waits for the post it replies to")
+	require.NotEqual(t, open[0].OrderingKey(), open[1].OrderingKey(), "the claim's update never waits behind the thread reply")
+	require.True(t, open[0].HotPost())
+	require.False(t, open[1].HotPost())
+	require.True(t, open[1].ChannelBound(), "the thread reply shares the channel's pace")
+	require.False(t, open[2].ChannelBound(), "a DM does not")
 	claim := routing.NoticesOnClaim(h)
 	require.Equal(t, []routing.NoticeKind{routing.NoticeChannelMessage, routing.NoticeOwnerBrief, routing.NoticePasserClaimed}, kinds(claim))
 	// The post and every later update of one message share a key, so they stay in order.

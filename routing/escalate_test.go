@@ -283,5 +283,7 @@ func TestNoticesOnClaimUpdateFallbackMessage(t *testing.T) {
 	h.FallbackOpen = true
 	require.Equal(t, []string{"C2"}, kinds(NoticesOnClaim(h))[NoticeFallbackMessage])
 	require.Equal(t, "fallback:7", Notice{Kind: NoticeFallbackMessage, HandoffID: 7}.OrderingKey())
-	require.Equal(t, "message:7", Notice{Kind: NoticeReping, HandoffID: 7}.OrderingKey())
+	require.Equal(t, "thread:7", Notice{Kind: NoticeReping, HandoffID: 7}.OrderingKey())
+	require.Equal(t, "thread:7", Notice{Kind: NoticeThreadBrief, HandoffID: 7}.OrderingKey())
+	require.Equal(t, "message:7", Notice{Kind: NoticeChannelMessage, HandoffID: 7}.OrderingKey())
 }

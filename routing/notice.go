@@ -1,6 +1,9 @@
 package routing
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // NoticeKind names something people must be told after a state change. The
 // store keeps notices in the outbox, in the transaction of the change, and
@@ -88,14 +91,18 @@ type Notice struct {
 }
 
 // OrderingKey groups notices that must reach Slack one at a time, in order:
-// every version of a handoff's channel message, and the reply in its
-// thread, go through one key, so neither can overtake the post it needs; and
-// a person's DMs arrive in the order they were written.
+// every version of a handoff's channel message goes through one key, so an
+// update never overtakes the post; the replies in its thread (the brief,
+// the re-pings) through another, so that a claim's update never waits
+// behind a thread reply held back by the channel's pace (the outbox
+// delivers a reply only once the post is out: see ThreadKeyPrefix); and a
+// person's DMs arrive in the order they were written.
 func (n Notice) OrderingKey() string {
 	switch n.Kind {
-	case NoticeChannelMessage, NoticeReping, NoticeThreadBrief:
-		// A thread reply needs the post it replies to.
-		return "message:" + strconv.FormatInt(n.HandoffID, 10)
+	case NoticeChannelMessage:
+		return MessageKeyPrefix + strconv.FormatInt(n.HandoffID, 10)
+	case NoticeReping, NoticeThreadBrief:
+		return ThreadKeyPrefix + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeFallbackMessage:
 		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeDigest:
@@ -110,6 +117,38 @@ func (n Notice) OrderingKey() string {
 	}
 	return "dm:" + n.Recipient
 }
+
+// MessageKeyPrefix starts the ordering key of a handoff's channel message
+// (its post, then its updates).
+const MessageKeyPrefix = "message:"
+
+// ThreadKeyPrefix starts the ordering key of the replies in a handoff's
+// thread; the store delivers them only once the post they reply to is out
+// (or will never be).
+const ThreadKeyPrefix = "thread:"
+
+// HotPost reports whether the notice can be the post of a lead into a
+// channel, which nothing else bound for that channel may get ahead of:
+// the hot post itself, or the post in the fallback pool's channel. (Once
+// posted, the same notice kinds are updates, which Slack does not pace.)
+func (n Notice) HotPost() bool {
+	return n.Kind == NoticeChannelMessage || n.Kind == NoticeFallbackMessage
+}
+
+// ChannelBound reports whether the notice is a message in a channel
+// (Recipient) rather than a DM or a Home: the ones that share the
+// channel's pace.
+func (n Notice) ChannelBound() bool { return n.Kind.IsChannelBound() }
+
+// IsChannelBound reports whether notices of kind k are messages in a
+// channel (their Recipient) rather than DMs or Homes.
+func (k NoticeKind) IsChannelBound() bool {
+	return slices.Contains(ChannelBoundKinds, k)
+}
+
+// ChannelBoundKinds are the kinds of notices that are messages in a
+// channel: they share the channel's pace.
+var ChannelBoundKinds = []NoticeKind{NoticeChannelMessage, NoticeFallbackMessage, NoticeReping, NoticeThreadBrief, NoticeDigest, NoticeWeeklyReview}
 
 // HomeKeyPrefix starts the ordering key of a person's App Home refreshes;
 // the store reads it to coalesce them and to deliver them after DMs.
@@ -153,6 +192,9 @@ type PendingNotice struct {
 	ID int64
 	// Attempts counts deliveries tried so far, this one included.
 	Attempts int
+	// Lease is the token of this lease: the store takes a result of the
+	// delivery only from the worker holding it.
+	Lease int64
 	Notice
 }
 

@@ -45,7 +45,7 @@ func TestChannelEpisodeOnce(t *testing.T) {
 	for _, n := range leased {
 		require.Equal(t, routing.NoticeChannelUninvited, n.Kind)
 		require.Equal(t, "C0VIP", n.Detail["channel"])
-		require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+		require.NoError(t, b.store.MarkDelivered(b.ctx, n, b.now))
 	}
 
 	c.Name = "vip-closers"

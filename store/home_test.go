@@ -46,7 +46,7 @@ func TestHomeRefreshesAreQueuedForOpenedHomesAndCoalesced(t *testing.T) {
 			break
 		}
 		for _, n := range got {
-			require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+			require.NoError(t, b.store.MarkDelivered(b.ctx, n, b.now))
 		}
 	}
 
@@ -73,7 +73,7 @@ func TestHomeRefreshesAreQueuedForOpenedHomesAndCoalesced(t *testing.T) {
 	require.Len(t, first, 3)
 	for _, n := range first {
 		require.NotEqual(t, routing.NoticeHomeRefresh, n.Kind, "a Home refresh went before a message or a DM")
-		require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+		require.NoError(t, b.store.MarkDelivered(b.ctx, n, b.now))
 	}
 	var leased []routing.PendingNotice
 	for {
@@ -87,7 +87,7 @@ func TestHomeRefreshesAreQueuedForOpenedHomesAndCoalesced(t *testing.T) {
 				leased = append(leased, n)
 				continue
 			}
-			require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+			require.NoError(t, b.store.MarkDelivered(b.ctx, n, b.now))
 		}
 	}
 	require.Len(t, leased, 2)
@@ -242,7 +242,7 @@ func mustLease(t *testing.T, b bundle) {
 			return
 		}
 		for _, n := range got {
-			require.NoError(t, b.store.MarkDelivered(b.ctx, n.ID, b.now))
+			require.NoError(t, b.store.MarkDelivered(b.ctx, n, b.now))
 		}
 	}
 }

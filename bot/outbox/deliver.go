@@ -7,12 +7,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
 	"github.com/batonhq/baton/bot/drain"
 	"github.com/batonhq/baton/bot/membership"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/store"
 )
 
 const (
@@ -102,7 +104,7 @@ func (w *Worker) deliverLoop(ctx context.Context) {
 	free := outboxParallel
 	for {
 		if free > 0 && ctx.Err() == nil {
-			notices, err := w.cfg.Store.LeaseNotices(ctx, w.cfg.Service.Now(), outboxLease, free)
+			notices, err := w.cfg.Store.LeaseNotices(ctx, w.now(), outboxLease, free)
 			if err != nil && ctx.Err() == nil {
 				w.log.Warn().Err(err).Msg("outbox lease failed")
 			}
@@ -152,50 +154,56 @@ func (w *Worker) deliverOne(ctx context.Context, n routing.PendingNotice) {
 	markFor := drain.Deadline(dctx, markTimeout)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markFor)
 	defer cancel()
-	if err == nil {
+	var held *heldError
+	switch {
+	case err == nil:
 		w.cfg.Metrics.Delivered(string(n.Kind))
-		if err := w.record(ctx, func(ctx context.Context) error { return w.cfg.Store.MarkDelivered(ctx, n.ID, w.cfg.Service.Now()) }); err != nil {
+		if err := w.record(ctx, func(ctx context.Context) error { return w.cfg.Store.MarkDelivered(ctx, n, w.now()) }); err != nil {
 			// The lease lapses and the notice goes again: at least once.
-			log.Error().Err(err).Msg("notice delivered but not marked")
+			w.recorded(log, err, "notice delivered but not marked")
 		}
-		return
-	}
-	if drain.CutOff(dctx) {
+	case drain.CutOff(dctx):
 		// Cut off by a stop's bound, not failed: back in the outbox, due
 		// now, for the next process or another replica. Slack may have
 		// acted on the call it was in (at least once).
 		log.Warn().Err(err).Msg("stopping: delivery cut off; left in the outbox for the next process")
-		if err := w.cfg.Store.MarkFailed(ctx, n.ID, err, w.cfg.Service.Now()); err != nil {
-			log.Error().Err(err).Msg("could not put the notice back; its lease will lapse")
+		w.recorded(log, w.cfg.Store.Postpone(ctx, n, 0, w.now()), "could not put the notice back; its lease will lapse")
+	case errors.As(err, &held):
+		// The pace or a 429: nothing was done, and it is no attempt.
+		if held.err != nil {
+			// Counted by baton_slack_api_rate_limited_total, by method.
+			log.Info().Err(err).Dur("wait", held.Wait).Msg("Slack asked to wait; the notice waits")
+		} else {
+			log.Debug().Str("held", held.What).Dur("wait", held.Wait).Msg("notice held back by the pace")
 		}
-		return
-	}
-	if isPermanent(err) || n.Attempts >= maxAttempts {
+		w.recorded(log, w.cfg.Store.Postpone(ctx, n, held.Wait, w.now()), "could not postpone the notice; the lease will lapse")
+	case isPermanent(err) || n.Attempts >= maxAttempts:
 		log.Error().Err(err).Msg("notice abandoned: Slack will not take it")
 		w.cfg.Metrics.Abandoned(string(n.Kind))
-		if err := w.cfg.Store.MarkAbandoned(ctx, n, err, w.cfg.Service.Now()); err != nil {
-			log.Error().Err(err).Msg("could not record the abandoned notice; the lease will lapse")
+		w.recorded(log, w.cfg.Store.MarkAbandoned(ctx, n, err, w.now()), "could not record the abandoned notice; the lease will lapse")
+	default:
+		retryIn := retryDelay(n.Attempts)
+		if uninvited := (*uninvitedError)(nil); errors.As(err, &uninvited) {
+			// Said once per channel, at error level, by Config.Channels.
+			log.Debug().Err(err).Str("channel", uninvited.Channel).Dur("retry_in", retryIn).Msg("Baton is not in the channel; will retry")
+		} else {
+			log.Warn().Err(err).Dur("retry_in", retryIn).Msg("notice delivery failed; will retry")
 		}
-		return
+		w.cfg.Metrics.DeliveryFailed(string(n.Kind))
+		w.recorded(log, w.cfg.Store.MarkFailed(ctx, n, err, retryIn, w.now()), "could not record failed delivery; the lease will lapse")
 	}
-	var paced *pacedError
-	if errors.As(err, &paced) {
-		log.Debug().Str("channel", paced.Channel).Dur("wait", paced.Wait).Msg("notice held back by the channel's pace")
-		if err := w.cfg.Store.Postpone(ctx, n.ID, w.cfg.Service.Now().Add(paced.Wait)); err != nil {
-			log.Error().Err(err).Msg("could not postpone the notice; the lease will lapse")
-		}
-		return
-	}
-	retryAt := w.cfg.Service.Now().Add(retryDelay(n.Attempts, err))
-	if uninvited := (*uninvitedError)(nil); errors.As(err, &uninvited) {
-		// Said once per channel, at error level, by Config.Channels.
-		log.Debug().Err(err).Str("channel", uninvited.Channel).Time("retry_at", retryAt).Msg("Baton is not in the channel; will retry")
-	} else {
-		log.Warn().Err(err).Time("retry_at", retryAt).Msg("notice delivery failed; will retry")
-	}
-	w.cfg.Metrics.DeliveryFailed(string(n.Kind))
-	if err := w.cfg.Store.MarkFailed(ctx, n.ID, err, retryAt); err != nil {
-		log.Error().Err(err).Msg("could not record failed delivery; the lease will lapse")
+}
+
+// recorded logs a result that could not be recorded. A lease that ran
+// out is no error of this worker's: another holds the notice now, and its
+// result is the one that counts.
+func (w *Worker) recorded(log zerolog.Logger, err error, what string) {
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrLeaseLost):
+		log.Warn().Err(err).Msg("the notice's lease ran out during its delivery; the worker holding it now records it")
+	default:
+		log.Error().Err(err).Msg(what)
 	}
 }
 
@@ -224,13 +232,9 @@ func (w *Worker) record(ctx context.Context, write func(context.Context) error) 
 	}
 }
 
-// retryDelay waits what Slack asks on a 429, else backs off exponentially
-// from one second.
-func retryDelay(attempts int, err error) time.Duration {
-	var limited *slack.RateLimitedError
-	if errors.As(err, &limited) {
-		return max(limited.RetryAfter, time.Second)
-	}
+// retryDelay backs off exponentially from one second. (A 429 is no
+// failure: the notice waits what Slack asks, without counting an attempt.)
+func retryDelay(attempts int) time.Duration {
 	d := time.Second << min(max(attempts-1, 0), 10)
 	return min(d, maxRetryDelay)
 }
@@ -243,7 +247,7 @@ func (w *Worker) deliver(ctx context.Context, n routing.Notice) error {
 	case routing.NoticeWeeklyReview:
 		return w.postWeeklyReview(ctx, n)
 	case routing.NoticeHomeRefresh:
-		return w.cfg.Homes.Refresh(ctx, n.Recipient)
+		return w.call("views.publish", func() error { return w.cfg.Homes.Refresh(ctx, n.Recipient) })
 	case routing.NoticeChannelUninvited:
 		return w.dm(ctx, n.Recipient, render.ChannelUninvited(n.Detail["channel"], n.Detail["pool"]))
 	}
@@ -341,7 +345,10 @@ func (w *Worker) syncMessage(ctx context.Context, h routing.Handoff, channel, ts
 		// The post is out: losing its ts now would post it again on retry.
 		return w.record(ctx, func(ctx context.Context) error { return keep(ctx, h.ID, ts, w.cfg.Service.Now()) })
 	}
-	_, _, _, err := w.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...)
+	err := w.call("chat.update", func() error {
+		_, _, _, err := w.cfg.API.UpdateMessageContext(ctx, channel, ts, msg.Options()...)
+		return err
+	})
 	if err := w.checkAccess(ctx, channel, err); err != nil {
 		return fmt.Errorf("update handoff %d message %s in %s: %w", h.ID, ts, channel, err)
 	}
@@ -369,7 +376,11 @@ func (w *Worker) permalink(ctx context.Context, h routing.Handoff) string {
 	if h.MessageTS == "" {
 		return ""
 	}
-	link, err := w.cfg.API.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: h.Channel, Ts: h.MessageTS})
+	var link string
+	err := w.call("chat.getPermalink", func() (err error) {
+		link, err = w.cfg.API.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: h.Channel, Ts: h.MessageTS})
+		return err
+	})
 	if err != nil {
 		w.log.Warn().Err(err).Int64("handoff", h.ID).Msg("chat.getPermalink failed; the DM names the channel instead")
 		return ""
@@ -381,11 +392,39 @@ func (w *Worker) permalink(ctx context.Context, h routing.Handoff) string {
 // post the pace holds back is not sent, and its error says when to try.
 // Every chat.postMessage of the outbox goes through here.
 func (w *Worker) post(ctx context.Context, channel string, opts ...slack.MsgOption) (ts string, err error) {
-	if wait := w.pace.take(channel, w.cfg.Service.Now()); wait > 0 {
-		return "", &pacedError{Channel: channel, Wait: wait}
+	what := "posting in " + channel
+	wait, err := w.cfg.Store.TakeChannelTurn(ctx, channel, w.pace, w.now())
+	if err != nil {
+		return "", err
+	}
+	if wait > 0 {
+		return "", &heldError{What: what, Wait: wait}
 	}
 	_, ts, err = w.cfg.API.PostMessageContext(ctx, channel, opts...)
+	if held, limited := rateLimited(what, err); limited {
+		// Slack's Retry-After holds the channel for every replica.
+		if err := w.cfg.Store.HoldChannel(ctx, channel, held.Wait, w.pace, w.now()); err != nil {
+			w.log.Warn().Err(err).Str("channel", channel).Msg("could not hold the channel's posts for Slack's Retry-After")
+		}
+		return "", held
+	}
 	return ts, w.checkAccess(ctx, channel, err)
+}
+
+// call makes a Web API call to method unless Slack asked this process to
+// wait on it (a 429's Retry-After on chat.update, views.publish,
+// conversations.open: limits per app and method, not per channel), and
+// holds the method when Slack answers 429.
+func (w *Worker) call(method string, do func() error) error {
+	if wait := w.holds.held(method, time.Now()); wait > 0 {
+		return &heldError{What: method, Wait: wait}
+	}
+	err := do()
+	if held, limited := rateLimited(method, err); limited {
+		w.holds.hold(method, held.Wait, time.Now())
+		return held
+	}
+	return err
 }
 
 // dm sends msg to user in their DM with Baton.
@@ -404,7 +443,11 @@ func (w *Worker) dmChannel(ctx context.Context, user string) (string, error) {
 	if ch, ok := w.dms.Load(user); ok {
 		return ch.(string), nil
 	}
-	ch, _, _, err := w.cfg.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	var ch *slack.Channel
+	err := w.call("conversations.open", func() (err error) {
+		ch, _, _, err = w.cfg.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("open dm with %s: %w", user, err)
 	}

@@ -1,77 +1,90 @@
 package outbox
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // ChannelPace is how fast Baton posts into one conversation (a channel or a
 // DM): Slack takes about one message a second per channel and answers a
 // faster sender with 429s, allowing short bursts. Burst posts may go at
-// once, then one per Interval.
+// once, then one per Interval. Every replica shares one pace per
+// conversation, kept in the database.
 type ChannelPace struct {
 	Burst    int
 	Interval time.Duration
 }
 
-// DefaultChannelPace allows five posts at once into a channel, then one a
-// second: Slack allows about one a second per channel with short bursts,
-// and does not publish how short, so Baton keeps to a small one rather
-// than learn it from 429s.
-var DefaultChannelPace = ChannelPace{Burst: 5, Interval: time.Second}
+// DefaultChannelPace allows four posts at once into a channel, then one a
+// second. Slack allows about one a second per channel with short bursts,
+// and does not say how short; a burst of five is what it is seen to take.
+// Baton keeps one turn under it: Baton takes a turn on the database's
+// clock and Slack counts the post on its own when it arrives, so two
+// posts a second apart for Baton can arrive a little closer for Slack,
+// and the spare turn absorbs that instead of drawing a 429.
+var DefaultChannelPace = ChannelPace{Burst: 4, Interval: time.Second}
 
-// pacer keeps each conversation's pace in this process, by the generic cell
-// rate algorithm: one timestamp per conversation, the time its bucket is
-// empty again. Replicas pace independently, so ten replicas may post up to
-// ten times the pace into a channel; Slack's 429s, whose Retry-After the
-// outbox honours, are the backstop.
-type pacer struct {
-	pace ChannelPace
-	mu   sync.Mutex
-	// full is when each conversation's bucket holds Burst tokens again.
-	full map[string]time.Time
+// heldError is a Slack call that was not made, or that Slack answered
+// with a 429: the conversation's pace held it back, or Slack asked to
+// wait. Nothing was done; the outbox delivers the notice again after
+// Wait, without counting an attempt.
+type heldError struct {
+	// What was held: "channel C…" or a Web API method.
+	What string
+	Wait time.Duration
+	err  error // Slack's 429, if it was one
 }
 
-func newPacer(p ChannelPace) *pacer {
-	return &pacer{pace: p, full: map[string]time.Time{}}
+func (e *heldError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("%s: Slack asked to wait %s: %v", e.What, e.Wait.Round(time.Millisecond), e.err)
+	}
+	return fmt.Sprintf("%s is at its pace; next in %s", e.What, e.Wait.Round(time.Millisecond))
 }
 
-// take takes a token for a post into channel at now, or says how long to
-// wait for one (taking nothing).
-func (p *pacer) take(channel string, now time.Time) (wait time.Duration) {
-	if p == nil || p.pace.Burst <= 0 || p.pace.Interval <= 0 {
-		return 0
+func (e *heldError) Unwrap() error { return e.err }
+
+// rateLimited turns Slack's 429 into a heldError for what, and reports
+// whether err was one.
+func rateLimited(what string, err error) (*heldError, bool) {
+	var limited *slack.RateLimitedError
+	if !errors.As(err, &limited) {
+		return nil, false
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	full := p.full[channel]
-	if full.Before(now) {
-		full = now
-	}
-	// The bucket is empty when full is Burst intervals ahead.
-	if next := full.Add(-time.Duration(p.pace.Burst-1) * p.pace.Interval); next.After(now) {
-		return next.Sub(now)
-	}
-	p.full[channel] = full.Add(p.pace.Interval)
-	if len(p.full) > 4096 {
-		// Forget conversations whose bucket is full again: they are at rest.
-		for ch, t := range p.full {
-			if !t.After(now) {
-				delete(p.full, ch)
-			}
-		}
+	return &heldError{What: what, Wait: max(limited.RetryAfter, time.Second), err: err}, true
+}
+
+// methodHolds keeps the Web API methods Slack answered with a 429 from
+// being called again by any delivery of this process until its
+// Retry-After is over (chat.update, views.publish, conversations.open:
+// Slack's limits on those are per app and method, not per channel).
+type methodHolds struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+// held says how long method is still held at now; zero if it is not.
+func (h *methodHolds) held(method string, now time.Time) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if until, ok := h.until[method]; ok && until.After(now) {
+		return until.Sub(now)
 	}
 	return 0
 }
 
-// pacedError is a post held back by the channel's pace: nothing was sent,
-// and the outbox delivers it again after Wait, without counting a failure.
-type pacedError struct {
-	Channel string
-	Wait    time.Duration
-}
-
-func (e *pacedError) Error() string {
-	return fmt.Sprintf("channel %s is at its posting pace; next post in %s", e.Channel, e.Wait.Round(time.Millisecond))
+// hold holds method until now+wait.
+func (h *methodHolds) hold(method string, wait time.Duration, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.until == nil {
+		h.until = map[string]time.Time{}
+	}
+	if until := now.Add(wait); until.After(h.until[method]) {
+		h.until[method] = until
+	}
 }

@@ -28,18 +28,27 @@ import (
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/bot/wakeup"
 	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/store"
 )
 
 // Store is what the worker needs from persistence: the outbox itself, and
 // where a post's ts is kept, and the stuck leads the digest lists.
+//
+// A zero now, in each of these, means the database's clock: the one that
+// decides what is due, whatever the replicas' own clocks say.
 type Store interface {
 	LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error)
-	MarkDelivered(ctx context.Context, id int64, now time.Time) error
-	MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
-	// Postpone puts a leased notice back until at without counting an
-	// attempt: it was held back by the channel's pace, nothing was sent.
-	Postpone(ctx context.Context, id int64, at time.Time) error
+	MarkDelivered(ctx context.Context, n routing.PendingNotice, now time.Time) error
+	MarkFailed(ctx context.Context, n routing.PendingNotice, cause error, retryIn time.Duration, now time.Time) error
+	// Postpone puts a leased notice back for wait without counting an
+	// attempt: the channel's pace held it back, or Slack answered 429.
+	Postpone(ctx context.Context, n routing.PendingNotice, wait time.Duration, now time.Time) error
 	MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error
+	// TakeChannelTurn takes a post into channel at its pace, shared by
+	// every replica, or says how long until one may go.
+	TakeChannelTurn(ctx context.Context, channel string, p store.Pace, now time.Time) (time.Duration, error)
+	// HoldChannel keeps every replica from posting into channel for wait.
+	HoldChannel(ctx context.Context, channel string, wait time.Duration, p store.Pace, now time.Time) error
 	SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error
 	SetFallbackTS(ctx context.Context, id int64, ts string, now time.Time) error
 	StuckLeads(ctx context.Context, now time.Time, perSection int) (routing.StuckLeads, error)
@@ -77,10 +86,14 @@ type Config struct {
 	// Poll is how often the worker looks for due notices that no wake-up
 	// announced (another replica's, retries). Default 250 ms.
 	Poll time.Duration
-	// ChannelPace is how fast the worker posts into one channel or DM.
-	// Nil: DefaultChannelPace; a zero Burst: no pace (the fake Slack of a
-	// load test has none to keep).
+	// ChannelPace is how fast Baton posts into one channel or DM, every
+	// replica together. Nil: DefaultChannelPace; a zero Burst: no pace
+	// (the fake Slack of a load test has none to keep).
 	ChannelPace *ChannelPace
+	// Clock is the time the outbox decides with (what is due, leases,
+	// retries, the pace). Nil: the database's clock, as in production;
+	// tests that move time by hand give theirs.
+	Clock func() time.Time
 	// ShutdownTimeout bounds the drain when Run's context ends: deliveries
 	// in flight get this long to finish, then they are cut off and put
 	// back in the outbox, due at once. Default 10 s.
@@ -89,17 +102,27 @@ type Config struct {
 
 // Worker delivers the outbox; see the package doc.
 type Worker struct {
-	cfg  Config
-	log  zerolog.Logger
-	pace *pacer
-	dms  sync.Map // user ID → DM channel ID, so a DM costs one call, not two
+	cfg   Config
+	log   zerolog.Logger
+	pace  store.Pace
+	holds methodHolds // Web API methods Slack answered with a 429, until when
+	dms   sync.Map    // user ID → DM channel ID, so a DM costs one call, not two
 }
 
 // New builds a Worker; Run starts it.
 func New(cfg Config) *Worker {
 	cfg.Poll = cmp.Or(cfg.Poll, 250*time.Millisecond)
 	cfg.ShutdownTimeout = cmp.Or(cfg.ShutdownTimeout, 10*time.Second)
-	return &Worker{cfg: cfg, log: cfg.Log, pace: newPacer(*cmp.Or(cfg.ChannelPace, &DefaultChannelPace))}
+	pace := *cmp.Or(cfg.ChannelPace, &DefaultChannelPace)
+	return &Worker{cfg: cfg, log: cfg.Log, pace: store.Pace{Burst: pace.Burst, Interval: pace.Interval}}
+}
+
+// now is the time the outbox decides with: zero for the database's clock.
+func (w *Worker) now() time.Time {
+	if w.cfg.Clock == nil {
+		return time.Time{}
+	}
+	return w.cfg.Clock()
 }
 
 // Run delivers notices until ctx ends. Then it leases nothing new, lets

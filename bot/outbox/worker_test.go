@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,7 @@ import (
 	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 	"github.com/batonhq/baton/bot/wakeup"
+	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store/storetest"
 )
 
@@ -46,7 +48,7 @@ func setupWith(t *testing.T, with func(b bundle, api *slack.Client, cfg *outbox.
 	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()))
 	homes := &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
 	cfg := outbox.Config{Store: b.Store, Service: b.Service, Homes: homes, API: api, Log: zerolog.Nop(),
-		Wake: b.wake, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}}
+		Wake: b.wake, Poll: time.Hour, ChannelPace: &outbox.ChannelPace{}, Clock: b.Clock.Now}
 	if with != nil {
 		with(b, api, &cfg)
 	}
@@ -143,4 +145,50 @@ func TestWorkerSkipsWhatIsNoLongerWanted(t *testing.T) {
 	for _, m := range b.slack.Messages("C0HANDOFF") {
 		require.NotContains(t, m.Text, "still unclaimed", "no re-ping for a claimed lead")
 	}
+}
+
+// TestWorker429HoldsTheMethodAndIsNoAttempt: Slack answers a claim's
+// message update with 429 and a Retry-After: the notice waits that long
+// without counting an attempt (a burst of 429s never abandons it), and no
+// other delivery of the process calls chat.update meanwhile.
+func TestWorker429HoldsTheMethodAndIsNoAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first := b.Create(t, "V1", "Acme Corp")
+	second := b.Create(t, "V2", "Globex")
+	b.wake.Notify()
+	posts := map[int64]slackfake.Message{first.ID: b.post(t, "Acme Corp"), second.ID: b.post(t, "Globex")}
+	b.delivered(t)
+
+	b.slack.Throttle("chat.update", 30*time.Second)
+	for _, h := range []routing.Handoff{first, second} {
+		_, err := b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: posts[h.ID].TS})
+		require.NoError(t, err)
+	}
+	b.wake.Notify()
+	// Both updates tried: each is back in the outbox, due after the hold.
+	type row struct {
+		attempts  int
+		lastError string
+		waits     bool
+	}
+	updates := func() []row {
+		rows, err := b.DB.Query(b.Ctx, `SELECT attempts, last_error, deliver_after > $1 AND leased_until IS NULL FROM outbox
+			WHERE kind = 'channel_message' AND delivered_at IS NULL AND abandoned_at IS NULL ORDER BY id`, b.Clock.Now())
+		require.NoError(t, err)
+		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			return x, r.Scan(&x.attempts, &x.lastError, &x.waits)
+		})
+		require.NoError(t, err)
+		return out
+	}
+	require.Eventually(t, func() bool {
+		got := updates()
+		return len(got) == 2 && got[0].waits && got[1].waits
+	}, 10*time.Second, 10*time.Millisecond, "both updates wait for the Retry-After")
+	for _, u := range updates() {
+		require.Equal(t, row{attempts: 0, lastError: "", waits: true}, u, "a 429 is no attempt and no failure")
+	}
+	require.Len(t, b.slack.Calls("chat.update"), 1, "the 429 held chat.update for every delivery of the process")
 }

@@ -49,6 +49,11 @@ escalation:
 digest:
   channel: C0DIGEST
   schedule: "@every 2s"
+# The compressed ladder above leaves no time for Slack's pace of one post
+# a second in the channel: this test watches the replicas, not the pace
+# (TestReplicasShareTheChannelPace does).
+channel_pace:
+  burst: 0
 `
 
 // TestFaultTenReplicas runs ten baton processes on one database and one

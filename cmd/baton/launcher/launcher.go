@@ -297,7 +297,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	w.channels = membership.New(membership.Config{Store: w.store, API: w.api, Policy: svc.Policy, Log: w.log, Now: m.Now, Committed: committed})
 	w.meters.WatchChannels(w.channels.Access)
 	deliveries := outbox.New(outbox.Config{Store: w.store, Service: svc, Homes: homes, API: w.api, Log: w.log,
-		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout})
+		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout, Clock: m.Now})
 	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
 	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview}})
