@@ -1,11 +1,13 @@
 // Command baton runs Baton, the Slack bot for hot sales handoffs.
 //
-//	baton [run]        run the bot (default)
-//	baton migrate      apply database migrations and exit
-//	baton check-config validate the configuration file without connecting
-//	baton export       write the handoffs of a period as CSV or JSON
-//	baton loadtest     run baton against a fake Slack under load and report
-//	baton help         show this help
+//	baton [run]                run the bot (default)
+//	baton migrate              apply database migrations and exit
+//	baton check-config [FILE]  validate the configuration file without connecting
+//	baton export               write the handoffs of a period as CSV or JSON
+//	baton loadtest             run baton against a fake Slack under load and report
+//	baton help [COMMAND]       show the usage, or a command's
+//
+// Each command prints its help with --help and refuses what it does not take.
 //
 // The program is cmd/baton/launcher; this is its entry point.
 package main

@@ -5,7 +5,6 @@
 package config
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/batonhq/baton/bot/directory"
 	"github.com/batonhq/baton/bot/outbox"
@@ -307,13 +305,12 @@ func Load(path string) (Config, error) {
 
 // Parse validates a configuration held in memory.
 func Parse(data []byte) (Config, error) {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		return Config{}, fmt.Errorf("not valid YAML: %w", err)
+	doc, err := parseYAML(data)
+	if err != nil {
+		return Config{}, err
 	}
 	var f file
-	if err := decodeStrict(&doc, reflect.ValueOf(&f).Elem(), ""); err != nil {
+	if err := decodeStrict(doc, reflect.ValueOf(&f).Elem(), ""); err != nil {
 		return Config{}, err
 	}
 	return f.validate()

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strconv"
@@ -10,6 +13,64 @@ import (
 
 	"go.yaml.in/yaml/v3"
 )
+
+// parseYAML reads the first YAML document of data into a node tree. A
+// file with no document (empty, or only comments) and a syntax error are
+// said in words an operator can act on: yaml.v3 says "EOF" for the one,
+// and names the wrong line for the other (see syntaxError).
+func parseYAML(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
+	switch {
+	case errors.Is(err, io.EOF):
+		what := "the file is empty"
+		if len(bytes.TrimSpace(data)) > 0 {
+			what = "the file is empty (it holds only comments)"
+		}
+		return nil, fmt.Errorf("%s: at least one pool is required (see manifests/baton.example.yaml)", what)
+	case err != nil:
+		return nil, syntaxError(data, err)
+	}
+	return &doc, nil
+}
+
+// syntaxError is err, a yaml.v3 syntax error in data, said with the line
+// the problem is on. yaml.v3 names the line where the block or flow
+// around the problem starts, counted from 0 for a parser error, not the
+// problem's own line (its parser.fail prefers the context mark to the
+// problem mark, and exports neither): an indent off by one on line 4 of a
+// pool that starts on line 2 is "line 1". So the line is found by
+// parsing: the problem is on the first line from which every longer
+// beginning of the file fails with the same problem. (The first
+// beginning that fails would not do: one cut inside a quote that a later
+// line closes fails too.) Config files are small, and this runs only on
+// a file that is already refused.
+func syntaxError(data []byte, err error) error {
+	problem := yamlProblem(err)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	first := len(lines)
+	for n := len(lines); n >= 1; n-- {
+		var doc yaml.Node
+		e := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil))).Decode(&doc)
+		if e == nil || errors.Is(e, io.EOF) || yamlProblem(e) != problem {
+			break
+		}
+		first = n
+	}
+	return fmt.Errorf("not valid YAML: line %d: %s", first, problem)
+}
+
+// yamlProblem is a yaml.v3 syntax error's text without its "yaml: line
+// N: " prefix.
+func yamlProblem(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if _, problem, ok := strings.Cut(rest, ": "); ok {
+			return problem
+		}
+	}
+	return msg
+}
 
 // decodeStrict fills v from node like yaml.Node.Decode with KnownFields, but
 // reports every problem with the full path of the key ("pools[1].channel"),

@@ -4,7 +4,6 @@ package export
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,8 +167,9 @@ func (x exporter) optTime(t time.Time) *string {
 	return &s
 }
 
-// answerCell is an answer in a CSV cell: yes/no, the number as written,
-// the options joined by "; ", the date, the text.
+// answerCell is an answer in a CSV cell: yes/no, the number as written
+// (by Baton: a number, never a formula, so a negative one stays a
+// number), the options joined by "; ", the date, the text (through cell).
 func answerCell(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -182,11 +182,11 @@ func answerCell(v any) string {
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case []string:
-		return strings.Join(v, "; ")
+		return cell(strings.Join(v, "; "))
 	case string:
-		return v
+		return cell(v)
 	}
-	return fmt.Sprint(v)
+	return cell(fmt.Sprint(v))
 }
 
 // header is the CSV's header row.
@@ -198,13 +198,12 @@ func (x exporter) header() []string {
 	return append(out, exportWorkColumns...)
 }
 
-// writeCSV writes a header row, then one row per handoff read (RFC 4180,
-// by encoding/csv), as they come.
+// writeCSV writes a header row, then one row per handoff read, as they
+// come: RFC 4180, every cell quoted, and every cell of text that a
+// spreadsheet would read as a formula neutralized (see cell).
 func (x exporter) writeCSV(w io.Writer, read func(each func(routing.Handoff) error) error) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(x.header()); err != nil {
-		return err
-	}
+	cw := quotedWriter{w: w}
+	cw.write(x.header())
 	opt := func(s *string) string {
 		if s == nil {
 			return ""
@@ -213,7 +212,10 @@ func (x exporter) writeCSV(w io.Writer, read func(each func(routing.Handoff) err
 	}
 	err := read(func(h routing.Handoff) error {
 		r := x.row(h)
-		rec := []string{strconv.FormatInt(r.ID, 10), r.CreatedAt, r.Pool, r.Passer, r.Company, r.ContactName, r.ContactTitle, r.Phone, r.Email}
+		// Baton's own numbers and times are written as they are; what
+		// a person typed, or chose, goes through cell.
+		rec := []string{strconv.FormatInt(r.ID, 10), r.CreatedAt, cell(r.Pool), cell(r.Passer), cell(r.Company),
+			cell(r.ContactName), cell(r.ContactTitle), cell(r.Phone), cell(r.Email)}
 		for _, q := range x.questions {
 			rec = append(rec, answerCell(r.Answers[q]))
 		}
@@ -221,12 +223,56 @@ func (x exporter) writeCSV(w io.Writer, read func(each func(routing.Handoff) err
 		if r.SecondsToClaim != nil {
 			seconds = strconv.FormatFloat(*r.SecondsToClaim, 'f', -1, 64)
 		}
-		rec = append(rec, r.Owner, opt(r.ClaimedAt), seconds, r.State, opt(r.LastTouchAt), r.LastTouchKind,
-			r.Outcome, r.OutcomeReason, r.CancelReason, opt(r.ClosedAt))
-		return cw.Write(rec)
+		rec = append(rec, cell(r.Owner), opt(r.ClaimedAt), seconds, cell(r.State), opt(r.LastTouchAt), cell(r.LastTouchKind),
+			cell(r.Outcome), cell(r.OutcomeReason), cell(r.CancelReason), opt(r.ClosedAt))
+		cw.write(rec)
+		return cw.err
 	})
-	cw.Flush()
-	return errors.Join(err, cw.Error())
+	return errors.Join(err, cw.err)
+}
+
+// cell is text as a CSV cell that no spreadsheet runs as a formula.
+// Excel, LibreOffice and Google Sheets read a cell that starts with =, +,
+// -, @, a tab or a carriage return as a formula: =HYPERLINK(…) typed as a
+// company name would run when a manager opens the export. OWASP's advice
+// (https://owasp.org/www-community/attacks/CSV_Injection) is to prefix
+// such a cell with a single quote, which makes it text; it is followed
+// for every such cell, a phone number in E.164 (+1415…) included, which
+// a spreadsheet would otherwise turn into a number and drop its +.
+// Anything else is written exactly as typed.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// quotedWriter writes CSV records with every field in double quotes (a
+// double quote inside doubled), as RFC 4180 allows and OWASP advises: a
+// spreadsheet that splits cells on another separator (a semicolon, in
+// many locales) then cannot find a cell starting inside a value, where
+// cell's quote would not guard it. The first error sticks.
+type quotedWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (q *quotedWriter) write(fields []string) {
+	if q.err != nil {
+		return
+	}
+	q.buf = q.buf[:0]
+	for i, f := range fields {
+		if i > 0 {
+			q.buf = append(q.buf, ',')
+		}
+		q.buf = append(q.buf, '"')
+		q.buf = append(q.buf, strings.ReplaceAll(f, `"`, `""`)...)
+		q.buf = append(q.buf, '"')
+	}
+	q.buf = append(q.buf, '\n')
+	_, q.err = q.w.Write(q.buf)
 }
 
 // writeJSON writes one JSON array, an object per handoff, one per line,

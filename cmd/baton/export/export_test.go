@@ -114,8 +114,9 @@ type exported struct {
 }
 
 // checkExported compares every field of e with h, independently of how
-// the exporter builds its rows.
-func checkExported(t *testing.T, h routing.Handoff, e exported) {
+// the exporter builds its rows; typed is how the format writes what a
+// person typed (asTyped for JSON, spreadsheetText for CSV).
+func checkExported(t *testing.T, h routing.Handoff, e exported, typed func(string) string) {
 	t.Helper()
 	f := e.fields
 	sameTime := func(column string, want time.Time) {
@@ -133,14 +134,14 @@ func checkExported(t *testing.T, h routing.Handoff, e exported) {
 	}
 	require.Equal(t, strconv.FormatInt(h.ID, 10), f["id"])
 	sameTime("created_at", h.CreatedAt)
-	require.Equal(t, h.Pool, f["pool"])
-	require.Equal(t, h.PasserID, f["passer"])
-	require.Equal(t, h.Lead.Company, f["company"])
-	require.Equal(t, h.Lead.ContactName, f["contact_name"])
-	require.Equal(t, h.Lead.ContactTitle, f["contact_title"])
-	require.Equal(t, h.Lead.Phone, f["phone"])
-	require.Equal(t, h.Lead.Email, f["email"])
-	require.Equal(t, h.OwnerID, f["owner"])
+	require.Equal(t, typed(h.Pool), f["pool"])
+	require.Equal(t, typed(h.PasserID), f["passer"])
+	require.Equal(t, typed(h.Lead.Company), f["company"])
+	require.Equal(t, typed(h.Lead.ContactName), f["contact_name"])
+	require.Equal(t, typed(h.Lead.ContactTitle), f["contact_title"])
+	require.Equal(t, typed(h.Lead.Phone), f["phone"])
+	require.Equal(t, typed(h.Lead.Email), f["email"])
+	require.Equal(t, typed(h.OwnerID), f["owner"])
 	sameTime("claimed_at", h.ClaimedAt)
 	if h.State == routing.StateClaimed {
 		secs, err := strconv.ParseFloat(f["seconds_to_claim"], 64)
@@ -154,7 +155,7 @@ func checkExported(t *testing.T, h routing.Handoff, e exported) {
 	require.Equal(t, string(h.Work.LastTouch), f["last_touch_kind"])
 	require.Equal(t, string(h.Work.Outcome.Kind), f["outcome"])
 	require.Equal(t, string(h.Work.Outcome.Reason), f["outcome_reason"])
-	require.Equal(t, h.CancelReason, f["cancel_reason"])
+	require.Equal(t, typed(h.CancelReason), f["cancel_reason"])
 	closed := h.Work.ClosedAt
 	if h.State == routing.StateCancelled {
 		closed = h.CancelledAt
@@ -179,10 +180,22 @@ func checkExported(t *testing.T, h routing.Handoff, e exported) {
 		case routing.TypeDate:
 			want[a.QuestionID] = a.Date.Format(time.DateOnly)
 		default:
-			want[a.QuestionID] = a.Text
+			want[a.QuestionID] = typed(a.Text)
 		}
 	}
 	require.Equal(t, want, e.answers, "answers of handoff %d", h.ID)
+}
+
+// asTyped is a value exactly as typed: JSON's.
+func asTyped(s string) string { return s }
+
+// spreadsheetText is a value as the CSV writes it: OWASP's single quote
+// before a value a spreadsheet would read as a formula.
+func spreadsheetText(s string) string {
+	if s != "" && strings.ContainsAny(s[:1], "=+-@\t\r") {
+		return "'" + s
+	}
+	return s
 }
 
 // readCSV parses a CSV export: each row by column name, the answer
@@ -289,14 +302,15 @@ func TestExportRoundTrip(t *testing.T) {
 
 	var csvOut bytes.Buffer
 	require.NoError(t, export.Write(ctx, &csvOut, st, export.CSV, policy, from, to))
-	header, _, _ := strings.Cut(csvOut.String(), "\n")
-	require.Equal(t, "id,created_at,pool,passer,company,contact_name,contact_title,phone,email,"+
+	header, err := csv.NewReader(strings.NewReader(csvOut.String())).Read()
+	require.NoError(t, err)
+	require.Equal(t, strings.Split("id,created_at,pool,passer,company,contact_name,contact_title,phone,email,"+
 		"answer.crm,answer.employees,answer.channels,answer.go_live,answer.summary,answer.uses_salesforce,"+
-		"owner,claimed_at,seconds_to_claim,state,last_touch_at,last_touch_kind,outcome,outcome_reason,cancel_reason,closed_at", header)
+		"owner,claimed_at,seconds_to_claim,state,last_touch_at,last_touch_kind,outcome,outcome_reason,cancel_reason,closed_at", ","), header)
 	rows := readCSV(t, csvOut.String(), exportQuestions())
 	require.Len(t, rows, len(in))
 	for i, h := range in {
-		checkExported(t, h, rows[i])
+		checkExported(t, h, rows[i], spreadsheetText)
 	}
 
 	var jsonOut bytes.Buffer
@@ -304,7 +318,7 @@ func TestExportRoundTrip(t *testing.T) {
 	rows = readJSON(t, jsonOut.String())
 	require.Len(t, rows, len(in))
 	for i, h := range in {
-		checkExported(t, h, rows[i])
+		checkExported(t, h, rows[i], asTyped)
 	}
 
 	// Nothing in the period: a header alone, an empty array.
@@ -334,7 +348,7 @@ func TestExportCommand(t *testing.T) {
 	rows := readCSV(t, out, exportQuestions())
 	require.Len(t, rows, len(in), "CSV by default; --until's day is outside")
 	for i, h := range in {
-		checkExported(t, h, rows[i])
+		checkExported(t, h, rows[i], spreadsheetText)
 	}
 
 	out, err = batontest.RunCommand(t, vars, "export", "--since=2026-01-06", "--format", "json")
@@ -342,7 +356,7 @@ func TestExportCommand(t *testing.T) {
 	rows = readJSON(t, out)
 	require.Len(t, rows, len(handoffs)-1, "from the second handoff's day to now")
 	for i, h := range handoffs[1:] {
-		checkExported(t, h, rows[i])
+		checkExported(t, h, rows[i], asTyped)
 	}
 	var ids []int
 	for _, r := range rows {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Env is the process environment Baton reads: its outside contract.
@@ -23,8 +25,8 @@ type Env struct {
 	DatabaseURL  string // DATABASE_URL; unset: a local PostgreSQL
 	ConfigPath   string // BATON_CONFIG, default ./baton.yaml
 	HTTPAddr     string // BATON_HTTP_ADDR, default 127.0.0.1:8080
-	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error
-	LogFormat    string // LOG_FORMAT: json (default) or console
+	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error (see logSettings)
+	LogFormat    string // LOG_FORMAT: json (default) or console (see logSettings)
 	// APITimeout is SLACK_API_TIMEOUT as given: how long one Web API call
 	// may take (see apiTimeout).
 	APITimeout string
@@ -52,8 +54,8 @@ func readEnv(getenv func(string) string) Env {
 		DatabaseURL:     getenv("DATABASE_URL"),
 		ConfigPath:      cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
 		HTTPAddr:        cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
-		LogLevel:        cmp.Or(getenv("LOG_LEVEL"), "info"),
-		LogFormat:       cmp.Or(getenv("LOG_FORMAT"), "json"),
+		LogLevel:        cmp.Or(strings.TrimSpace(getenv("LOG_LEVEL")), "info"),
+		LogFormat:       cmp.Or(strings.TrimSpace(getenv("LOG_FORMAT")), "json"),
 		APITimeout:      strings.TrimSpace(getenv("SLACK_API_TIMEOUT")),
 		ShutdownTimeout: strings.TrimSpace(getenv("BATON_SHUTDOWN_TIMEOUT")),
 	}
@@ -151,4 +153,24 @@ func (e Env) shutdownTimeout() (time.Duration, error) {
 		return 0, fmt.Errorf("BATON_SHUTDOWN_TIMEOUT %q: want a duration from 100ms to 5m, such as 10s", e.ShutdownTimeout)
 	}
 	return d, nil
+}
+
+// logSettings is LOG_LEVEL and LOG_FORMAT, in any case: console says
+// LOG_FORMAT is console rather than JSON. Any other value is refused: a
+// LOG_LEVEL=verbose read as info would hide the debug lines its operator
+// asked for, without a word.
+func (e Env) logSettings() (level zerolog.Level, console bool, err error) {
+	levels := map[string]zerolog.Level{"debug": zerolog.DebugLevel, "info": zerolog.InfoLevel, "warn": zerolog.WarnLevel, "error": zerolog.ErrorLevel}
+	level, ok := levels[strings.ToLower(e.LogLevel)]
+	if !ok {
+		return 0, false, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", e.LogLevel)
+	}
+	switch strings.ToLower(e.LogFormat) {
+	case "json":
+	case "console":
+		console = true
+	default:
+		return 0, false, fmt.Errorf("LOG_FORMAT %q: want json or console", e.LogFormat)
+	}
+	return level, console, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/cmd/baton/config"
@@ -18,21 +19,30 @@ import (
 // 2026-02-01] [--format csv|json].
 func (m *Main) exportHandoffs(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
+	// Help goes to Stdout, when asked for; an error is returned, not
+	// followed by the flags.
+	fs.SetOutput(m.Stdout)
+	fs.Usage = func() {}
 	since := fs.String("since", "", "first day (YYYY-MM-DD, in timezone) or instant (RFC 3339) of the handoffs' creation; required")
 	until := fs.String("until", "", "day or instant the period ends before (default: now)")
 	format := fs.String("format", export.CSV, "csv (a header row, one answer column per checklist question) or json (one array of objects)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil // the flags were printed
+			fmt.Fprint(m.Stdout, exportHelp)
+			fs.PrintDefaults()
+			return nil
 		}
-		return err
+		return fmt.Errorf("export: %w (baton export --help)", flagError(err, args))
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("export: unexpected argument %q", fs.Arg(0))
 	}
 	if *format != export.CSV && *format != export.JSON {
 		return fmt.Errorf("export: --format %q: csv or json", *format)
+	}
+	log, err := m.logger(env)
+	if err != nil {
+		return err
 	}
 	cfg, err := config.Load(env.ConfigPath)
 	if err != nil {
@@ -55,7 +65,6 @@ func (m *Main) exportHandoffs(ctx context.Context, env Env, args []string) error
 	if !to.After(from) {
 		return errors.New("export: --until must be after --since")
 	}
-	log := m.logger(env)
 	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
 	if err != nil {
 		return err
@@ -69,6 +78,22 @@ func (m *Main) exportHandoffs(ctx context.Context, env Env, args []string) error
 		return fmt.Errorf("export: write: %w", err)
 	}
 	return nil
+}
+
+// flagError is err, from the flag package, said with the flag as given:
+// `unknown flag "--csv"` rather than "flag provided but not defined: -csv".
+func flagError(err error, args []string) error {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return err
+	}
+	for _, a := range args {
+		given, _, _ := strings.Cut(a, "=")
+		if strings.TrimLeft(given, "-") == name && strings.HasPrefix(given, "-") {
+			return fmt.Errorf("unknown flag %q", given)
+		}
+	}
+	return fmt.Errorf("unknown flag %q", "-"+name)
 }
 
 func (m *Main) now() time.Time {

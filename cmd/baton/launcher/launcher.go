@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,7 +36,6 @@ import (
 	"github.com/batonhq/baton/bot/sweeper"
 	"github.com/batonhq/baton/bot/wakeup"
 	"github.com/batonhq/baton/cmd/baton/config"
-	"github.com/batonhq/baton/cmd/baton/loadtest"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
 	"github.com/batonhq/baton/store/localpg"
@@ -71,43 +69,6 @@ func New() *Main {
 	return &Main{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, listening: make(chan struct{}), reloads: make(chan reloadRequest)}
 }
 
-const usage = `Baton passes hot sales leads to closers in Slack, live.
-
-Usage:
-  baton [run]            run the bot (default)
-  baton migrate          apply database migrations and exit
-  baton check-config     validate the configuration file (BATON_CONFIG) without connecting
-  baton export --since 2026-01-01 [--until 2026-02-01] [--format csv|json]
-                         write the handoffs created in the period (days in timezone)
-                         to stdout, with answers, owner, timestamps and outcomes
-  baton loadtest [flags] run baton against a fake Slack under load and print latency
-                         percentiles, throughput, errors and memory (-h for the flags)
-  baton help             show this help
-
-Environment:
-  SLACK_BOT_TOKEN   Bot User OAuth Token (xoxb-…), required by run
-  SLACK_APP_TOKEN   App-Level Token with connections:write (xapp-…), required by run
-  SLACK_BOT_TOKEN_FILE, SLACK_APP_TOKEN_FILE
-                    files holding the tokens instead (a Kubernetes secret);
-                    a variable and its _FILE both set is an error
-  SLACK_API_URL     Slack Web API base URL (default https://slack.com/api/)
-  SLACK_API_TIMEOUT longest wait for one Web API call (default 10s)
-  BATON_SHUTDOWN_TIMEOUT
-                    longest a stop spends finishing the work in flight (default 10s)
-  DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
-                    started under local_postgres.dir (default .baton/postgres)
-  BATON_CONFIG      configuration file (default ./baton.yaml)
-  BATON_HTTP_ADDR   address for /healthz, /readyz and /metrics (default 127.0.0.1:8080)
-  LOG_LEVEL         debug, info, warn or error (default info)
-  LOG_FORMAT        json (default) or console
-
-Signals: SIGHUP reloads BATON_CONFIG (an invalid file is refused and logged,
-the running configuration kept); SIGTERM and SIGINT stop: the envelopes taken
-are acked and the socket closed (Slack sends new ones to other replicas), the
-work in flight finishes within BATON_SHUTDOWN_TIMEOUT (what is cut off stays
-in the outbox for the next process), and baton exits 0.
-`
-
 // Exec runs the command line args as the baton binary does, until it
 // finishes or SIGINT or SIGTERM asks it to stop, and returns the exit code:
 // 0, or 1 once it has written why on Stderr.
@@ -121,33 +82,6 @@ func (m *Main) Exec(args []string) int {
 	return 0
 }
 
-// Run runs the subcommand named by args[0] (default run) until it finishes
-// or ctx is cancelled.
-func (m *Main) Run(ctx context.Context, args []string) error {
-	cmd := "run"
-	if len(args) > 0 {
-		cmd = args[0]
-	}
-	env := readEnv(m.Getenv)
-	switch cmd {
-	case "run":
-		return m.run(ctx, env)
-	case "migrate":
-		return m.migrate(ctx, env)
-	case "check-config":
-		return m.checkConfig(env)
-	case "loadtest":
-		return loadtest.Run(ctx, loadtest.Options{Stdout: m.Stdout, Stderr: m.Stderr, DatabaseURL: env.DatabaseURL, Self: m.Self}, args[1:])
-	case "export":
-		return m.exportHandoffs(ctx, env, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
-		return nil
-	}
-	fmt.Fprint(m.Stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
-}
-
 // HTTPAddr waits until the HTTP probes listen and returns their address
 // (useful with BATON_HTTP_ADDR=127.0.0.1:0).
 func (m *Main) HTTPAddr(ctx context.Context) (string, error) {
@@ -159,28 +93,15 @@ func (m *Main) HTTPAddr(ctx context.Context) (string, error) {
 	}
 }
 
-func (m *Main) checkConfig(env Env) error {
-	cfg, err := config.Load(env.ConfigPath)
-	if err != nil {
-		return err
-	}
-	p := cfg.Policy
-	var names []string
-	for _, pool := range p.Pools {
-		names = append(names, pool.Name)
-	}
-	fmt.Fprintf(m.Stdout, "%s is valid: %d pool(s) (%s), claim window %s, digest %q in %s, checklist %s (%d questions, %d gated)\n",
-		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location,
-		p.Checklist.Name, len(p.Checklist.Questions), len(p.Checklist.Gated()))
-	return nil
-}
-
 func (m *Main) migrate(ctx context.Context, env Env) error {
+	log, err := m.logger(env)
+	if err != nil {
+		return err
+	}
 	cfg, err := config.Load(env.ConfigPath)
 	if err != nil {
 		return err
 	}
-	log := m.logger(env)
 	// openDatabase migrates; all that is left is to close.
 	_, closeDB, err := m.openDatabase(ctx, env, cfg, log)
 	if err != nil {
@@ -192,6 +113,10 @@ func (m *Main) migrate(ctx context.Context, env Env) error {
 }
 
 func (m *Main) run(ctx context.Context, env Env) error {
+	log, err := m.logger(env)
+	if err != nil {
+		return err
+	}
 	cfg, err := config.Load(env.ConfigPath)
 	if err != nil {
 		return err
@@ -207,22 +132,19 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	log := m.logger(env)
 	// One registry per run, not the global one: tests start several Mains
 	// in one process.
 	meters := metrics.New()
 
 	api := slack.New(env.BotToken, slack.OptionAPIURL(env.APIURL), slack.OptionAppLevelToken(env.AppToken),
 		slack.OptionHTTPClient(slackHTTPClient(meters, apiTimeout)))
-	authCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	auth, err := api.AuthTestContext(authCtx)
-	cancel()
+	auth, err := authenticate(ctx, api, env.APIURL, log)
+	if errors.Is(err, errStoppedStarting) {
+		log.Info().Msg(err.Error())
+		return nil
+	}
 	if err != nil {
-		var apiErr slack.SlackErrorResponse
-		if errors.As(err, &apiErr) {
-			return fmt.Errorf("SLACK_BOT_TOKEN rejected by Slack (auth.test): %w", err)
-		}
-		return fmt.Errorf("cannot reach Slack at SLACK_API_URL %s: %w", env.APIURL, err)
+		return err
 	}
 	log.Info().Str("team", auth.Team).Str("bot_user", auth.UserID).Msg("authenticated with Slack")
 
@@ -465,14 +387,17 @@ func (m *Main) openDatabase(ctx context.Context, env Env, cfg config.Config, log
 	return pool, func() { pool.Close(); stopLocal() }, nil
 }
 
-func (m *Main) logger(env Env) zerolog.Logger {
-	level, err := zerolog.ParseLevel(strings.ToLower(env.LogLevel))
-	if err != nil || level == zerolog.NoLevel {
-		level = zerolog.InfoLevel
+// logger is the log on Stderr that LOG_LEVEL and LOG_FORMAT ask for; a
+// command that logs gets it before anything else, so that a wrong value
+// stops it before it starts anything.
+func (m *Main) logger(env Env) (zerolog.Logger, error) {
+	level, console, err := env.logSettings()
+	if err != nil {
+		return zerolog.Nop(), err
 	}
 	var out io.Writer = m.Stderr
-	if strings.EqualFold(env.LogFormat, "console") {
+	if console {
 		out = zerolog.ConsoleWriter{Out: m.Stderr, TimeFormat: time.TimeOnly}
 	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }

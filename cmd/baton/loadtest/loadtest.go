@@ -119,6 +119,9 @@ func Run(ctx context.Context, opts Options, args []string) error {
 		}
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("loadtest: unexpected argument %q (baton loadtest -h)", fs.Arg(0))
+	}
 	switch {
 	case o.passers < 1 || o.receivers < 1 || o.replicas < 1:
 		return errors.New("loadtest: -passers, -receivers and -replicas must be at least 1")
