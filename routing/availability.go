@@ -94,15 +94,6 @@ func (s MemberSettings) capReason(m MemberState) Reason {
 	return ""
 }
 
-// RecordLapse is the member's lapse count after they let one more priority
-// offer lapse (see Turn.Lapsed), given the count before. setAway is true when
-// this lapse reaches the pool's limit, exactly once, so the bot tells the
-// member by DM that they were set away and how to come back.
-func (r Rotation) RecordLapse(lapsedBefore int) (lapsed int, setAway bool) {
-	lapsed = lapsedBefore + 1
-	return lapsed, lapsedBefore < r.lapseLimit() && lapsed >= r.lapseLimit()
-}
-
 // DefaultAway is how long a bare /handoff away lasts. Away is per person,
 // not per pool, and someone in pools with different hours has no single
 // "end of the working day"; an hour covers the usual lunch or meeting, and

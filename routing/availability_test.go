@@ -56,26 +56,6 @@ func TestAvailability(t *testing.T) {
 	}
 }
 
-func TestRecordLapse(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		limit, before, after int
-		setAway              bool
-	}{
-		{0, 0, 1, false},
-		{0, 1, 2, false},
-		{0, 2, 3, true}, // the default limit is 3
-		{0, 3, 4, false},
-		{1, 0, 1, true},
-		{5, 3, 4, false},
-	}
-	for _, tt := range tests {
-		after, setAway := routing.Rotation{LapseLimit: tt.limit}.RecordLapse(tt.before)
-		require.Equal(t, tt.after, after, "%+v", tt)
-		require.Equal(t, tt.setAway, setAway, "%+v", tt)
-	}
-}
-
 func TestParseAvailability(t *testing.T) {
 	t.Parallel()
 	paris := zone(t, "Europe/Paris")

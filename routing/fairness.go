@@ -73,9 +73,9 @@ type MemberState struct {
 	// AwayUntil is when a manual /handoff away ends; zero or past if not away.
 	AwayUntil time.Time
 	// LapsedOffers counts the priority offers the member let lapse in a row:
-	// it goes up with RecordLapse, and back to zero when they claim a lead
-	// or say /handoff back or available. At the pool's lapse limit the
-	// member counts as away until they come back.
+	// it goes up by one per lapse (see OfferEnded), and back to zero when
+	// they claim a lead or say /handoff back or available. At the pool's
+	// lapse limit the member counts as away until they come back.
 	LapsedOffers int
 	// Location is the zone of the member's Slack profile; nil when it is not
 	// known (not read, not set, not a zone Go knows), and then the pool's

@@ -72,8 +72,8 @@ func (t Turn) OfferEnds(h Handoff) time.Time {
 // Lapsed reports whether the up-next member let their offer on h lapse, as h
 // stands at now: the offer has ended, and the handoff was neither claimed by
 // them (at any time: they showed up) nor claimed by anyone before the offer
-// ended nor cancelled. The store records at most one lapse per handoff, then
-// calls Rotation.RecordLapse.
+// ended nor cancelled. The store records at most one lapse per handoff (see
+// OfferEnded).
 func (t Turn) Lapsed(h Handoff, now time.Time) bool {
 	end := t.OfferEnds(h)
 	if end.IsZero() || now.Before(end) {

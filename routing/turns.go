@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"maps"
 	"slices"
 	"time"
 )
@@ -13,11 +14,17 @@ const (
 	EventMemberBack  EventKind = "member.back"
 )
 
-// MemberChange is a change to one member's availability that a handoff's
-// change carries (a lapsed offer), written in the same transaction.
+// MemberChange is one more priority offer a member let lapse, which a
+// handoff's change carries. The store adds it to the member's count in the
+// same transaction, in one statement, and completes the change with
+// Change.Lapsed from the count that statement returns: a claim in another
+// pool may reset the count meanwhile, and a count read before it would undo
+// the reset and set away a member who has just shown up.
 type MemberChange struct {
-	User         string
-	LapsedOffers int
+	User string
+	// LapseLimit is the pool's lapse limit: the lapse that reaches it sets
+	// the member away.
+	LapseLimit int
 }
 
 // MayPass says whether user may pass h on: only the member it is offered
@@ -85,9 +92,9 @@ func Pass(h Handoff, pool Pool, states []MemberState, user, reason string, now t
 // OfferEnded is the sweep of a handoff whose up-next member's personal
 // offer ended at now: a round-robin lead opens to the pool (its message
 // says so), and a member who let it lapse gets one more lapse, at most once
-// per handoff. The lapse that reaches the pool's limit sets them away and
-// tells them so. upNext is that member's state.
-func OfferEnded(h Handoff, pool Pool, upNext MemberState, now time.Time) Change {
+// per handoff (Change.Member; the store counts it and calls Change.Lapsed,
+// which sets them away at the pool's limit).
+func OfferEnded(h Handoff, pool Pool, now time.Time) Change {
 	next := h
 	next.OfferEndsAt = time.Time{}
 	c := Change{
@@ -100,11 +107,25 @@ func OfferEnded(h Handoff, pool Pool, upNext MemberState, now time.Time) Change 
 	if !h.Turn.Lapsed(h, now) {
 		return c
 	}
-	lapsed, setAway := pool.RecordLapse(upNext.LapsedOffers)
-	c.Member = &MemberChange{User: h.Turn.UpNext, LapsedOffers: lapsed}
-	c.Event.Detail["lapsed"], c.Event.Detail["lapsed_in_a_row"], c.Event.Detail["set_away"] = true, lapsed, setAway
+	c.Member = &MemberChange{User: h.Turn.UpNext, LapseLimit: pool.lapseLimit()}
+	c.Event.Detail["lapsed"] = true
+	return c
+}
+
+// Lapsed completes c, whose Member let one more offer lapse, with lapsed,
+// the member's count of lapses in a row now that this one is counted: the
+// event records it, and the lapse that reaches the limit sets the member
+// away and tells them, exactly once (each lapse gets its own count, and a
+// claim or /handoff back starts it again from zero).
+func (c Change) Lapsed(lapsed int) Change {
+	m := c.Member
+	setAway := lapsed == m.LapseLimit
+	detail := make(map[string]any, len(c.Event.Detail)+2)
+	maps.Copy(detail, c.Event.Detail)
+	detail["lapsed_in_a_row"], detail["set_away"] = lapsed, setAway
+	c.Event.Detail = detail
 	if setAway {
-		c.Notices = append(c.Notices, Notice{Kind: NoticeSetAway, HandoffID: h.ID, Recipient: h.Turn.UpNext})
+		c.Notices = append(slices.Clip(c.Notices), Notice{Kind: NoticeSetAway, HandoffID: c.Handoff.ID, Recipient: m.User})
 	}
 	return c
 }

@@ -101,22 +101,38 @@ func TestOfferEnded(t *testing.T) {
 	end := h.OfferEndsAt
 
 	// U1 let it lapse: one lapse, the message opens to the pool.
-	c := OfferEnded(h, pool, MemberState{User: "U1"}, end)
+	c := OfferEnded(h, pool, end)
 	require.Equal(t, EventOfferLapsed, c.Event.Kind)
 	require.True(t, c.Handoff.OfferEndsAt.IsZero(), "handled once")
-	require.Equal(t, &MemberChange{User: "U1", LapsedOffers: 1}, c.Member)
+	require.Equal(t, &MemberChange{User: "U1", LapseLimit: DefaultLapseLimit}, c.Member)
 	require.Equal(t, map[NoticeKind][]string{NoticeChannelMessage: {"C1"}}, kinds(c.Notices))
 
+	// Counted, it is their first in a row: nothing more.
+	first := c.Lapsed(1)
+	require.Equal(t, map[NoticeKind][]string{NoticeChannelMessage: {"C1"}}, kinds(first.Notices))
+	require.Equal(t, map[string]any{"member": "U1", "lapsed": true, "lapsed_in_a_row": 1, "set_away": false}, first.Event.Detail)
+	require.Equal(t, map[string]any{"member": "U1", "lapsed": true}, c.Event.Detail, "the change completed is a copy")
+
 	// The third in a row sets them away and tells them.
-	c = OfferEnded(h, pool, MemberState{User: "U1", LapsedOffers: 2}, end)
-	require.Equal(t, &MemberChange{User: "U1", LapsedOffers: 3}, c.Member)
-	require.Equal(t, []string{"U1"}, kinds(c.Notices)[NoticeSetAway])
+	third := c.Lapsed(3)
+	require.Equal(t, []string{"U1"}, kinds(third.Notices)[NoticeSetAway])
+	require.Equal(t, true, third.Event.Detail["set_away"])
 	require.True(t, pool.Availability(MemberState{User: "U1", LapsedOffers: 3}, end).Reason == ReasonLapsedOffers)
+
+	// Past the limit (a lapse on a lead offered before they were set
+	// away): away already, not told again.
+	fourth := c.Lapsed(4)
+	require.Empty(t, kinds(fourth.Notices)[NoticeSetAway])
+	require.Equal(t, false, fourth.Event.Detail["set_away"])
+
+	// The pool's own limit.
+	pool.LapseLimit = 1
+	require.Equal(t, []string{"U1"}, kinds(OfferEnded(h, pool, end).Lapsed(1).Notices)[NoticeSetAway])
 
 	// Claimed by someone else before the end: not U1's lapse.
 	claimed := h
 	claimed.State, claimed.OwnerID, claimed.ClaimedAt = StateClaimed, "U2", end.Add(-time.Second)
-	c = OfferEnded(claimed, pool, MemberState{User: "U1"}, end)
+	c = OfferEnded(claimed, pool, end)
 	require.Nil(t, c.Member)
 	require.Empty(t, c.Notices)
 }

@@ -303,14 +303,6 @@ func (s *Store) HoldChannel(ctx context.Context, channel string, wait time.Durat
 	return nil
 }
 
-func truncateError(err error) string {
-	msg := err.Error()
-	if len(msg) > 1000 {
-		msg = msg[:1000]
-	}
-	return msg
-}
-
 // PendingCount is how many notices wait for delivery; it backs readiness
 // diagnostics and tests that wait for the outbox to drain.
 func (s *Store) PendingCount(ctx context.Context) (int, error) {

@@ -15,8 +15,9 @@ import (
 // state, and writes the change, its event and its notices in one
 // transaction. Because the row is locked while decide runs, two people (or a
 // person and the sweeper) acting at once are serialised, and each decides
-// from the truth. The change is returned, or decide's error (a
-// *routing.Refusal for an action not allowed) unchanged inside the wrap.
+// from the truth. The change as written is returned (see writeChange), or
+// decide's error (a *routing.Refusal for an action not allowed) unchanged
+// inside the wrap.
 func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error) {
 	var change routing.Change
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -28,7 +29,8 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 		if err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, h, change)
+		change, err = writeChange(ctx, tx, h, change)
+		return err
 	})
 	if err != nil {
 		return change, fmt.Errorf("handoff %d: %w", id, err)
@@ -44,7 +46,7 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 // racing the sweeper is serialised with it on the row lock. decide must
 // move the deadline it handled (or the row comes back in the same pass). A
 // handoff whose decision fails is skipped for the rest of the pass and
-// retried on the next. It returns the changes made.
+// retried on the next. It returns the changes made, as written.
 func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
 	return s.sweep(ctx, "sweep due handoffs", `
 		SELECT id FROM handoffs
@@ -57,7 +59,8 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 			if err != nil {
 				return change, false, err
 			}
-			return change, true, writeChange(ctx, tx, h, change)
+			change, err = writeChange(ctx, tx, h, change)
+			return change, true, err
 		})
 }
 
@@ -234,30 +237,49 @@ func (s *Store) SetAvailability(ctx context.Context, user string, awayUntil, now
 // event and the notices, with the App Home refreshes of the people it
 // concerns (before is the handoff as it stood: its owner may be the one
 // who lost it). A change without an event is a decision to do nothing
-// (accepting twice).
-func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routing.Change) error {
+// (accepting twice). It returns the change as written: a lapse it carries
+// is counted here and completes it (see countLapse).
+func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routing.Change) (routing.Change, error) {
 	if c.Event.Kind == "" {
-		return nil
+		return c, nil
 	}
 	h := c.Handoff
 	if err := updateHandoff(ctx, tx, h, c.Event.At); err != nil {
-		return err
+		return c, err
 	}
-	if m := c.Member; m != nil {
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO members (user_id, lapsed_offers, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id) DO UPDATE SET lapsed_offers = $2, updated_at = $3`,
-			m.User, m.LapsedOffers, c.Event.At); err != nil {
-			return fmt.Errorf("update member %s: %w", m.User, err)
+	if c.Member != nil {
+		lapsed, err := countLapse(ctx, tx, c.Member.User, c.Event.At)
+		if err != nil {
+			return c, err
 		}
+		c = c.Lapsed(lapsed)
 	}
 	if err := appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
-		return err
+		return c, err
 	}
 	if err := enqueue(ctx, tx, c.Event.At, append(c.Notices, routing.HomeRefreshes(before, c)...)); err != nil {
-		return err
+		return c, err
 	}
-	return refreshBoards(ctx, tx, c.Event.At, h.Pool)
+	return c, refreshBoards(ctx, tx, c.Event.At, h.Pool)
+}
+
+// countLapse adds one lapsed offer to user's count and returns the count,
+// in one statement: the claim that resets the count (ClaimIf) holds other
+// locks than the sweep of a lapse (another handoff, another pool), so a
+// count read earlier and written back could undo a reset committed in
+// between and set away a member who has just claimed. The row lock the
+// statement takes orders it with the reset, and the count it returns is
+// the one the decision to set away is taken from.
+func countLapse(ctx context.Context, tx pgx.Tx, user string, now time.Time) (int, error) {
+	var lapsed int
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO members (user_id, lapsed_offers, updated_at) VALUES ($1, 1, $2)
+		ON CONFLICT (user_id) DO UPDATE SET lapsed_offers = members.lapsed_offers + 1, updated_at = $2
+		RETURNING lapsed_offers`,
+		user, now).Scan(&lapsed); err != nil {
+		return 0, fmt.Errorf("count a lapse of %s: %w", user, err)
+	}
+	return lapsed, nil
 }
 
 // updateHandoff writes h's columns that change after its creation (those

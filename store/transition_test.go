@@ -262,16 +262,8 @@ func TestAvailabilityAndLapses(t *testing.T) {
 	require.WithinDuration(t, h.OfferEndsAt, next, 0, "the offer ends before the ladder starts")
 
 	end := h.OfferEndsAt
-	sweep := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
-		s, err := loads(b.pool.Name, []string{h.Turn.UpNext}, time.Time{}, time.Time{})
-		if err != nil {
-			return routing.Change{}, err
-		}
-		up := routing.MemberState{User: h.Turn.UpNext}
-		if len(s) > 0 {
-			up = s[0]
-		}
-		return routing.OfferEnded(h, b.pool, up, end), nil
+	sweep := func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+		return routing.OfferEnded(h, b.pool, end), nil
 	}
 	changes, err := b.store.SweepDue(b.ctx, end, 10, sweep)
 	require.NoError(t, err)
@@ -302,4 +294,63 @@ func TestAvailabilityAndLapses(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Equal(t, []string{"member.away", "member.back", "member.back"}, kinds)
+}
+
+// TestClaimDuringLapseIsNotLost: U1 lets an offer lapse in one pool while
+// claiming a lead in another. The sweep of the lapse holds its handoff and
+// its pool's rotation; the claim holds neither, and resets U1's lapses
+// between the sweep's reading of U1's state and its write. The lapse must
+// count from the reset, not from the count before it: U1 just showed up,
+// and must not be set away.
+func TestClaimDuringLapseIsNotLost(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.pool.Mode = routing.ModeRoundRobin
+	other := b
+	other.pool = routing.Pool{Name: "others", Channel: "C0OTHER", Members: []string{"U1"}}
+	_, err := b.db.Exec(b.ctx, `INSERT INTO members (user_id, lapsed_offers, updated_at) VALUES ('U1', 2, $1)`, b.now)
+	require.NoError(t, err)
+
+	policy := routing.Policy{Pools: []routing.Pool{b.pool, other.pool}, SLA: routing.DefaultSLA()}
+	offer := routing.Decide(b.pool, nil, b.now)
+	require.Equal(t, "U1", offer.UpNext)
+	offered, _, err := b.store.CreateHandoff(b.ctx, policy.Open("V1", "UPASS", routing.Lead{Company: "Acme"}, b.pool, offer, b.now))
+	require.NoError(t, err)
+	elsewhere, _, err := b.store.CreateHandoff(b.ctx, other.newHandoff("V2"))
+	require.NoError(t, err)
+
+	end := offered.OfferEndsAt
+	claimed := false
+	sweep := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+		s, err := loads(b.pool.Name, []string{h.Turn.UpNext}, time.Time{}, time.Time{})
+		if err != nil {
+			return routing.Change{}, err
+		}
+		require.Equal(t, 2, s[0].LapsedOffers)
+		// Meanwhile, on another connection, U1 claims elsewhere.
+		_, won, err := b.store.Claim(b.ctx, elsewhere.ID, "U1", end)
+		if err != nil {
+			return routing.Change{}, err
+		}
+		claimed = won
+		return routing.OfferEnded(h, b.pool, end), nil
+	}
+	changes, err := b.store.SweepDue(b.ctx, end, 10, sweep)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.True(t, claimed)
+
+	states, err := b.store.MemberStates(b.ctx, b.pool.Name, []string{"U1"}, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, 1, states[0].LapsedOffers, "one lapse since the claim")
+	require.True(t, b.pool.Availability(states[0], end).Available(), "U1 is not away")
+	var setAway int
+	require.NoError(t, b.db.QueryRow(b.ctx, `SELECT count(*) FROM outbox WHERE kind = $1`, routing.NoticeSetAway).Scan(&setAway))
+	require.Zero(t, setAway, "U1 is not told they were set away")
+	events, err := b.store.Events(b.ctx, offered.ID)
+	require.NoError(t, err)
+	last := events[len(events)-1]
+	require.Equal(t, routing.EventOfferLapsed, last.Kind)
+	require.Equal(t, false, last.Detail["set_away"])
+	require.EqualValues(t, 1, last.Detail["lapsed_in_a_row"])
 }

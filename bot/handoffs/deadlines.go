@@ -66,19 +66,10 @@ func (s *Service) deadlinePool(h routing.Handoff) routing.Pool {
 }
 
 // OfferEnd decides the end of the up-next member's personal offer on h:
-// the lead opens to the pool, and a lapse counts against them.
-func (s *Service) OfferEnd(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
-	pool, now := s.deadlinePool(h), s.Now()
-	period, today := s.Policy().RotationSince(pool, now)
-	states, err := s.zoned(loads)(pool.Name, []string{h.Turn.UpNext}, period, today)
-	if err != nil {
-		return routing.Change{}, err
-	}
-	upNext := routing.MemberState{User: h.Turn.UpNext}
-	if len(states) > 0 {
-		upNext = states[0]
-	}
-	return routing.OfferEnded(h, pool, upNext, now), nil
+// the lead opens to the pool, and a lapse counts against them. The store
+// counts the lapse, so no member state is read here.
+func (s *Service) OfferEnd(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+	return routing.OfferEnded(h, s.deadlinePool(h), s.Now()), nil
 }
 
 // Rung decides the next rung of h's escalation ladder.

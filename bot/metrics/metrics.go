@@ -47,6 +47,7 @@ type Metrics struct {
 	delivered        *prometheus.CounterVec
 	deliveryFailures *prometheus.CounterVec
 	abandoned        *prometheus.CounterVec
+	pruned           prometheus.Counter
 
 	slackLatency     *prometheus.HistogramVec
 	slackRateLimited *prometheus.CounterVec
@@ -103,6 +104,10 @@ func New() *Metrics {
 			Name: "baton_outbox_abandoned_total",
 			Help: "Outbox notices given up on (Slack refused them for good, or too many attempts), by notice kind.",
 		}, []string{"kind"}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "baton_outbox_pruned_total",
+			Help: "Delivered and abandoned outbox notices deleted by the retention job, once older than outbox.retention.",
+		}),
 		slackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "baton_slack_api_request_duration_seconds",
 			Help:    "Latency of Slack Web API calls until the answer's headers, by method, whatever the answer.",
@@ -126,7 +131,7 @@ func New() *Metrics {
 		}, []string{"job"}),
 	}
 	r.MustRegister(m.handoffs, m.outcomes, m.touches, m.claimLatency, m.escalations,
-		m.slaBreaches, m.managerAlerts, m.delivered, m.deliveryFailures, m.abandoned,
+		m.slaBreaches, m.managerAlerts, m.delivered, m.deliveryFailures, m.abandoned, m.pruned,
 		m.slackLatency, m.slackRateLimited, m.slackErrors, m.jobRuns, m.jobFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -289,6 +294,14 @@ func (m *Metrics) Abandoned(kind string) {
 		return
 	}
 	m.abandoned.WithLabelValues(kind).Inc()
+}
+
+// Pruned counts notices the retention job deleted.
+func (m *Metrics) Pruned(n int) {
+	if m == nil {
+		return
+	}
+	m.pruned.Add(float64(n))
 }
 
 // JobRan counts a job's tick, and its failure when err is not nil.

@@ -40,6 +40,9 @@ type Config struct {
 	SLASweep string
 	// ChannelPace is how fast the outbox posts into one channel or DM.
 	ChannelPace outbox.ChannelPace
+	// OutboxRetention is how long a delivered or abandoned notice stays
+	// in the outbox before the retention job deletes it.
+	OutboxRetention time.Duration
 }
 
 // NeedsDirectory reports whether some pool names members by email or user
@@ -103,6 +106,9 @@ type file struct {
 		Burst    *int           `yaml:"burst"`
 		Interval *time.Duration `yaml:"interval"`
 	} `yaml:"channel_pace"`
+	Outbox struct {
+		Retention *time.Duration `yaml:"retention"`
+	} `yaml:"outbox"`
 }
 
 type pool struct {
@@ -219,6 +225,10 @@ type ladderStep struct {
 	Repeat int            `yaml:"repeat"`
 	Every  time.Duration  `yaml:"every"`
 }
+
+// DefaultOutboxRetention keeps delivered and abandoned notices 30 days:
+// long enough to look into what a person was or was not told last month.
+const DefaultOutboxRetention = 30 * 24 * time.Hour
 
 // DefaultSweepInterval is how often the escalation sweeper looks for steps
 // this process did not schedule itself.
@@ -362,6 +372,13 @@ func (f file) validate() (Config, error) {
 			return cfg, fmt.Errorf("channel_pace.interval: between 10ms and 1m, got %s", *iv)
 		}
 		cfg.ChannelPace.Interval = *iv
+	}
+	cfg.OutboxRetention = DefaultOutboxRetention
+	if r := f.Outbox.Retention; r != nil {
+		if *r < time.Hour {
+			return cfg, fmt.Errorf("outbox.retention: at least 1h, got %s", *r)
+		}
+		cfg.OutboxRetention = *r
 	}
 	cfg.SweepInterval = DefaultSweepInterval
 	if si := f.Escalation.SweepInterval; si != nil {

@@ -110,6 +110,8 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"negative burst", onePool + "channel_pace:\n  burst: -1\n", "channel_pace.burst: from 0 (no pace) to 1000, got -1"},
 		{"pace too fast", onePool + "channel_pace:\n  interval: 1ms\n", "channel_pace.interval: between 10ms and 1m"},
 		{"pace misspelt", onePool + "channel_pace:\n  brust: 3\n", "channel_pace.brust"},
+		{"retention too short", onePool + "outbox:\n  retention: 10m\n", "outbox.retention: at least 1h, got 10m0s"},
+		{"retention in days", onePool + "outbox:\n  retention: 30d\n", "outbox.retention: want a Go duration"},
 	}
 	for _, tt := range tests {
 		_, err := config.Parse([]byte(tt.yaml))
@@ -126,6 +128,11 @@ func TestParseLadder(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, routing.DefaultLadder(), cfg.Policy.Pools[0].Ladder, "the default ladder")
 	require.Equal(t, config.DefaultSweepInterval, cfg.SweepInterval)
+	require.Equal(t, 30*24*time.Hour, cfg.OutboxRetention, "30 days by default")
+
+	cfg, err = config.Parse([]byte(onePool + "outbox:\n  retention: 2160h\n"))
+	require.NoError(t, err)
+	require.Equal(t, 90*24*time.Hour, cfg.OutboxRetention)
 
 	cfg, err = config.Parse([]byte(`
 pools:

@@ -32,6 +32,7 @@ import (
 	"github.com/batonhq/baton/bot/membership"
 	"github.com/batonhq/baton/bot/metrics"
 	"github.com/batonhq/baton/bot/outbox"
+	"github.com/batonhq/baton/bot/retention"
 	"github.com/batonhq/baton/bot/schedule"
 	"github.com/batonhq/baton/bot/sweeper"
 	"github.com/batonhq/baton/bot/wakeup"
@@ -208,8 +209,9 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	}
 	committed, deadlines := wakeup.New(), wakeup.New()
 	host, _ := os.Hostname()
+	replica := fmt.Sprintf("%s:%d", host, os.Getpid())
 	svc := handoffs.New(handoffs.Config{Store: w.store, Policy: w.policy, Log: w.log, Now: m.Now,
-		Presence: presence, Zones: profileZones, Replica: fmt.Sprintf("%s:%d", host, os.Getpid()), Metrics: w.meters,
+		Presence: presence, Zones: profileZones, Replica: replica, Metrics: w.meters,
 		Committed: committed, DeadlineSet: deadlines})
 	homes := &home.Homes{Store: w.store, Service: svc, API: w.api, Log: w.log}
 	edge := bot.New(bot.Config{Service: svc, Homes: homes, API: w.api, Log: w.log, ShutdownTimeout: w.shutdownTimeout})
@@ -222,7 +224,10 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout, Clock: m.Now})
 	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
-	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview}})
+	pruner := retention.New(retention.Config{Store: w.store, Retention: w.cfg.OutboxRetention, Replica: replica,
+		Log: w.log, Metrics: w.meters, Now: m.Now})
+
+	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName}})
 	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: m.Now, LastRun: w.store.LastRun, Ran: w.meters.JobRan}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
@@ -231,6 +236,8 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		// The weekly review posts in the digest's channel, and is caught
 		// up like the digest: a Monday morning's review, not last week's.
 		{Name: handoffs.JobWeeklyReview, Spec: w.cfg.Policy.Reports.WeeklySchedule, Run: svc.QueueWeeklyReview, CatchUp: w.cfg.Policy.Digest.CatchUp},
+		// A missed hour is taken by the next one: nothing to catch up.
+		{Name: retention.JobName, Spec: retention.Schedule, Run: pruner.Run},
 	} {
 		if err := jobs.Add(j); err != nil {
 			return err

@@ -23,6 +23,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 		`baton_escalations_total{step="1"}`, `baton_escalations_total{step="3"}`,
 		`baton_sla_breaches_total{clock="first_touch"}`, `baton_manager_alerts_total{cause="escalation"}`,
 		`baton_job_runs_total{job="digest"}`, `baton_job_failures_total{job="sla_sweep"}`,
+		`baton_job_runs_total{job="outbox_retention"}`, `baton_outbox_pruned_total`,
 		`baton_claim_latency_seconds_count`, `baton_outbox_depth`,
 	} {
 		v, ok := batontest.MetricValue(body, series)

@@ -99,6 +99,7 @@ func restartOnly(old, cur config.Config) []string {
 		"presence":                  old.Presence != cur.Presence,
 		"members_refresh":           old.MembersRefresh != cur.MembersRefresh,
 		"channel_pace":              old.ChannelPace != cur.ChannelPace,
+		"outbox.retention":          old.OutboxRetention != cur.OutboxRetention,
 		"sla.sweep_schedule":        old.SLASweep != cur.SLASweep,
 		"digest.schedule":           old.Policy.Digest.Schedule != cur.Policy.Digest.Schedule,
 		"digest.catch_up":           old.Policy.Digest.CatchUp != cur.Policy.Digest.CatchUp,
