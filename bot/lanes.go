@@ -21,11 +21,12 @@ import (
 //     in this lane waits on a private answer: a sentence it has to say
 //     (the form could not open, the button is not theirs to press) is
 //     handed to followUp.
-//   - followUp: the work after an ack whose end a person does not wait
-//     on to type: a claim and its private answer, the other private
-//     answers (availability, stats, Accept), App Home publishing. These
-//     call Slack with a 10 s bound, so when Slack is slow this lane fills
-//     and waits; the prompt lane does not.
+//   - followUp: the work after the ack, with no trigger_id to spend: a
+//     claim and its private answer, the other private answers
+//     (availability, stats, Accept, the prompt lane's sentences), App Home
+//     publishing, the views.update that shows an answer too large for a
+//     form's ack. These call Slack with a 10 s bound, so when Slack is
+//     slow this lane fills and waits; the prompt lane does not.
 //
 // The acks of commands and clicks need no lane: dispatch sends them before
 // any work. Both lanes are bounded, each to handlerSlots, because unbounded
