@@ -64,7 +64,9 @@ func (e *Edge) answerForm(ctx context.Context, smc *socketmode.Client, req *sock
 	pending := render.LaterOfferPending(ext)
 	e.ack(smc, req, slack.NewUpdateViewSubmissionResponse(&pending))
 	log.Info().Str("external_id", ext).Msg("form answer too large for the ack; shown with views.update")
-	e.showOffer(ctx, log, ext, *resp.View)
+	// The ack is sent: what remains waits on Slack, in the follow-up lane,
+	// not holding a slot meant for acks and trigger_ids.
+	e.spawn(e.followUp, func() { e.showOffer(ctx, log, ext, *resp.View) })
 }
 
 // showOffer replaces the "preparing" view named ext with view, once Slack
@@ -75,6 +77,7 @@ func (e *Edge) answerForm(ctx context.Context, smc *socketmode.Client, req *sock
 // external_id, the update finds the view only once it is the "preparing"
 // one (Slack answers not_found until then) and never the offer itself,
 // which has no external_id: an older update cannot undo a newer answer.
+// It has handlerTimeout of its own, not what is left of the form's budget.
 // The hash argument cannot serve here: the hash of the "preparing" view
 // is Slack's, and the ack's answer does not tell it.
 func (e *Edge) showOffer(ctx context.Context, log zerolog.Logger, ext string, view slack.ModalViewRequest) {

@@ -3,7 +3,9 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,6 +88,18 @@ func (benchStore) MemberStates(context.Context, string, []string, time.Time, tim
 	return nil, nil
 }
 
+// pendingAnswers counts the private answers (POSTs to a response_url) sent
+// and not answered yet.
+type pendingAnswers struct{ n atomic.Int64 }
+
+func (p *pendingAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/response/") {
+		p.n.Add(1)
+		defer p.n.Add(-1)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // BenchmarkEnvelopeAck is the round trip of an envelope over a real
 // WebSocket on loopback, from the fake Slack writing it to the fake
 // receiving the ack: slack-go's socketmode client reading and decoding it,
@@ -96,7 +110,10 @@ func (benchStore) MemberStates(context.Context, string, []string, time.Time, tim
 // ns/op is the ack alone on an idle bot. With concurrent=50, 50 envelopes
 // and their work are in flight at a time, as with 50 simultaneous
 // handoffs: ns/op is per envelope handled, and ack-ns/op is the mean of
-// each envelope's own ack latency.
+// each envelope's own ack latency. Last, claims-hung is /handoff one at a
+// time while every claim handler waits on a private answer that Slack
+// never gives (as when Slack answers them late): ns/op runs from the
+// command to its views.open, which must not wait behind them.
 func BenchmarkEnvelopeAck(b *testing.B) {
 	var followUps sync.Map // method → *atomic.Int64
 	calls := func(method string) *atomic.Int64 {
@@ -104,14 +121,17 @@ func BenchmarkEnvelopeAck(b *testing.B) {
 		return n.(*atomic.Int64)
 	}
 	fake := slackfaketest.New(b, slackfake.WithCallHook(func(c slackfake.Call) { calls(c.Method).Add(1) }))
-	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()), slack.OptionAppLevelToken(fake.AppToken()))
+	answers := &pendingAnswers{}
+	api := slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()), slack.OptionAppLevelToken(fake.AppToken()),
+		slack.OptionHTTPClient(&http.Client{Transport: answers}))
 	pool := routing.Pool{Name: "closers", Channel: "C0HANDOFF", Members: []string{"U0AE1", "U0AE2"}}
 	checklist, _ := routing.Template(routing.DefaultTemplate)
 	svc := handoffs.New(handoffs.Config{
 		Policy: routing.Policy{Pools: []routing.Pool{pool}, SLA: routing.DefaultSLA(), Checklist: checklist, Location: time.UTC},
 		Store:  benchStore{}, Log: zerolog.Nop(),
 	})
-	bt := New(Config{Service: svc, API: api, Log: zerolog.Nop()})
+	// A short drain: the answers hung at the end are cut off, not waited for.
+	bt := New(Config{Service: svc, API: api, Log: zerolog.Nop(), ShutdownTimeout: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- bt.Run(ctx, socketmode.New(api)) }()
@@ -199,4 +219,41 @@ func BenchmarkEnvelopeAck(b *testing.B) {
 			b.ReportMetric(float64(latency.Load())/float64(b.N), "ack-ns/op")
 		})
 	}
+
+	send := map[string]func() (slackfake.Ack, error){}
+	for _, k := range kinds {
+		send[k.name] = k.send
+	}
+	slots := handlerSlots()
+	fake.Hang("response_url", slots)
+	for range slots {
+		if _, err := send["claim"](); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); answers.n.Load() < int64(slots); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d claim answers hung", answers.n.Load(), slots)
+		}
+	}
+	opened := calls("views.open")
+	b.Run("envelope=handoff/claims-hung", func(b *testing.B) {
+		b.ReportAllocs()
+		var latency time.Duration
+		for range b.N {
+			before := opened.Load()
+			ack, err := send["handoff"]()
+			if err != nil {
+				b.Fatal(err)
+			}
+			latency += ack.Latency
+			for opened.Load() == before {
+				time.Sleep(20 * time.Microsecond)
+			}
+		}
+		b.ReportMetric(float64(latency.Nanoseconds())/float64(b.N), "ack-ns/op")
+		if n := answers.n.Load(); n < int64(slots) {
+			b.Errorf("%d of the %d hung claim answers ended during the measurement: it did not measure behind them", int64(slots)-n, slots)
+		}
+	})
 }

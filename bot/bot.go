@@ -32,9 +32,9 @@ type Config struct {
 	// and private answers.
 	API *slack.Client
 	Log zerolog.Logger
-	// SubmitTimeout bounds the work done before a view_submission is acked:
-	// Slack waits 3 s, and the passer must see an error rather than nothing.
-	// Default 2 s.
+	// SubmitTimeout bounds the work done before a view_submission is acked,
+	// counted from the envelope's arrival: Slack waits 3 s from sending it,
+	// and the passer must see an error rather than nothing. Default 2 s.
 	SubmitTimeout time.Duration
 	// ShutdownTimeout bounds the drain when Run's context ends: the
 	// handlers in flight get this long to finish, then they are cut off.
@@ -54,23 +54,24 @@ type Edge struct {
 	// unacked counts the envelopes taken and not yet acked: a stop closes
 	// the socket once there are none.
 	unacked *unacked
-	// slots bounds the handlers running at once (see spawn).
-	slots  chan struct{}
-	online atomic.Bool
-	work   sync.WaitGroup // handlers in flight, waited for on shutdown
+	// prompt and followUp are the lanes handlers run in (see lane).
+	prompt, followUp lane
+	online           atomic.Bool
+	work             sync.WaitGroup // handlers in flight, waited for on shutdown
 }
 
-// handlerSlots is how many handlers run at once: a handler mostly waits on
-// the database and Slack, so several per core keep the cores busy, and
-// measured on two cores, 8 per core kept the forms as fast as no bound
-// (4 per core slowed them) while the acks met their budget.
+// handlerSlots is how many handlers of one lane run at once: a handler
+// mostly waits on the database and Slack, so several per core keep the
+// cores busy, and measured on two cores, 8 per core kept the forms as fast
+// as no bound (4 per core slowed them) while the acks met their budget.
 func handlerSlots() int { return 8 * runtime.GOMAXPROCS(0) }
 
 // New builds an edge; Run starts it.
 func New(cfg Config) *Edge {
 	cfg.SubmitTimeout = cmp.Or(cfg.SubmitTimeout, 2*time.Second)
 	cfg.ShutdownTimeout = cmp.Or(cfg.ShutdownTimeout, 10*time.Second)
-	return &Edge{cfg: cfg, svc: cfg.Service, log: cfg.Log, unacked: newUnacked(), slots: make(chan struct{}, handlerSlots())}
+	return &Edge{cfg: cfg, svc: cfg.Service, log: cfg.Log, unacked: newUnacked(),
+		prompt: newLane(handlerSlots()), followUp: newLane(handlerSlots())}
 }
 
 // Connected reports whether the Socket Mode connection is up; it backs the

@@ -80,17 +80,21 @@ var buttonActions = map[string]handoffs.Action{
 // touch, Log outcome and Reassign (the owner's, a manager's). Whether the
 // clicker may is asked before the form opens, so nobody fills one in for
 // nothing; it is decided again when the form is stored.
-func (e *Edge) actionButton(ctx context.Context, cb *slack.InteractionCallback, action *slack.BlockAction) {
-	received := time.Now()
-	ctx, cancel := drain.Detached(ctx, handlerTimeout)
-	defer cancel()
+//
+// It runs in the prompt lane, within modalBudget of the click's arrival
+// (received), since the form must open on the click's trigger_id; what it
+// says privately, and Accept's change, go to the follow-up lane.
+func (e *Edge) actionButton(ctx context.Context, received time.Time, cb *slack.InteractionCallback, action *slack.BlockAction) {
 	click, log, ok := e.clicked(cb, action)
 	if !ok {
 		return
 	}
+	handler := ctx
+	ctx, cancel := within(ctx, received, modalBudget)
+	defer cancel()
 	act := buttonActions[action.ActionID]
 	h, err := e.svc.May(ctx, click.HandoffID, click.UserID, act)
-	privately := e.teller(ctx, log, click.replyTo())
+	privately := e.tellLater(handler, log, click.replyTo())
 	tell := func(text string) { privately(render.AboutLead(h, text)) }
 	var refusal *routing.Refusal
 	switch {
@@ -112,7 +116,12 @@ func (e *Edge) actionButton(ctx context.Context, cb *slack.InteractionCallback, 
 	var modal slack.ModalViewRequest
 	switch act {
 	case handoffs.ActionAccept:
-		e.accept(ctx, tell, log, h.ID, click.UserID)
+		e.spawn(e.followUp, func() {
+			ctx, cancel := drain.Detached(handler, handlerTimeout)
+			defer cancel()
+			privately := e.teller(ctx, log, click.replyTo())
+			e.accept(ctx, func(text string) { privately(render.AboutLead(h, text)) }, log, h.ID, click.UserID)
+		})
 		return
 	case handoffs.ActionCancel:
 		modal = render.CancelModal(h)

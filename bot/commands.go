@@ -16,16 +16,20 @@ import (
 // handlerTimeout bounds the work of one interaction after its ack.
 const handlerTimeout = 10 * time.Second
 
+// modalBudget is how long the work of opening a modal may take from its
+// envelope's arrival: Slack honours a trigger_id for 3 s.
+const modalBudget = 3 * time.Second
+
 // openHandoffModal answers /handoff by opening the form, with the checklist
 // of the pool whose channel it was typed in, or the default one. The
-// trigger_id lives 3 s, so this runs right after the ack and never through
-// the outbox; the form opens without the pool's availability rather than
-// late.
-func (e *Edge) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, company string) {
-	received := time.Now()
-	ctx, cancel := drain.Detached(ctx, 3*time.Second)
-	defer cancel()
+// trigger_id lives 3 s from the envelope's sending, so this runs in the
+// prompt lane within modalBudget of received, never through the outbox;
+// the form opens without the pool's availability rather than late.
+func (e *Edge) openHandoffModal(ctx context.Context, received time.Time, cmd slack.SlashCommand, company string) {
 	log := e.log.With().Str("user", cmd.UserID).Str("command", cmd.Command).Logger()
+	tell := e.tellLater(ctx, log, commandReply(cmd))
+	ctx, cancel := within(ctx, received, modalBudget)
+	defer cancel()
 	f, err := e.svc.Form(ctx, cmd.ChannelID)
 	if err != nil {
 		log.Warn().Err(err).Msg("form opens without the pool's availability")
@@ -33,12 +37,6 @@ func (e *Edge) openHandoffModal(ctx context.Context, cmd slack.SlashCommand, com
 	form := render.Form{Pool: f.Pool, Checklist: f.Checklist, Company: company}
 	if f.Offer != nil {
 		form.Available = &render.Availability{Pool: f.RoutedTo, Available: f.Offer.Available, Members: f.Offer.Members, UpNext: f.Offer.UpNext}
-	}
-	tell := func(text string) {
-		// Not the form's 3 s context: it may be spent.
-		ctx, cancel := drain.Detached(ctx, handlerTimeout)
-		defer cancel()
-		e.teller(ctx, log, commandReply(cmd))(text)
 	}
 	e.openModal(ctx, log, received, cmd.TriggerID, render.HandoffModal(form), tell, render.OpenModalFailed)
 }
@@ -127,6 +125,20 @@ func (e *Edge) answer(ctx context.Context, log zerolog.Logger, to replyTo, opts 
 // teller is answer for a sentence.
 func (e *Edge) teller(ctx context.Context, log zerolog.Logger, to replyTo) func(string) {
 	return func(text string) { e.answer(ctx, log, to, slack.MsgOptionText(text, false)) }
+}
+
+// tellLater is teller for work in the prompt lane: the sentence is sent
+// from the follow-up lane, with its own handlerTimeout, so the prompt
+// lane never waits on a private answer (nor on the trigger's spent 3 s
+// context).
+func (e *Edge) tellLater(ctx context.Context, log zerolog.Logger, to replyTo) func(string) {
+	return func(text string) {
+		e.spawn(e.followUp, func() {
+			ctx, cancel := drain.Detached(ctx, handlerTimeout)
+			defer cancel()
+			e.teller(ctx, log, to)(text)
+		})
+	}
 }
 
 // commandReply is where the answer to a slash command goes.

@@ -42,11 +42,12 @@ func setupEdge(t *testing.T) edgeBundle {
 
 // startEdge runs an edge built with cfg (its service, homes, API and log
 // filled in) until the test ends or stop is called; stop returns Run's
-// error.
-func startEdge(t *testing.T, cfg bot.Config) (b edgeBundle, stop func() error) {
+// error. opts are added to the edge's Slack client's.
+func startEdge(t *testing.T, cfg bot.Config, opts ...slack.Option) (b edgeBundle, stop func() error) {
 	t.Helper()
 	b = edgeBundle{Bundle: handoffstest.New(t), slack: slackfaketest.New(t)}
-	api := slack.New(b.slack.BotToken(), slack.OptionAPIURL(b.slack.APIURL()), slack.OptionAppLevelToken(b.slack.AppToken()))
+	opts = append([]slack.Option{slack.OptionAPIURL(b.slack.APIURL()), slack.OptionAppLevelToken(b.slack.AppToken())}, opts...)
+	api := slack.New(b.slack.BotToken(), opts...)
 	cfg.Service, cfg.API, cfg.Log = b.Service, api, zerolog.Nop()
 	cfg.Homes = &home.Homes{Store: b.Store, Service: b.Service, API: api, Log: zerolog.Nop()}
 	edge := bot.New(cfg)

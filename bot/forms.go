@@ -7,11 +7,14 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
-	"github.com/batonhq/baton/bot/drain"
 	"github.com/batonhq/baton/bot/handoffs"
 	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/routing"
 )
+
+// The submit functions below run in the prompt lane with a context that
+// ends SubmitTimeout after their envelope arrived (see interactive): each
+// returns the ack of its form.
 
 // submitHandoff validates and stores a submitted /handoff form and returns
 // the ack: nil closes the modal, a response_action "errors" keeps it open
@@ -21,8 +24,6 @@ import (
 // if the database is down, the passer sees it in the modal, with their
 // answers intact, instead of a handoff silently lost.
 func (e *Edge) submitHandoff(ctx context.Context, cb *slack.InteractionCallback) any {
-	ctx, cancel := drain.Detached(ctx, e.cfg.SubmitTimeout)
-	defer cancel()
 	sub, err := parseSubmission(cb)
 	if err != nil {
 		e.log.Warn().Err(err).Msg("view submission dropped")
@@ -77,8 +78,6 @@ var reasons = map[string][]render.Reason{
 // ack: nil closes the modal; a refusal stays in the modal as a sentence
 // under the reason.
 func (e *Edge) submitReason(ctx context.Context, cb *slack.InteractionCallback) any {
-	ctx, cancel := drain.Detached(ctx, e.cfg.SubmitTimeout)
-	defer cancel()
 	sub, err := parseReason(cb)
 	if err != nil {
 		e.log.Warn().Err(err).Msg("reason submission dropped")
@@ -105,8 +104,6 @@ func (e *Edge) submitReason(ctx context.Context, cb *slack.InteractionCallback) 
 
 // submitCallback stores the callback time a passer picked.
 func (e *Edge) submitCallback(ctx context.Context, cb *slack.InteractionCallback) any {
-	ctx, cancel := drain.Detached(ctx, e.cfg.SubmitTimeout)
-	defer cancel()
 	sub, err := parseCallback(cb)
 	if err != nil {
 		e.log.Warn().Err(err).Msg("callback submission dropped")
@@ -120,8 +117,6 @@ func (e *Edge) submitCallback(ctx context.Context, cb *slack.InteractionCallback
 // the ack: nil closes the modal; a refusal stays in the modal as a
 // sentence under the input it is about.
 func (e *Edge) submitWork(ctx context.Context, cb *slack.InteractionCallback) any {
-	ctx, cancel := drain.Detached(ctx, e.cfg.SubmitTimeout)
-	defer cancel()
 	sub, err := parseWork(cb)
 	if err != nil {
 		e.log.Warn().Err(err).Msg("work submission dropped")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -101,10 +100,15 @@ func (e *Edge) lost(smc *socketmode.Client) {
 }
 
 // dispatch acks each envelope before any slow work, then hands the work to a
-// goroutine so the loop never waits on Slack or the database. The exception
-// is a modal submission: its ack carries the answer (errors or close), so it
-// is acked by its handler, which is bounded by SubmitTimeout.
+// lane (see lane) so the loop never waits on Slack or the database. The
+// exception is a modal submission: its ack carries the answer (errors or
+// close), so it is acked by its handler, in the prompt lane, within
+// SubmitTimeout of the envelope's arrival.
 func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
+	// The envelope's arrival, as near as Baton can tell: Slack's 3 s for a
+	// form's ack and a trigger_id run from its sending, not from when a
+	// handler starts.
+	received := time.Now()
 	if evt.Request != nil && evt.Request.EnvelopeID != "" {
 		e.unacked.take() // every path below acks it once
 	}
@@ -145,7 +149,7 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 				return
 			}
 			e.ack(smc, evt.Request, nil)
-			e.spawn(func() { e.answerStats(ctx, cmd, req) })
+			e.spawn(e.followUp, func() { e.answerStats(ctx, cmd, req) })
 			return
 		}
 		if change, ok, err := routing.ParseAvailability(arg, e.svc.Now(), e.svc.Policy().Location); ok {
@@ -154,12 +158,12 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 				return
 			}
 			e.ack(smc, evt.Request, nil)
-			e.spawn(func() { e.setAvailability(ctx, cmd, change) })
+			e.spawn(e.followUp, func() { e.setAvailability(ctx, cmd, change) })
 			return
 		}
 		e.ack(smc, evt.Request, nil)
 		company := typedCompany(cmd.Text)
-		e.spawn(func() { e.openHandoffModal(ctx, cmd, company) })
+		e.spawn(e.prompt, func() { e.openHandoffModal(ctx, received, cmd, company) })
 	case socketmode.EventTypeInteractive:
 		if evt.Request == nil {
 			return
@@ -169,14 +173,14 @@ func (e *Edge) dispatch(ctx context.Context, smc *socketmode.Client, evt socketm
 			e.ack(smc, evt.Request, nil)
 			return
 		}
-		e.interactive(ctx, smc, evt.Request, &cb)
+		e.interactive(ctx, received, smc, evt.Request, &cb)
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request != nil {
 			e.ack(smc, evt.Request, nil)
 		}
 		if api, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			if home, ok := api.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
-				e.spawn(func() { e.homeOpened(ctx, home.User) })
+				e.spawn(e.followUp, func() { e.homeOpened(ctx, home.User) })
 			}
 		}
 	case socketmode.EventTypeErrorBadMessage:
@@ -243,7 +247,7 @@ func (e *Edge) submitOnce(ctx context.Context, cb *slack.InteractionCallback, su
 	return answer
 }
 
-func (e *Edge) interactive(ctx context.Context, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
+func (e *Edge) interactive(ctx context.Context, received time.Time, smc *socketmode.Client, req *socketmode.Request, cb *slack.InteractionCallback) {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		submit := e.submitHandoff
@@ -255,7 +259,11 @@ func (e *Edge) interactive(ctx context.Context, smc *socketmode.Client, req *soc
 		case render.CallbackTouch, render.CallbackOutcome, render.CallbackReassign:
 			submit = e.submitWork
 		}
-		e.spawn(func() { e.answerForm(ctx, smc, req, cb, e.submitOnce(ctx, cb, submit)) })
+		e.spawn(e.prompt, func() {
+			ctx, cancel := within(ctx, received, e.cfg.SubmitTimeout)
+			defer cancel()
+			e.answerForm(ctx, smc, req, cb, e.submitOnce(ctx, cb, submit))
+		})
 	case slack.InteractionTypeBlockActions:
 		e.ack(smc, req, nil)
 		for _, action := range cb.ActionCallback.BlockActions {
@@ -264,12 +272,12 @@ func (e *Edge) interactive(ctx context.Context, smc *socketmode.Client, req *soc
 			}
 			switch action.ActionID {
 			case render.ActionClaim, render.ActionDigestClaim:
-				e.spawn(func() { e.claim(ctx, cb, action) })
+				e.spawn(e.followUp, func() { e.claim(ctx, cb, action) })
 			case render.ActionCancel, render.ActionPickTime, render.ActionAccept, render.ActionHandBack, render.ActionPass,
 				render.ActionLogTouch, render.ActionLogOutcome, render.ActionReassign:
-				e.spawn(func() { e.actionButton(ctx, cb, action) })
+				e.spawn(e.prompt, func() { e.actionButton(ctx, received, cb, action) })
 			case render.ActionAwayHour, render.ActionBack:
-				e.spawn(func() { e.homeAvailability(ctx, cb, action) })
+				e.spawn(e.followUp, func() { e.homeAvailability(ctx, cb, action) })
 			}
 		}
 	default:
@@ -290,28 +298,6 @@ func (e *Edge) ack(smc *socketmode.Client, req *socketmode.Request, payload any)
 	if err := smc.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 		e.log.Warn().Err(err).Str("envelope", req.EnvelopeID).Msg("ack failed")
 	}
-}
-
-// spawn runs f as tracked work, so shutdown waits for it. A panic in one
-// handler is logged and contained: one bad payload must not take down the
-// bot for everyone. At most handlerSlots handlers run at once, the others
-// wait their turn in order: the goroutines that read envelopes and write
-// acks then find a core within milliseconds even when a burst of clicks
-// or forms keeps every core busy (with no bound, 50 simultaneous handoffs
-// put the ack's p99 at 40-75 ms, over its 50 ms budget; with it, ~30 ms).
-func (e *Edge) spawn(f func()) {
-	e.work.Add(1)
-	go func() {
-		defer e.work.Done()
-		e.slots <- struct{}{}
-		defer func() { <-e.slots }()
-		defer func() {
-			if r := recover(); r != nil {
-				e.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("handler panicked")
-			}
-		}()
-		f()
-	}()
 }
 
 const helpText = "*Baton* passes a hot lead to a closer while the prospect is on the line.\n" +
