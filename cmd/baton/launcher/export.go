@@ -56,7 +56,7 @@ func (m *Main) exportHandoffs(ctx context.Context, env Env, args []string) error
 		return errors.New("export: --until must be after --since")
 	}
 	log := m.logger(env)
-	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log, commandUse)
 	if err != nil {
 		return err
 	}
