@@ -319,15 +319,11 @@ func channelFacts(h routing.Handoff, max int) []slack.Block {
 
 // PasserSent tells the passer, privately, that the lead is out, how many
 // closers are available and who is up next, with a way to cancel it if the
-// prospect drops off. Before the post is out it gives the window's length,
-// which starts at the post, rather than a time.
+// prospect drops off. It gives the window's length rather than its end:
+// the window starts at the post, which this DM may come before.
 func (c Clock) PasserSent(h routing.Handoff) Message {
-	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have until %s to claim it; I'll tell you who picks it up. Keep the prospect on the line.",
-		company(h), h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
-	if h.AwaitingPost() {
-		text = fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have %s to claim it from when it is posted there; I'll tell you who picks it up. Keep the prospect on the line.",
-			company(h), h.Channel, Wait(h.ClaimWindow()))
-	}
+	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have %s to claim it from when it shows there; I'll tell you who picks it up. Keep the prospect on the line.",
+		company(h), h.Channel, Wait(h.ClaimWindow()))
 	blocks := []slack.Block{section(text)}
 	if t := h.Turn; t.Members > 0 {
 		who := fmt.Sprintf("%d of %d in *%s* available now", t.Available, t.Members, userText(h.Pool, 100))

@@ -88,7 +88,6 @@ func leadSurfaces() []leadSurface {
 		{"ThreadBrief", openHandoff, func(h routing.Handoff) any { return clock.ThreadBrief(h) }},
 		{"ChannelMessage/awaiting post", awaitingPost, channel},
 		{"PasserSent", roundRobin, func(h routing.Handoff) any { return clock.PasserSent(h) }},
-		{"PasserSent/awaiting post", awaitingPost, func(h routing.Handoff) any { return clock.PasserSent(h) }},
 		{"PasserQueued/queued", queued, func(h routing.Handoff) any { return clock.PasserQueued(h) }},
 		{"PasserQueued/posted", queuedThenPosted, func(h routing.Handoff) any { return clock.PasserQueued(h) }},
 		{"PasserQueued/never posted", neverPosted, func(h routing.Handoff) any { return clock.PasserQueued(h) }},

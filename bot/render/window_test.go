@@ -48,7 +48,6 @@ func TestGoldenPostWindow(t *testing.T) {
 	golden(t, "passer_queued", clock.PasserQueued(queued()))
 	golden(t, "passer_queued_posted", clock.PasserQueued(queuedThenPosted()))
 	golden(t, "passer_queued_unposted", clock.PasserQueued(neverPosted()))
-	golden(t, "passer_sent_awaiting_post", clock.PasserSent(awaitingPost()))
 
 	posting := clock
 	posting.Now = created.Add(40 * time.Second)
@@ -57,8 +56,8 @@ func TestGoldenPostWindow(t *testing.T) {
 
 // TestLatePostShowsItsOwnWindow: a lead posted 40 s after its submission
 // shows a claim deadline and a priority window from the post, and the Pass
-// button of a running offer; the passer is told the window's length, not a
-// time already gone.
+// button of a running offer; the passer is told the window's length, the
+// same before and after the post.
 func TestLatePostShowsItsOwnWindow(t *testing.T) {
 	t.Parallel()
 	posting := clock
@@ -69,7 +68,8 @@ func TestLatePostShowsItsOwnWindow(t *testing.T) {
 	require.Contains(t, shown, `"action_id":"pass"`)
 
 	sent := blocksJSON(t, clock.PasserSent(awaitingPost()).Blocks)
-	require.Contains(t, sent, "Closers have 60 s to claim it from when it is posted there")
+	require.Contains(t, sent, "Closers have 60 s to claim it from when it shows there")
+	require.Equal(t, sent, blocksJSON(t, clock.PasserSent(routing.Posted(awaitingPost(), "1700000000.000100", created.Add(40*time.Second)).Handoff).Blocks))
 	require.Contains(t, blocksJSON(t, clock.PasserQueued(queued()).Blocks), "closers still get their full 60 s")
 	require.Contains(t, blocksJSON(t, clock.PasserQueued(queuedThenPosted()).Blocks), "closers have until <!date^"+unix(created.Add(100*time.Second))+"^")
 }
