@@ -13,6 +13,26 @@ import (
 )
 
 // escalate is the decision the bot makes, with the test's pool.
+// sweepers runs n deadline sweeps at once, as n replicas would, and
+// returns how many changes they made in all.
+func (b bundle) sweepers(t *testing.T, n int, at time.Time, decide routing.DecideChange) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	fired := 0
+	for range n {
+		wg.Go(func() {
+			changes, err := b.store.SweepDue(b.ctx, at, 10, decide)
+			assert.NoError(t, err) // require would stop only this goroutine
+			mu.Lock()
+			fired += len(changes)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return fired
+}
+
 func (b bundle) escalate(now time.Time) routing.DecideChange {
 	return func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 		l, err := loads(b.pool.Name, b.pool.Members, now.Add(-30*24*time.Hour), now.Add(-24*time.Hour))
@@ -53,20 +73,7 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 
 	// Ten sweepers at the deadline: rung 1 fires once.
 	at := b.now.Add(time.Minute)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	fired := 0
-	for range 10 {
-		wg.Go(func() {
-			changes, err := b.store.SweepDue(b.ctx, at, 10, b.escalate(at))
-			assert.NoError(t, err) // require would stop only this goroutine
-			mu.Lock()
-			fired += len(changes)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	require.Equal(t, 1, fired)
+	require.Equal(t, 1, b.sweepers(t, 10, at, b.escalate(at)))
 	h, err = b.store.Handoff(b.ctx, h.ID)
 	require.NoError(t, err)
 	require.Equal(t, 1, h.Rung)
@@ -75,22 +82,7 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	// Far past every deadline, concurrent sweepers still fire each rung once
 	// and in order, ending with an owner.
 	late := b.now.Add(time.Hour)
-	fired = 0
-	for range 5 {
-		wg.Go(func() {
-			for {
-				changes, err := b.store.SweepDue(b.ctx, late, 1, b.escalate(late))
-				if !assert.NoError(t, err) || len(changes) == 0 {
-					return
-				}
-				mu.Lock()
-				fired += len(changes)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	require.Equal(t, 2, fired)
+	require.Equal(t, 2, b.sweepers(t, 5, late, b.escalate(late)))
 	h, err = b.store.Handoff(b.ctx, h.ID)
 	require.NoError(t, err)
 	require.Equal(t, routing.StateScheduled, h.State)

@@ -1,11 +1,9 @@
 package store_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/routing"
@@ -98,20 +96,7 @@ func TestPostOverdueSweep(t *testing.T) {
 	require.NoError(t, err)
 
 	at := b.now.Add(routing.DefaultPostDelayNotice)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	fired := 0
-	for range 5 {
-		wg.Go(func() {
-			changes, err := b.store.SweepDue(b.ctx, at, 10, b.deadline(at))
-			assert.NoError(t, err) // require would stop only this goroutine
-			mu.Lock()
-			fired += len(changes)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	require.Equal(t, 1, fired)
+	require.Equal(t, 1, b.sweepers(t, 5, at, b.deadline(at)))
 	require.Equal(t, 1, b.outboxCount(t, h.ID, routing.NoticePasserQueued), "the passer is told once")
 	h, err = b.store.Handoff(b.ctx, h.ID)
 	require.NoError(t, err)

@@ -2,7 +2,6 @@ package slackfake_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,6 @@ import (
 	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/bot/slackfake/slackfaketest"
 )
-
-// testClock is a settable clock for the fake.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // command delivers a slash command in channel and returns the response_url
 // the bot received with it.
@@ -55,7 +36,7 @@ func respond(api *slack.Client, url, text string, opts ...slack.MsgOption) error
 
 func TestResponseURLReachesThePersonFiveTimesInHalfAnHour(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	fake := slackfaketest.Unchecked(t, slackfake.WithClock(clock.Now))
 	api, client := startBot(t, fake)
 
@@ -77,7 +58,7 @@ func TestResponseURLReachesThePersonFiveTimesInHalfAnHour(t *testing.T) {
 
 	// After 30 minutes a fresh URL is spent too.
 	url = command(t, fake, client, "C0ELSEWHERE")
-	clock.Add(31 * time.Minute)
+	clock.Advance(31 * time.Minute)
 	require.ErrorAs(t, respond(api, url, "late"), &status)
 	last = fake.Calls("response_url")
 	require.JSONEq(t, `{"ok":false,"error":"expired_url"}`, string(last[len(last)-1].Response))
