@@ -211,13 +211,17 @@ func (s *Store) MarkFailed(ctx context.Context, n routing.PendingNotice, cause e
 }
 
 // Postpone puts a leased notice back until wait from now (a zero now: the
-// database's clock), as if it had not been leased: nothing was sent (the
-// channel's pace held it back) or Slack asked to wait (a 429), so it is no
-// attempt and no failure.
-func (s *Store) Postpone(ctx context.Context, n routing.PendingNotice, wait time.Duration, now time.Time) error {
-	return s.fenced(ctx, "postpone", n, `UPDATE outbox SET deliver_after = coalesce($3::timestamptz, now()) + $4::interval,
+// database's clock), or until the time until if it is set, as if it had
+// not been leased: nothing was sent (the channel's pace held it back) or
+// Slack asked to wait (a 429), so it is no attempt and no failure.
+func (s *Store) Postpone(ctx context.Context, n routing.PendingNotice, wait time.Duration, until, now time.Time) error {
+	var at *time.Time
+	if !until.IsZero() {
+		at = &until
+	}
+	return s.fenced(ctx, "postpone", n, `UPDATE outbox SET deliver_after = coalesce($5::timestamptz, coalesce($3::timestamptz, now()) + $4::interval),
 		leased_until = NULL, attempts = greatest(attempts - 1, 0)
-		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND abandoned_at IS NULL`, clockArg(now), wait)
+		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND abandoned_at IS NULL`, clockArg(now), wait, at)
 }
 
 // MarkAbandoned gives up on a notice that cannot be delivered (Slack
@@ -255,18 +259,21 @@ type Pace struct {
 }
 
 // TakeChannelTurn takes a post into channel at its pace, shared by every
-// replica: it returns zero when the post may go now (and counts it), or
-// how long until one may (counting nothing). A zero now means the
-// database's clock. A zero Burst keeps no pace.
-func (s *Store) TakeChannelTurn(ctx context.Context, channel string, p Pace, now time.Time) (time.Duration, error) {
+// replica: it returns the zero time when the post may go now (and counts
+// it), or when the channel's next turn comes (counting nothing), by the
+// clock that decides (a zero now: the database's). A post held back is put
+// back until that very time, not for a wait from when it is put back:
+// posts held back together are then due together, and the oldest takes
+// the turn. A zero Burst keeps no pace.
+func (s *Store) TakeChannelTurn(ctx context.Context, channel string, p Pace, now time.Time) (time.Time, error) {
 	if p.Burst <= 0 || p.Interval <= 0 {
-		return 0, nil
+		return time.Time{}, nil
 	}
 	// The generic cell rate algorithm: full_at is when the bucket holds
 	// Burst turns again; a turn may be taken while it is less than
 	// Burst-1 intervals ahead. The upsert locks the channel's row, so
 	// replicas taking turns at once take them one after the other.
-	var wait float64
+	var next *time.Time
 	err := s.pool.QueryRow(ctx, `
 		WITH clock AS (SELECT coalesce($4::timestamptz, now()) AS now),
 		took AS (
@@ -274,18 +281,21 @@ func (s *Store) TakeChannelTurn(ctx context.Context, channel string, p Pace, now
 			SELECT $1, clock.now + $3::interval FROM clock
 			ON CONFLICT (channel) DO UPDATE SET full_at = greatest(p.full_at, (SELECT now FROM clock)) + $3::interval
 			WHERE greatest(p.full_at, (SELECT now FROM clock)) - ($2 - 1) * $3::interval <= (SELECT now FROM clock)
-			RETURNING 0::float8 AS wait
+			RETURNING NULL::timestamptz AS next
 		)
-		SELECT wait FROM took
+		SELECT next FROM took
 		UNION ALL
-		SELECT extract(epoch FROM greatest(p.full_at, clock.now) - ($2 - 1) * $3::interval - clock.now)
+		SELECT greatest(p.full_at, clock.now) - ($2 - 1) * $3::interval
 		FROM channel_pace p, clock
 		WHERE p.channel = $1 AND NOT EXISTS (SELECT 1 FROM took)`,
-		channel, p.Burst, p.Interval, clockArg(now)).Scan(&wait)
+		channel, p.Burst, p.Interval, clockArg(now)).Scan(&next)
 	if err != nil {
-		return 0, fmt.Errorf("take a turn to post in %s: %w", channel, err)
+		return time.Time{}, fmt.Errorf("take a turn to post in %s: %w", channel, err)
 	}
-	return time.Duration(wait * float64(time.Second)), nil
+	if next == nil {
+		return time.Time{}, nil
+	}
+	return *next, nil
 }
 
 // HoldChannel keeps every replica from posting into channel for wait from

@@ -273,7 +273,7 @@ func TestLeaseFencesItsWrites(t *testing.T) {
 
 	boom := errors.New("boom")
 	require.ErrorIs(t, b.store.MarkFailed(b.ctx, stale[0], boom, time.Hour, b.now), store.ErrLeaseLost)
-	require.ErrorIs(t, b.store.Postpone(b.ctx, stale[0], time.Hour, b.now), store.ErrLeaseLost)
+	require.ErrorIs(t, b.store.Postpone(b.ctx, stale[0], time.Hour, time.Time{}, b.now), store.ErrLeaseLost)
 	require.ErrorIs(t, b.store.MarkDelivered(b.ctx, stale[0], b.now), store.ErrLeaseLost)
 	require.ErrorIs(t, b.store.MarkAbandoned(b.ctx, stale[0], boom, b.now), store.ErrLeaseLost)
 	require.NoError(t, b.store.MarkDelivered(b.ctx, holder[0], b.now), "the holder's result is taken")
@@ -287,29 +287,23 @@ func TestChannelTurnsAreSharedAndHeld(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	pace := store.Pace{Burst: 3, Interval: time.Second}
-	for i := range 3 {
-		wait, err := b.store.TakeChannelTurn(b.ctx, "C1", pace, b.now)
+	turn := func(channel string, at time.Time) time.Time {
+		t.Helper()
+		next, err := b.store.TakeChannelTurn(b.ctx, channel, pace, at)
 		require.NoError(t, err)
-		require.Zero(t, wait, "turn %d of the burst", i+1)
+		return next
 	}
-	wait, err := b.store.TakeChannelTurn(b.ctx, "C1", pace, b.now)
-	require.NoError(t, err)
-	require.Equal(t, time.Second, wait, "then one a second")
-	wait, err = b.store.TakeChannelTurn(b.ctx, "C2", pace, b.now)
-	require.NoError(t, err)
-	require.Zero(t, wait, "each channel has its own")
-	wait, err = b.store.TakeChannelTurn(b.ctx, "C1", pace, b.now.Add(time.Second))
-	require.NoError(t, err)
-	require.Zero(t, wait)
+	for i := range 3 {
+		require.Zero(t, turn("C1", b.now), "turn %d of the burst", i+1)
+	}
+	require.WithinDuration(t, b.now.Add(time.Second), turn("C1", b.now), 0, "then one a second")
+	require.WithinDuration(t, b.now.Add(time.Second), turn("C1", b.now.Add(300*time.Millisecond)), 0, "the same next turn, asked later")
+	require.Zero(t, turn("C2", b.now), "each channel has its own")
+	require.Zero(t, turn("C1", b.now.Add(time.Second)))
 
 	require.NoError(t, b.store.HoldChannel(b.ctx, "C2", 30*time.Second, pace, b.now))
-	wait, err = b.store.TakeChannelTurn(b.ctx, "C2", pace, b.now.Add(10*time.Second))
-	require.NoError(t, err)
-	require.Equal(t, 20*time.Second, wait, "held until Retry-After is over")
-	wait, err = b.store.TakeChannelTurn(b.ctx, "C2", pace, b.now.Add(30*time.Second))
-	require.NoError(t, err)
-	require.Zero(t, wait)
-	wait, err = b.store.TakeChannelTurn(b.ctx, "C2", pace, b.now.Add(30*time.Second))
-	require.NoError(t, err)
-	require.Equal(t, time.Second, wait, "after a hold, one a second rather than a burst")
+	require.WithinDuration(t, b.now.Add(30*time.Second), turn("C2", b.now.Add(10*time.Second)), 0, "held until Retry-After is over")
+	require.Zero(t, turn("C2", b.now.Add(30*time.Second)))
+	require.WithinDuration(t, b.now.Add(31*time.Second), turn("C2", b.now.Add(30*time.Second)), 0,
+		"after a hold, one a second rather than a burst")
 }

@@ -305,8 +305,14 @@ func TestClaimDuringLapseIsNotLost(t *testing.T) {
 	require.NoError(t, err)
 	elsewhere, _, err := b.store.CreateHandoff(b.ctx, other.newHandoff("V2"))
 	require.NoError(t, err)
+	// The offer runs from the post; the other lead is out too.
+	require.NoError(t, b.store.SetMessageTS(b.ctx, offered.ID, "1700000000.000100", b.now))
+	require.NoError(t, b.store.SetMessageTS(b.ctx, elsewhere.ID, "1700000000.000200", b.now))
+	offered, err = b.store.Handoff(b.ctx, offered.ID)
+	require.NoError(t, err)
 
 	end := offered.OfferEndsAt
+	require.False(t, end.IsZero(), "the post started the offer")
 	claimed := false
 	sweep := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
 		s, err := loads(b.pool.Name, []string{h.Turn.UpNext}, time.Time{}, time.Time{})

@@ -167,16 +167,16 @@ func (w *Worker) deliverOne(ctx context.Context, n routing.PendingNotice) {
 		// now, for the next process or another replica. Slack may have
 		// acted on the call it was in (at least once).
 		log.Warn().Err(err).Msg("stopping: delivery cut off; left in the outbox for the next process")
-		w.recorded(log, w.cfg.Store.Postpone(ctx, n, 0, w.now()), "could not put the notice back; its lease will lapse")
+		w.recorded(log, w.cfg.Store.Postpone(ctx, n, 0, time.Time{}, w.now()), "could not put the notice back; its lease will lapse")
 	case errors.As(err, &held):
 		// The pace or a 429: nothing was done, and it is no attempt.
 		if held.err != nil {
 			// Counted by baton_slack_api_rate_limited_total, by method.
 			log.Info().Err(err).Dur("wait", held.Wait).Msg("Slack asked to wait; the notice waits")
 		} else {
-			log.Debug().Str("held", held.What).Dur("wait", held.Wait).Msg("notice held back by the pace")
+			log.Debug().Str("held", held.What).Time("until", held.Until).Msg("notice held back by the pace")
 		}
-		w.recorded(log, w.cfg.Store.Postpone(ctx, n, held.Wait, w.now()), "could not postpone the notice; the lease will lapse")
+		w.recorded(log, w.cfg.Store.Postpone(ctx, n, held.Wait, held.Until, w.now()), "could not postpone the notice; the lease will lapse")
 	case isPermanent(err) || n.Attempts >= maxAttempts:
 		log.Error().Err(err).Msg("notice abandoned: Slack will not take it")
 		w.cfg.Metrics.Abandoned(string(n.Kind))
@@ -395,12 +395,12 @@ func (w *Worker) permalink(ctx context.Context, h routing.Handoff) string {
 // Every chat.postMessage of the outbox goes through here.
 func (w *Worker) post(ctx context.Context, channel string, opts ...slack.MsgOption) (ts string, err error) {
 	what := "posting in " + channel
-	wait, err := w.cfg.Store.TakeChannelTurn(ctx, channel, w.pace, w.now())
+	next, err := w.cfg.Store.TakeChannelTurn(ctx, channel, w.pace, w.now())
 	if err != nil {
 		return "", err
 	}
-	if wait > 0 {
-		return "", &heldError{What: what, Wait: wait}
+	if !next.IsZero() {
+		return "", &heldError{What: what, Until: next}
 	}
 	_, ts, err = w.cfg.API.PostMessageContext(ctx, channel, opts...)
 	if held, limited := rateLimited(what, err); limited {

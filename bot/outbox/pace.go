@@ -36,12 +36,18 @@ type heldError struct {
 	// What was held: "channel C…" or a Web API method.
 	What string
 	Wait time.Duration
-	err  error // Slack's 429, if it was one
+	// Until, when set, is when the channel's next turn comes, by the
+	// outbox's clock: the notice is put back until then exactly.
+	Until time.Time
+	err   error // Slack's 429, if it was one
 }
 
 func (e *heldError) Error() string {
 	if e.err != nil {
 		return fmt.Sprintf("%s: Slack asked to wait %s: %v", e.What, e.Wait.Round(time.Millisecond), e.err)
+	}
+	if !e.Until.IsZero() {
+		return fmt.Sprintf("%s is at its pace; next turn at %s", e.What, e.Until.Format(time.RFC3339Nano))
 	}
 	return fmt.Sprintf("%s is at its pace; next in %s", e.What, e.Wait.Round(time.Millisecond))
 }

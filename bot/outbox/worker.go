@@ -40,13 +40,14 @@ type Store interface {
 	LeaseNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]routing.PendingNotice, error)
 	MarkDelivered(ctx context.Context, n routing.PendingNotice, now time.Time) error
 	MarkFailed(ctx context.Context, n routing.PendingNotice, cause error, retryIn time.Duration, now time.Time) error
-	// Postpone puts a leased notice back for wait without counting an
-	// attempt: the channel's pace held it back, or Slack answered 429.
-	Postpone(ctx context.Context, n routing.PendingNotice, wait time.Duration, now time.Time) error
+	// Postpone puts a leased notice back for wait, or until until if it
+	// is set, without counting an attempt: the channel's pace held it back,
+	// or Slack answered 429.
+	Postpone(ctx context.Context, n routing.PendingNotice, wait time.Duration, until, now time.Time) error
 	MarkAbandoned(ctx context.Context, n routing.PendingNotice, cause error, now time.Time) error
 	// TakeChannelTurn takes a post into channel at its pace, shared by
-	// every replica, or says how long until one may go.
-	TakeChannelTurn(ctx context.Context, channel string, p store.Pace, now time.Time) (time.Duration, error)
+	// every replica (a zero time), or says when the next turn comes.
+	TakeChannelTurn(ctx context.Context, channel string, p store.Pace, now time.Time) (time.Time, error)
 	// HoldChannel keeps every replica from posting into channel for wait.
 	HoldChannel(ctx context.Context, channel string, wait time.Duration, p store.Pace, now time.Time) error
 	SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error
