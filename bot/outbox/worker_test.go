@@ -161,12 +161,12 @@ func TestWorker429HoldsTheMethodAndIsNoAttempt(t *testing.T) {
 	b.delivered(t)
 
 	b.slack.Throttle("chat.update", 30*time.Second)
-	for _, h := range []routing.Handoff{first, second} {
+	claim := func(h routing.Handoff) {
+		t.Helper()
 		_, err := b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: posts[h.ID].TS})
 		require.NoError(t, err)
+		b.wake.Notify()
 	}
-	b.wake.Notify()
-	// Both updates tried: each is back in the outbox, due after the hold.
 	type row struct {
 		attempts  int
 		lastError string
@@ -183,10 +183,18 @@ func TestWorker429HoldsTheMethodAndIsNoAttempt(t *testing.T) {
 		require.NoError(t, err)
 		return out
 	}
+	// The first update is answered 429: it waits, and so does chat.update.
+	claim(first)
+	require.Eventually(t, func() bool {
+		got := updates()
+		return len(got) == 1 && got[0].waits
+	}, 10*time.Second, 10*time.Millisecond, "the first update waits for the Retry-After")
+	// The second is held without a call.
+	claim(second)
 	require.Eventually(t, func() bool {
 		got := updates()
 		return len(got) == 2 && got[0].waits && got[1].waits
-	}, 10*time.Second, 10*time.Millisecond, "both updates wait for the Retry-After")
+	}, 10*time.Second, 10*time.Millisecond, "the second update waits too")
 	for _, u := range updates() {
 		require.Equal(t, row{attempts: 0, lastError: "", waits: true}, u, "a 429 is no attempt and no failure")
 	}

@@ -11,6 +11,14 @@
 // directory is only accessible to the OS user that runs the server (and
 // root).
 //
+// Several processes may use one data directory's server at once: the bot
+// and a `baton export` beside it. Each holds a shared lock on a file in the
+// data directory while it uses the server, and only a process that
+// started the server, or took it over (Options.Exclusive), stops it, and
+// only when no other process holds that lock. At most one Exclusive
+// process runs per data directory; another is refused with ErrInUse
+// before it touches the server.
+//
 // PostgreSQL refuses to run as root. When the current process is root, initdb
 // and pg_ctl (and therefore postgres) run as the OS user "postgres"; the data
 // directory and the socket directory are chowned to it, and every parent
@@ -20,6 +28,8 @@ package localpg
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +52,10 @@ import (
 // ErrNoServerBinaries is returned (wrapped) by Start when initdb and pg_ctl
 // can be found neither on PATH nor in any of SearchDirs.
 var ErrNoServerBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl) found: install PostgreSQL (e.g. apt-get install postgresql) or set DATABASE_URL to an existing server")
+
+// ErrInUse is returned (wrapped) by Start with Options.Exclusive when
+// another process runs exclusively on the data directory.
+var ErrInUse = errors.New("the local PostgreSQL is in use by another exclusive process")
 
 // SearchDirs are the directories searched for initdb and pg_ctl when they are
 // not on PATH, in order. Entries may be glob patterns; when a pattern matches
@@ -101,7 +115,47 @@ type Options struct {
 	// Log receives the output of initdb and the tail of the server log
 	// when something fails. May be nil.
 	Log io.Writer
+
+	// Exclusive makes the process the data directory's one long-running
+	// user (the bot): Start fails with ErrInUse while another Exclusive
+	// process runs on it, takes over a server it finds running (one that
+	// a crashed process left behind), and Stop stops the server. Without
+	// it, a server found running is used and left running.
+	Exclusive bool
 }
+
+// How says how Start came to serve the data directory.
+type How int
+
+const (
+	// Started: no server was running; Start started one, and Stop stops it.
+	Started How = iota
+	// TookOver: a server was running and Options.Exclusive took it over:
+	// Stop stops it.
+	TookOver
+	// Joined: a server was running, another process's; Stop leaves it
+	// running.
+	Joined
+)
+
+// String names h for a log line.
+func (h How) String() string {
+	switch h {
+	case Started:
+		return "started"
+	case TookOver:
+		return "took over"
+	case Joined:
+		return "joined"
+	}
+	return fmt.Sprintf("How(%d)", int(h))
+}
+
+// The lock files in the data directory (see the package documentation).
+const (
+	exclusiveLockFile = "localpg-exclusive.lock"
+	usersLockFile     = "localpg-users.lock"
+)
 
 // Server is a PostgreSQL server started (or adopted) by Start.
 type Server struct {
@@ -116,6 +170,11 @@ type Server struct {
 	// ours that Stop removes.
 	removeSocketDir bool
 
+	how       How
+	pid       int
+	exclusive *os.File // the Exclusive lock, nil without it
+	users     *os.File // the shared users lock
+
 	mu      sync.Mutex
 	stopped bool
 }
@@ -129,17 +188,19 @@ type binaries struct {
 // Start starts a PostgreSQL server on opts.DataDir (running initdb first if
 // the directory holds no cluster) and creates opts.Database if it is missing.
 //
-// If a server is already running on the data directory (for instance
-// because a previous process crashed without stopping it), Start adopts it
-// instead of starting a second one: the Server connects to the socket
-// directory that server recorded in postmaster.pid, and Stop stops it like
-// one Start started itself, since a server on our data directory is ours. A
-// stale postmaster.pid (its process is gone) is left to pg_ctl start, which
+// If a server is already running on the data directory (another process's,
+// or one a crashed process left behind), Start uses it instead of starting
+// a second one, through the socket directory that server recorded in
+// postmaster.pid: with Options.Exclusive it takes it over (Stop stops it),
+// without it joins it (Stop leaves it running); How says which. A stale
+// postmaster.pid (its process is gone) is left to pg_ctl start, which
 // handles it.
 //
 // Start returns an error wrapping ErrNoServerBinaries when no server
-// binaries are installed. Stop must be called to stop the server; it keeps
-// running after the process exits otherwise.
+// binaries are installed, and one wrapping ErrInUse, before it touches the
+// server, when Options.Exclusive is set and another Exclusive process runs
+// on the data directory. Stop must be called; the server keeps running
+// after the process exits otherwise, and the locks are held until then.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	return start(ctx, opts, os.Getenv("PATH"), SearchDirs)
 }
@@ -182,27 +243,46 @@ func start(ctx context.Context, opts Options, path string, searchDirs []string) 
 	if err := s.initDataDir(ctx, bins, owner); err != nil {
 		return nil, err
 	}
+	if opts.Exclusive {
+		if s.exclusive, err = lockExclusive(dataDir); err != nil {
+			return nil, err
+		}
+	}
+	if s.users, err = lockFile(filepath.Join(dataDir, usersLockFile), syscall.LOCK_SH); err != nil {
+		s.unlock()
+		return nil, err
+	}
 
 	running, err := s.running(ctx)
 	if err != nil {
+		s.unlock()
 		return nil, err
 	}
-	if running {
-		// Adopt the running server: find its socket in postmaster.pid.
-		dir, err := socketDirFromPIDFile(filepath.Join(dataDir, "postmaster.pid"))
-		if err != nil {
-			return nil, fmt.Errorf("localpg: adopt server running on %s: %w", dataDir, err)
-		}
-		s.socketDir = dir
-		s.removeSocketDir = isTempSocketDir(dir)
-	} else {
+	if !running {
 		if err := s.prepareSocketDir(opts.SocketDir, owner); err != nil {
+			s.unlock()
 			return nil, err
 		}
-		if err := s.start(ctx, opts.Settings, names); err != nil {
-			s.cleanSocketDir()
+		err := s.start(ctx, opts.Settings, names)
+		if err != nil {
+			// Another process may have started it meanwhile: use that one.
+			if running, rerr := s.running(ctx); rerr != nil || !running {
+				s.cleanSocketDir()
+				s.unlock()
+				return nil, err
+			}
+		}
+		s.how = Started
+		running = err != nil
+	}
+	if running {
+		if err := s.adopt(opts.Exclusive); err != nil {
+			s.unlock()
 			return nil, err
 		}
+	}
+	if pid, err := pidFromPIDFile(filepath.Join(dataDir, "postmaster.pid")); err == nil {
+		s.pid = pid
 	}
 
 	if err := s.createDatabase(ctx); err != nil {
@@ -212,6 +292,85 @@ func start(ctx context.Context, opts Options, path string, searchDirs []string) 
 	}
 	return s, nil
 }
+
+// adopt uses the server running on the data directory, through the socket
+// directory it recorded in postmaster.pid.
+func (s *Server) adopt(exclusive bool) error {
+	dir, err := socketDirFromPIDFile(filepath.Join(s.dataDir, "postmaster.pid"))
+	if err != nil {
+		return fmt.Errorf("localpg: use the server running on %s: %w", s.dataDir, err)
+	}
+	s.socketDir = dir
+	s.removeSocketDir = isTempSocketDir(dir)
+	s.how = Joined
+	if exclusive {
+		s.how = TookOver
+	}
+	return nil
+}
+
+// lockExclusive takes the Exclusive lock of dataDir and writes our pid
+// into its file, or says which process holds it.
+func lockExclusive(dataDir string) (*os.File, error) {
+	path := filepath.Join(dataDir, exclusiveLockFile)
+	f, err := lockFile(path, syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		holder := "another process"
+		if data, rerr := os.ReadFile(path); rerr == nil {
+			if pid, perr := strconv.Atoi(strings.TrimSpace(string(data))); perr == nil {
+				holder = fmt.Sprintf("process %d", pid)
+			}
+		}
+		return nil, fmt.Errorf("localpg: %w: %s runs on %s", ErrInUse, holder, dataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+// lockFile opens (creating) path and flocks it with how. A flock belongs
+// to the open file: it conflicts with another open of the file in this
+// process too, and goes when the process does, however it ends.
+func lockFile(path string, how int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("localpg: lock file: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("localpg: lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// unlock releases the locks (closing their files releases them).
+func (s *Server) unlock() {
+	for _, f := range []**os.File{&s.users, &s.exclusive} {
+		if *f != nil {
+			(*f).Close()
+			*f = nil
+		}
+	}
+}
+
+// How says whether Start started the server, took it over or joined it.
+func (s *Server) How() How { return s.how }
+
+// PID is the server's process id (the postmaster's), 0 if unknown.
+func (s *Server) PID() int { return s.pid }
 
 // URL returns a connection string for the server's database (Options.Database).
 func (s *Server) URL() string {
@@ -234,16 +393,33 @@ func (s *Server) DataDir() string { return s.dataDir }
 // SocketDir returns the directory that holds the server's unix socket.
 func (s *Server) SocketDir() string { return s.socketDir }
 
-// Stop stops the server (pg_ctl stop -m fast, which disconnects clients)
-// and waits for it to exit, then removes the temporary socket directory, if
-// Start created one. Stop is idempotent: after a successful Stop, further
-// calls return nil. A server that is found not to be running counts as
-// stopped.
+// Stop ends this process's use of the server. A server Start started or
+// took over is stopped (pg_ctl stop -m fast, which disconnects clients),
+// Stop waiting for it to exit and removing the temporary socket directory,
+// unless another process still uses it: then it is left running, and
+// said so on Options.Log. A joined server is left running. Stop is
+// idempotent: after a successful Stop, further calls return nil. A server
+// that is found not to be running counts as stopped.
 func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
 		return nil
+	}
+	defer s.unlock()
+	if s.how == Joined {
+		s.stopped = true
+		return nil
+	}
+	// Ours to stop, unless someone else holds the users lock too.
+	if s.users != nil {
+		if err := syscall.Flock(int(s.users.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			if s.log != nil {
+				fmt.Fprintf(s.log, "localpg: left the server on %s running: another process uses it\n", s.dataDir)
+			}
+			s.stopped = true
+			return nil
+		}
 	}
 	out, err := s.command(ctx, s.pgCtl, "stop", "-m", "fast", "-w", "-t", "60", "-D", s.dataDir).CombinedOutput()
 	if err != nil {
@@ -298,12 +474,18 @@ func (s *Server) prepareSocketDir(dir string, owner *user.User) error {
 			return nil
 		}
 		base := os.TempDir()
-		if len(socketPath(filepath.Join(base, tempSocketPrefix+"0123456789"))) > maxSocketPath {
+		if len(socketPath(filepath.Join(base, tempSocketPrefix+"0123456789abcdef"))) > maxSocketPath {
 			base = "/tmp"
 		}
-		tmp, err := os.MkdirTemp(base, tempSocketPrefix)
-		if err != nil {
+		// Named after the data directory, so that a server started again
+		// (by any process) listens where its clients look for it.
+		sum := sha256.Sum256([]byte(s.dataDir))
+		tmp := filepath.Join(base, tempSocketPrefix+hex.EncodeToString(sum[:8]))
+		if err := os.Mkdir(tmp, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("localpg: create socket directory: %w", err)
+		}
+		if err := s.checkOwnSocketDir(tmp); err != nil {
+			return err
 		}
 		s.socketDir = tmp
 		s.removeSocketDir = true
@@ -331,6 +513,22 @@ func (s *Server) prepareSocketDir(dir string, owner *user.User) error {
 		return fmt.Errorf("localpg: create socket directory %s: %w", abs, err)
 	}
 	return s.chown(abs, owner)
+}
+
+// checkOwnSocketDir refuses a socket directory that is not a real
+// directory of ours (or the server user's), private to its owner: another
+// user could have made it, under /tmp, to listen in our server's place.
+func (s *Server) checkOwnSocketDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("localpg: socket directory %s: %w", dir, err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	uid := uint32(os.Geteuid())
+	if !fi.IsDir() || !ok || (st.Uid != uid && (s.cred == nil || st.Uid != s.cred.Uid)) || fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("localpg: socket directory %s is not a private directory of ours: remove it, or set local_postgres.dir to a shorter path", dir)
+	}
+	return nil
 }
 
 func (s *Server) chown(dir string, owner *user.User) error {
@@ -665,6 +863,16 @@ func socketDirFromPIDFile(path string) (string, error) {
 		return "", fmt.Errorf("%s: server listens on port %s, not %d", path, port, Port)
 	}
 	return strings.TrimSpace(lines[4]), nil
+}
+
+// pidFromPIDFile reads the postmaster's pid, postmaster.pid's first line.
+func pidFromPIDFile(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	return strconv.Atoi(strings.TrimSpace(first))
 }
 
 // isTempSocketDir reports whether dir looks like a temporary socket

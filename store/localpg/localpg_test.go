@@ -1,8 +1,11 @@
 package localpg_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -111,17 +114,20 @@ func TestStartStopRestartKeepsData(t *testing.T) {
 	require.Equal(t, "postgres", db)
 }
 
-func TestStartAdoptsRunningServer(t *testing.T) {
+func TestJoinedServerIsLeftRunning(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dataDir := filepath.Join(tempDir(t), "data")
 
 	first := start(t, localpg.Options{DataDir: dataDir})
+	require.Equal(t, localpg.Started, first.How())
 	pid := postmasterPID(t, dataDir)
+	require.Equal(t, pid, first.PID())
 
-	// As after a crash of the process that started it: the server is still
-	// running, and a new Start adopts it instead of failing.
+	// As `baton export` beside the bot: the server is running, and a
+	// second Start uses it instead of starting another.
 	second := start(t, localpg.Options{DataDir: dataDir, Database: "other"})
+	require.Equal(t, localpg.Joined, second.How())
 	require.Equal(t, pid, postmasterPID(t, dataDir), "no second server was started")
 	require.Equal(t, first.SocketDir(), second.SocketDir())
 
@@ -131,11 +137,111 @@ func TestStartAdoptsRunningServer(t *testing.T) {
 	require.Equal(t, "other", db)
 	require.NoError(t, conn.Close(ctx))
 
-	// The adopted server is ours: Stop stops it.
+	// The joined server is not the second's: its Stop leaves it running.
 	require.NoError(t, second.Stop(ctx))
-	require.NoFileExists(t, filepath.Join(dataDir, "postmaster.pid"))
-	// Stopping the first handle of a server that is gone is fine.
+	require.Equal(t, pid, postmasterPID(t, dataDir))
+	conn = connect(t, first.URL())
+	require.NoError(t, conn.Ping(ctx))
+	require.NoError(t, conn.Close(ctx))
+
 	require.NoError(t, first.Stop(ctx))
+	require.NoFileExists(t, filepath.Join(dataDir, "postmaster.pid"))
+}
+
+// TestStarterLeavesServerRunningWhileOthersUseIt: the process that
+// started the server stops it only when nobody else uses it.
+func TestStarterLeavesServerRunningWhileOthersUseIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := filepath.Join(tempDir(t), "data")
+
+	first := start(t, localpg.Options{DataDir: dataDir})
+	pid := postmasterPID(t, dataDir)
+	// The bot, starting while a command that started the server runs.
+	bot := start(t, localpg.Options{DataDir: dataDir, Exclusive: true})
+	require.Equal(t, localpg.TookOver, bot.How())
+
+	require.NoError(t, first.Stop(ctx))
+	require.Equal(t, pid, postmasterPID(t, dataDir), "the bot still uses it")
+	conn := connect(t, bot.URL())
+	require.NoError(t, conn.Ping(ctx))
+	require.NoError(t, conn.Close(ctx))
+
+	require.NoError(t, bot.Stop(ctx))
+	require.NoFileExists(t, filepath.Join(dataDir, "postmaster.pid"))
+}
+
+// TestSecondExclusiveIsRefused: one bot per data directory; a second is
+// refused, saying who runs, and the first keeps its server.
+func TestSecondExclusiveIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := filepath.Join(tempDir(t), "data")
+
+	bot := start(t, localpg.Options{DataDir: dataDir, Exclusive: true})
+	require.Equal(t, localpg.Started, bot.How())
+	pid := postmasterPID(t, dataDir)
+
+	srv, err := localpg.Start(ctx, localpg.Options{DataDir: dataDir, Exclusive: true})
+	require.Nil(t, srv)
+	require.ErrorIs(t, err, localpg.ErrInUse)
+	require.ErrorContains(t, err, fmt.Sprintf("process %d runs on %s", os.Getpid(), dataDir))
+	require.Equal(t, pid, postmasterPID(t, dataDir))
+	conn := connect(t, bot.URL())
+	require.NoError(t, conn.Ping(ctx))
+	require.NoError(t, conn.Close(ctx))
+
+	require.NoError(t, bot.Stop(ctx))
+	again := start(t, localpg.Options{DataDir: dataDir, Exclusive: true})
+	require.Equal(t, localpg.Started, again.How(), "the data directory is free once the first stopped")
+}
+
+// crashedEnv makes this test binary a process that starts the server on
+// the data directory it names, Exclusive, says so on stdout, and waits to
+// be killed.
+const crashedEnv = "LOCALPG_TEST_CRASHED_DATADIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashedEnv); dir != "" {
+		srv, err := localpg.Start(context.Background(), localpg.Options{DataDir: dir, Exclusive: true, Settings: map[string]string{"fsync": "off"}})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("running", srv.PID())
+		select {}
+	}
+	os.Exit(m.Run())
+}
+
+// TestExclusiveTakesOverAfterACrash: the bot was killed (kill -9) and left
+// its server running; the next bot takes it over, and stops it.
+func TestExclusiveTakesOverAfterACrash(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := filepath.Join(tempDir(t), "data")
+
+	crashed := exec.Command(os.Args[0], "-test.run", "^$")
+	crashed.Env = append(os.Environ(), crashedEnv+"="+dataDir)
+	stdout, err := crashed.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, crashed.Start())
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	require.True(t, strings.HasPrefix(line, "running "), "the crashing process started its server: %q", line)
+	require.NoError(t, crashed.Process.Kill())
+	_ = crashed.Wait()
+	pid := postmasterPID(t, dataDir)
+	require.NoError(t, syscall.Kill(pid, 0), "the server outlives the process that started it")
+
+	bot := start(t, localpg.Options{DataDir: dataDir, Exclusive: true})
+	require.Equal(t, localpg.TookOver, bot.How())
+	require.Equal(t, pid, bot.PID())
+	conn := connect(t, bot.URL())
+	require.NoError(t, conn.Ping(ctx))
+	require.NoError(t, conn.Close(ctx))
+
+	require.NoError(t, bot.Stop(ctx))
+	require.NoFileExists(t, filepath.Join(dataDir, "postmaster.pid"))
 }
 
 func TestStartAfterServerKilled(t *testing.T) {
@@ -183,6 +289,10 @@ func TestLongDataDirUsesTempSocketDir(t *testing.T) {
 
 	require.NoError(t, srv.Stop(ctx))
 	require.NoDirExists(t, srv.SocketDir(), "Stop removes the temporary socket directory")
+
+	// Started again, by any process, it listens where its clients look.
+	again := start(t, localpg.Options{DataDir: dataDir})
+	require.Equal(t, srv.SocketDir(), again.SocketDir())
 }
 
 func TestStartRequiresDataDir(t *testing.T) {

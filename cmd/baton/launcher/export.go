@@ -65,7 +65,7 @@ func (m *Main) exportHandoffs(ctx context.Context, env Env, args []string) error
 	if !to.After(from) {
 		return errors.New("export: --until must be after --since")
 	}
-	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log, commandUse)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -39,7 +38,6 @@ import (
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
-	"github.com/batonhq/baton/store/localpg"
 )
 
 // Main is the whole program, wired: config, logger, database, Slack client,
@@ -104,7 +102,7 @@ func (m *Main) migrate(ctx context.Context, env Env) error {
 		return err
 	}
 	// openDatabase migrates; all that is left is to close.
-	_, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	_, closeDB, err := m.openDatabase(ctx, env, cfg, log, commandUse)
 	if err != nil {
 		return err
 	}
@@ -149,7 +147,7 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	log.Info().Str("team", auth.Team).Str("bot_user", auth.UserID).Msg("authenticated with Slack")
 
-	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log)
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log, botUse)
 	if err != nil {
 		return err
 	}
@@ -356,43 +354,6 @@ func slackHTTPClient(meters *metrics.Metrics, timeout time.Duration) *http.Clien
 // zonesStartBudget bounds how long start-up waits for the members' profile
 // time zones: users.info takes about a hundred calls a minute.
 const zonesStartBudget = 5 * time.Second
-
-// openDatabase connects to DATABASE_URL, or starts the local PostgreSQL when
-// it is unset, and migrates. The returned func closes the pool and stops a
-// local server.
-func (m *Main) openDatabase(ctx context.Context, env Env, cfg config.Config, log zerolog.Logger) (*pgxpool.Pool, func(), error) {
-	url := env.DatabaseURL
-	stopLocal := func() {}
-	if url == "" {
-		log.Info().Str("dir", cfg.LocalPostgresDir).Msg("DATABASE_URL is unset: starting a local PostgreSQL")
-		local, err := localpg.Start(ctx, localpg.Options{DataDir: cfg.LocalPostgresDir, Log: m.Stderr})
-		if err != nil {
-			if errors.Is(err, localpg.ErrNoServerBinaries) {
-				return nil, nil, fmt.Errorf("DATABASE_URL is unset and %w", err)
-			}
-			return nil, nil, fmt.Errorf("DATABASE_URL is unset and the local PostgreSQL did not start: %w", err)
-		}
-		url = local.URL()
-		stopLocal = func() {
-			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := local.Stop(stopCtx); err != nil {
-				log.Warn().Err(err).Msg("local PostgreSQL did not stop cleanly")
-			}
-		}
-	}
-	pool, err := store.Connect(ctx, url)
-	if err != nil {
-		stopLocal()
-		return nil, nil, fmt.Errorf("database (DATABASE_URL): %w", err)
-	}
-	if err := store.Migrate(ctx, pool); err != nil {
-		pool.Close()
-		stopLocal()
-		return nil, nil, err
-	}
-	return pool, func() { pool.Close(); stopLocal() }, nil
-}
 
 // logger is the log on Stderr that LOG_LEVEL and LOG_FORMAT ask for; a
 // command that logs gets it before anything else, so that a wrong value
