@@ -103,6 +103,9 @@ func Escalate(h Handoff, pool Pool, states []MemberState, now time.Time) (Change
 	if h.Rung >= len(h.Escalation.Rungs) {
 		return Change{}, fmt.Errorf("escalate handoff %d: its ladder is done", h.ID)
 	}
+	if h.AwaitingPost() {
+		return Change{}, fmt.Errorf("escalate handoff %d: its claim window has not started", h.ID)
+	}
 	rung := h.Escalation.Rungs[h.Rung]
 	next := h
 	next.Rung++
@@ -113,6 +116,12 @@ func Escalate(h Handoff, pool Pool, states []MemberState, now time.Time) (Change
 	for _, a := range rung.Do {
 		switch a {
 		case ActionReping:
+			if h.MessageTS == "" {
+				// A re-ping is a reply under the post, which is not out
+				// (the window started at the end of the post grace).
+				detail["reping"] = "skipped: not posted"
+				continue
+			}
 			notices = append(notices, Notice{Kind: NoticeReping, HandoffID: h.ID, Recipient: h.Channel})
 		case ActionNudgeMembers:
 			for _, m := range AvailableMembers(pool, states, now) {
@@ -217,7 +226,7 @@ func Cancel(h Handoff, pool Pool, user, reason string, now time.Time) (Change, e
 		return Change{}, &Refusal{Code: RefusedNoReason, State: h.State}
 	}
 	next := h
-	next.State, next.NextStepAt, next.OfferEndsAt = StateCancelled, time.Time{}, time.Time{}
+	next.State, next.NextStepAt, next.OfferEndsAt, next.PostCheckAt = StateCancelled, time.Time{}, time.Time{}, time.Time{}
 	next.CancelledBy, next.CancelReason, next.CancelledAt = user, reason, now
 	// Every clock stops: the sweep clears what they breached, with its event.
 	next.Work.SLADueAt = time.Time{}

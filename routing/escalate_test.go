@@ -13,13 +13,13 @@ var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 var closers = Pool{Name: "closers", Channel: "C1", Members: []string{"U1", "U2", "U3"}, Managers: []string{"UM"}, Fallback: "overflow"}
 
 // openHandoff is a handoff just opened into closers with the default ladder
-// and a fallback pool, as the store returns it.
+// and a fallback pool, posted at once, as the store returns it.
 func openHandoff() Handoff {
 	p := Policy{Pools: []Pool{closers, {Name: "overflow", Channel: "C2", Members: []string{"U9"}}}, SLA: DefaultSLA()}
 	in := p.Open("V1", "U0", Lead{Company: "Acme"}, closers, Offer{}, t0)
 	next, _ := in.Escalation.NextRungAt(in.ClaimDeadline, 0)
-	return Handoff{ID: 7, State: StateOpen, Pool: "closers", Channel: "C1", PasserID: "U0", Lead: in.Lead,
-		CreatedAt: t0, ClaimDeadline: in.ClaimDeadline, Escalation: in.Escalation, NextStepAt: next}
+	return Handoff{ID: 7, State: StateOpen, Pool: "closers", Channel: "C1", MessageTS: "1700000000.000100", PasserID: "U0", Lead: in.Lead,
+		CreatedAt: t0, WindowAt: t0, ClaimDeadline: in.ClaimDeadline, Escalation: in.Escalation, NextStepAt: next}
 }
 
 func kinds(ns []Notice) map[NoticeKind][]string {

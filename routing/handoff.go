@@ -57,7 +57,11 @@ type NewHandoff struct {
 	Turn Turn
 	// EscalateNow starts the ladder at once instead of at the deadline:
 	// nobody in the pool is available, or the strict next in line is not.
+	// Either way it starts from the post (see AwaitingPost).
 	EscalateNow bool
+	// PostCheckAt is when a live transfer whose post is not out by then is
+	// looked at (SLA.FirstPostCheck): its window starts at its post.
+	PostCheckAt time.Time
 	// Live is true for a live transfer now, false for a call scheduled
 	// for later (the passer's choice, or the gates' when the criteria of
 	// a live transfer are not met).
@@ -83,7 +87,8 @@ func (n NewHandoff) Later(at time.Time, owner string) NewHandoff {
 }
 
 // FirstStepAt is when the first rung of the new handoff's ladder is due:
-// when the window closes, or at once when waiting is pointless.
+// when the window closes, or at once when waiting is pointless; as if the
+// window started at CreatedAt (WindowFrom moves it to the post).
 func (in NewHandoff) FirstStepAt() time.Time {
 	if in.EscalateNow {
 		return in.CreatedAt
@@ -92,14 +97,16 @@ func (in NewHandoff) FirstStepAt() time.Time {
 	return at
 }
 
-// OfferEndsAt is when the up-next member's personal offer ends (zero when
-// nobody has one): the lapse sweep is due then.
+// OfferEndsAt is when the up-next member's personal offer would end (zero
+// when nobody has one) if the window started at CreatedAt: the lapse sweep
+// is due then, counted from the post instead (see WindowFrom).
 func (in NewHandoff) OfferEndsAt() time.Time {
 	return in.Turn.OfferEnds(Handoff{ClaimDeadline: in.ClaimDeadline})
 }
 
 // Row is the handoff n opens as, before it has an id. A live transfer
-// opens claimable, its ladder and its turn running. A call scheduled for
+// opens claimable, awaiting its post: its ladder and its turn run from
+// the post (see AwaitingPost). A call scheduled for
 // later is stored with the owner the rotation picked, its SLA clocks
 // starting now (the next SLA sweep sets their deadline), and nothing else
 // runs on it.
@@ -107,15 +114,20 @@ func (n NewHandoff) Row() (Handoff, error) {
 	h := Handoff{
 		State: StateOpen, Pool: n.Pool.Name, Channel: n.Pool.Channel, PasserID: n.PasserID, Lead: n.Lead,
 		CreatedAt: n.CreatedAt, ClaimDeadline: n.ClaimDeadline, Escalation: n.Escalation, NextStepAt: n.FirstStepAt(),
-		Live: n.Live, Turn: n.Turn, OfferEndsAt: n.OfferEndsAt(),
+		Live: n.Live, Turn: n.Turn,
 	}
 	if n.Live {
+		// No offer runs before the post: WindowFrom sets its end.
+		h.PostCheckAt = n.PostCheckAt
+		if h.PostCheckAt.IsZero() {
+			h.PostCheckAt = DefaultSLA().FirstPostCheck(n.CreatedAt)
+		}
 		return h, nil
 	}
 	if n.Owner == "" {
 		return Handoff{}, errors.New("a call scheduled for later needs an owner")
 	}
-	h.State, h.NextStepAt, h.OfferEndsAt, h.ScheduledFor = StateScheduled, time.Time{}, time.Time{}, n.ScheduledFor
+	h.State, h.NextStepAt, h.ScheduledFor = StateScheduled, time.Time{}, n.ScheduledFor
 	h.OwnerID, h.ClaimedAt, h.Work.OwnerSince, h.Work.SLADueAt = n.Owner, n.CreatedAt, n.CreatedAt, n.CreatedAt
 	return h, nil
 }
@@ -143,15 +155,28 @@ func (n NewHandoff) Opened(h Handoff) Change {
 
 // Handoff is one lead passed from a passer to a receiver: the central record.
 type Handoff struct {
-	ID            int64
-	State         State
-	Pool          string
-	Channel       string
-	MessageTS     string
-	PasserID      string
-	Lead          Lead
-	CreatedAt     time.Time
+	ID        int64
+	State     State
+	Pool      string
+	Channel   string
+	MessageTS string
+	PasserID  string
+	Lead      Lead
+	CreatedAt time.Time
+	// ClaimDeadline is when the claim window closes. It runs from the
+	// post (WindowAt); while the handoff awaits its post it is stored as
+	// if the window had started at CreatedAt.
 	ClaimDeadline time.Time
+	// WindowAt is when the claim window started: when the post was
+	// recorded, or when the post grace ended without it. Zero while the
+	// handoff awaits its post, for a call scheduled for later, and for
+	// handoffs stored before windows started at the post.
+	WindowAt time.Time
+	// PostCheckAt is set while an open live transfer awaits its post: when
+	// the passer is told it is queued, then when its window starts anyway.
+	// PostDelayTold says the passer was told.
+	PostCheckAt   time.Time
+	PostDelayTold bool
 	// OwnerID holds the lead once claimed or scheduled; ClaimedAt is when
 	// they got it (the click, or the assignment of a scheduled lead).
 	OwnerID   string
@@ -232,6 +257,7 @@ func (p Policy) Open(submissionKey, passerID string, lead Lead, pool Pool, offer
 		Lead:          lead,
 		CreatedAt:     now,
 		ClaimDeadline: now.Add(p.SLA.ClaimWindow),
+		PostCheckAt:   p.SLA.FirstPostCheck(now),
 		Escalation:    p.Escalation(pool),
 		Turn:          offer.Turn,
 		EscalateNow:   offer.EscalateNow,

@@ -46,6 +46,10 @@ const (
 	NoticePasserScheduled NoticeKind = "passer_scheduled"
 	// NoticeOwnerCancelled tells an owner their lead was cancelled.
 	NoticeOwnerCancelled NoticeKind = "owner_cancelled"
+	// NoticePasserQueued tells the passer that their lead's post is
+	// queued behind other posts in the channel, and that its claim window
+	// starts when it is posted.
+	NoticePasserQueued NoticeKind = "passer_queued"
 	// NoticeOffered tells the up-next member of a round-robin lead that it
 	// is theirs to claim first (a mention in an edited message does not
 	// notify, so a pass needs a DM).
@@ -168,6 +172,10 @@ func NoticesOnOpen(h Handoff) []Notice {
 			Notice{Kind: NoticePasserScheduled, HandoffID: h.ID, Recipient: h.PasserID})
 	}
 	out = append(out, Notice{Kind: NoticePasserSent, HandoffID: h.ID, Recipient: h.PasserID})
+	if h.AwaitingPost() {
+		// The up-next member is told when the post is out (see Posted).
+		return out
+	}
 	return append(out, offeredNotices(h)...)
 }
 
@@ -214,6 +222,9 @@ func (n Notice) Wanted(h Handoff) bool {
 		return h.OwnerID == n.Recipient
 	case NoticeOffered:
 		return h.State == StateOpen && h.Turn.UpNext == n.Recipient
+	case NoticePasserQueued:
+		// Once it is claimed or cancelled, the passer knows more already.
+		return h.State == StateOpen
 	case NoticeSLABreach, NoticeSLAManagerAlert:
 		return len(h.BreachesToTell(n.Kind == NoticeSLAManagerAlert)) > 0
 	}

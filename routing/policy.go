@@ -34,8 +34,15 @@ func (p Pool) IsManager(user string) bool { return slices.Contains(p.Managers, u
 // SLA holds the clocks that run on a handoff.
 type SLA struct {
 	// ClaimWindow is the hold-time budget: most prospects won't hold longer
-	// than a minute, so the default is 60 s.
+	// than a minute, so the default is 60 s. It starts when the lead is
+	// posted in the channel (see AwaitingPost).
 	ClaimWindow time.Duration
+	// PostDelayNotice is how long a lead's post may take before its passer
+	// is told it is queued; zero means DefaultPostDelayNotice.
+	PostDelayNotice time.Duration
+	// PostGrace is how long a lead waits for its post before its claim
+	// window starts anyway; zero means DefaultPostGrace.
+	PostGrace time.Duration
 	// FirstTouch is how long the owner has for a meaningful touch.
 	FirstTouch time.Duration
 	// OutcomeDue is how long after the meeting or claim the outcome is due.
@@ -57,13 +64,14 @@ type SLA struct {
 	Location *time.Location
 }
 
-// DefaultSLA returns the clocks the handoff literature argues for: a 60 s claim window, a
+// DefaultSLA returns the clocks the handoff literature argues for: a 60 s claim window
+// from the post (which may wait 2 min for it, telling the passer after 10 s), a
 // touch within 48 h and an outcome within 24 h, 48 h to re-engage a no-show,
 // 4 h before a manager hears of a breach, and ownership frozen for 30 days.
 func DefaultSLA() SLA {
 	return SLA{
-		ClaimWindow: 60 * time.Second, FirstTouch: 48 * time.Hour, OutcomeDue: 24 * time.Hour,
-		Reengage: 48 * time.Hour, ManagerGrace: 4 * time.Hour, OwnershipFreeze: 30 * 24 * time.Hour,
+		ClaimWindow: 60 * time.Second, PostDelayNotice: DefaultPostDelayNotice, PostGrace: DefaultPostGrace,
+		FirstTouch: 48 * time.Hour, OutcomeDue: 24 * time.Hour, Reengage: 48 * time.Hour, ManagerGrace: 4 * time.Hour, OwnershipFreeze: 30 * 24 * time.Hour,
 	}
 }
 

@@ -7,14 +7,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// roundRobin is closers in round robin, with a lead offered to U1.
+// roundRobin is closers in round robin, with a lead offered to U1 and
+// posted at once.
 func roundRobin(mode Mode) (Pool, Handoff) {
 	pool := closers
 	pool.Mode = mode
 	offer := Decide(pool, nil, t0)
 	p := Policy{Pools: []Pool{pool}, SLA: DefaultSLA()}
 	in := p.Open("V1", "U0", Lead{Company: "Acme"}, pool, offer, t0)
-	h := Handoff{ID: 7, State: StateOpen, Pool: "closers", Channel: "C1", PasserID: "U0", CreatedAt: t0,
+	h := Handoff{ID: 7, State: StateOpen, Pool: "closers", Channel: "C1", MessageTS: "1700000000.000100", PasserID: "U0", CreatedAt: t0, WindowAt: t0,
 		ClaimDeadline: in.ClaimDeadline, Escalation: in.Escalation, NextStepAt: in.FirstStepAt(), Turn: in.Turn, OfferEndsAt: in.OfferEndsAt()}
 	return pool, h
 }

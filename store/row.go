@@ -23,7 +23,8 @@ import (
 //
 //	generated  nobody: PostgreSQL does (the identity)
 //	insert     the INSERT only: it never changes afterwards, or something
-//	           else writes it once (message_ts and fallback_ts, see setTS)
+//	           else writes it once (message_ts and fallback_ts, see
+//	           SetMessageTS and setTS)
 //	(none)     the INSERT and every UPDATE
 //
 // Every column is read. Nullable columns are pointers: NULL means "not
@@ -44,7 +45,10 @@ type handoffRow struct {
 	Notes         string        `db:"notes,insert"`
 	Consent       bool          `db:"consent,insert"`
 	CreatedAt     time.Time     `db:"created_at,insert"`
-	ClaimDeadline time.Time     `db:"claim_deadline,insert"`
+	ClaimDeadline time.Time     `db:"claim_deadline"`
+	WindowAt      *time.Time    `db:"window_at"`
+	PostCheckAt   *time.Time    `db:"post_check_at"`
+	PostDelayTold bool          `db:"post_delay_told"`
 	OwnerID       *string       `db:"owner_id"`
 	ClaimedAt     *time.Time    `db:"claimed_at"`
 	UpdatedAt     time.Time     `db:"updated_at"`
@@ -109,6 +113,7 @@ func rowOf(h routing.Handoff) (handoffRow, error) {
 		Company: h.Lead.Company, ContactName: h.Lead.ContactName, ContactTitle: h.Lead.ContactTitle,
 		Phone: h.Lead.Phone, Email: h.Lead.Email, Notes: h.Lead.Notes, Consent: h.Lead.Consent,
 		CreatedAt: h.CreatedAt, ClaimDeadline: h.ClaimDeadline, OwnerID: nullText(h.OwnerID), ClaimedAt: nullTime(h.ClaimedAt),
+		WindowAt: nullTime(h.WindowAt), PostCheckAt: nullTime(h.PostCheckAt), PostDelayTold: h.PostDelayTold,
 		Live: h.Live, ChecklistName: h.Lead.Checklist.Name, Checklist: lead.checklist, Answers: lead.answers, Context: lead.context,
 		Escalation: h.Escalation, Rung: h.Rung, NextStepAt: nullTime(h.NextStepAt),
 		FallbackOpen: h.FallbackOpen, FallbackTS: nullText(h.FallbackTS), MissedAt: nullTime(h.MissedAt),
@@ -143,6 +148,7 @@ func (r *handoffRow) handoff() (routing.Handoff, error) {
 		Lead: routing.Lead{Company: r.Company, ContactName: r.ContactName, ContactTitle: r.ContactTitle,
 			Phone: r.Phone, Email: r.Email, Notes: r.Notes, Consent: r.Consent},
 		CreatedAt: r.CreatedAt, ClaimDeadline: r.ClaimDeadline, OwnerID: textOf(r.OwnerID), ClaimedAt: timeOf(r.ClaimedAt),
+		WindowAt: timeOf(r.WindowAt), PostCheckAt: timeOf(r.PostCheckAt), PostDelayTold: r.PostDelayTold,
 		Escalation: r.Escalation, Rung: r.Rung, NextStepAt: timeOf(r.NextStepAt),
 		FallbackOpen: r.FallbackOpen, FallbackTS: textOf(r.FallbackTS), MissedAt: timeOf(r.MissedAt),
 		Live: r.Live, ScheduledFor: timeOf(r.ScheduledFor), AcceptedAt: timeOf(r.AcceptedAt), DeclinedBy: r.DeclinedBy,

@@ -39,6 +39,7 @@ func TestHandoffRoundTrip(t *testing.T) {
 			},
 		},
 		CreatedAt: T, ClaimDeadline: T.Add(time.Minute), OwnerID: "U1", ClaimedAt: T.Add(2 * time.Minute),
+		WindowAt: T.Add(time.Second), PostCheckAt: T.Add(10 * time.Second), PostDelayTold: true,
 		Escalation: routing.Escalation{
 			Rungs:    []routing.Rung{{Step: 1, Steps: 1, Repeat: 2, After: time.Minute, Do: []routing.EscalationAction{routing.ActionReping}}},
 			Fallback: "overflow", FallbackChannel: "C0OVERFLOW",

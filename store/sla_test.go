@@ -154,8 +154,7 @@ func TestStuckLeads(t *testing.T) {
 	// Missed, owner not accepted; and one accepted (then untouched).
 	var accepted int64
 	for i := range 2 {
-		h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff(next()))
-		require.NoError(t, err)
+		h := b.createPosted(t, b.newHandoff(next()))
 		h.Escalation.Rungs = h.Escalation.Rungs[len(h.Escalation.Rungs)-1:]
 		h.Rung = 0
 		apply(h.ID, b.now, func(cur routing.Handoff) (routing.Change, error) {

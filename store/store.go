@@ -177,8 +177,32 @@ func (s *Store) ClaimIf(ctx context.Context, id int64, user string, now time.Tim
 
 // SetMessageTS records where the handoff's channel message lives, once it is
 // posted, so later updates edit that message instead of posting another.
+// now is the time of the post: an open live transfer's claim window starts
+// then (routing.Posted), its deadlines moved and its up-next member's DM
+// queued, in the same transaction as the ts and its event. A second call
+// (a retried record) changes nothing.
 func (s *Store) SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error {
-	return s.setTS(ctx, id, "message_ts", ts, now)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		h, err := queryHandoff(ctx, tx, `SELECT `+handoffColumns+` FROM handoffs WHERE id = $1 FOR UPDATE`, id)
+		if err != nil || h.MessageTS != "" {
+			return err
+		}
+		c := routing.Posted(h, ts, now)
+		if _, err := tx.Exec(ctx, `UPDATE handoffs SET message_ts = $2 WHERE id = $1`, id, ts); err != nil {
+			return err
+		}
+		if err := updateHandoff(ctx, tx, c.Handoff, now); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, id, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, now, c.Notices)
+	})
+	if err != nil {
+		return fmt.Errorf("set message_ts of handoff %d: %w", id, err)
+	}
+	return nil
 }
 
 // SetFallbackTS records where the handoff's message in the fallback pool's
@@ -190,6 +214,7 @@ func (s *Store) SetFallbackTS(ctx context.Context, id int64, ts string, now time
 // setTS sets column (a constant from this package, never input) once, and
 // records the post in the event log, in one statement: every post waits on
 // it before the notices behind it (the thread reply, a claim's update).
+// The channel message's ts is SetMessageTS's: it starts the claim window.
 func (s *Store) setTS(ctx context.Context, id int64, column, ts string, now time.Time) error {
 	if _, err := s.pool.Exec(ctx, `
 		WITH set AS (

@@ -44,6 +44,18 @@ func (b bundle) newHandoff(key string) routing.NewHandoff {
 	return policy.Open(key, "UPASS", lead, b.pool, routing.Decide(b.pool, nil, b.now), b.now)
 }
 
+// createPosted stores in and records its post at b.now, as the outbox does
+// once it is out: its claim window starts then.
+func (b bundle) createPosted(t *testing.T, in routing.NewHandoff) routing.Handoff {
+	t.Helper()
+	h, _, err := b.store.CreateHandoff(b.ctx, in)
+	require.NoError(t, err)
+	require.NoError(t, b.store.SetMessageTS(b.ctx, h.ID, fmt.Sprintf("1700000000.%06d", h.ID), b.now))
+	h, err = b.store.Handoff(b.ctx, h.ID)
+	require.NoError(t, err)
+	return h
+}
+
 func TestCreateHandoff(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

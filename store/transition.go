@@ -39,8 +39,10 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 }
 
 // SweepDue hands decide, one at a time, the handoffs with a deadline due at
-// now (the next rung of an open handoff's ladder, or the end of an up-next
-// member's personal offer), up to limit, each in its own transaction. Rows
+// now (the next rung of an open handoff's ladder, the end of an up-next
+// member's personal offer, or the wait for a post that is not out), up to
+// limit, each in its own transaction. The ladder of a handoff awaiting its
+// post is not due: its window has not started (routing.AwaitingPost). Rows
 // are taken with FOR UPDATE SKIP LOCKED, so concurrent sweepers (other
 // replicas) share the work and never fire one deadline twice, and a claim
 // racing the sweeper is serialised with it on the row lock. decide must
@@ -50,8 +52,11 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
 	return s.sweep(ctx, "sweep due handoffs", `
 		SELECT id FROM handoffs
-		WHERE ((state = 'open' AND next_step_at <= $1) OR offer_ends_at <= $1) AND NOT (id = ANY($2))
-		ORDER BY least(CASE WHEN state = 'open' THEN next_step_at END, offer_ends_at)
+		WHERE ((state = 'open' AND next_step_at <= $1 AND post_check_at IS NULL)
+				OR offer_ends_at <= $1
+				OR (state = 'open' AND post_check_at <= $1))
+			AND NOT (id = ANY($2))
+		ORDER BY least(CASE WHEN state = 'open' THEN coalesce(post_check_at, next_step_at) END, offer_ends_at)
 		LIMIT 1
 		FOR UPDATE SKIP LOCKED`, now, limit,
 		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
@@ -119,8 +124,9 @@ func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, lim
 func (s *Store) NextDeadline(ctx context.Context) (at time.Time, ok bool, err error) {
 	var next *time.Time
 	if err := s.pool.QueryRow(ctx, `SELECT least(
-			(SELECT min(next_step_at) FROM handoffs WHERE state = 'open' AND next_step_at IS NOT NULL),
-			(SELECT min(offer_ends_at) FROM handoffs WHERE offer_ends_at IS NOT NULL))`).Scan(&next); err != nil {
+			(SELECT min(next_step_at) FROM handoffs WHERE state = 'open' AND next_step_at IS NOT NULL AND post_check_at IS NULL),
+			(SELECT min(offer_ends_at) FROM handoffs WHERE offer_ends_at IS NOT NULL),
+			(SELECT min(post_check_at) FROM handoffs WHERE state = 'open' AND post_check_at IS NOT NULL))`).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next deadline: %w", err)
 	}
 	if next == nil {

@@ -37,8 +37,7 @@ func (b bundle) kinds(t *testing.T, id int64) []routing.EventKind {
 func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
-	require.NoError(t, err)
+	h := b.createPosted(t, b.newHandoff("V1"))
 	require.WithinDuration(t, b.now.Add(time.Minute), h.NextStepAt, 0, "the first rung is due when the window closes")
 	require.Len(t, h.Escalation.Rungs, 3, "the ladder is frozen onto the handoff")
 
@@ -98,7 +97,7 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 	require.Equal(t, "U1", h.OwnerID)
 	require.WithinDuration(t, late, h.MissedAt, 0)
 	require.True(t, h.NextStepAt.IsZero())
-	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventEscalated, routing.EventEscalated, routing.EventMissed}, b.kinds(t, h.ID))
+	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPosted, routing.EventEscalated, routing.EventEscalated, routing.EventMissed}, b.kinds(t, h.ID))
 
 	_, ok, err = b.store.NextDeadline(b.ctx)
 	require.NoError(t, err)
@@ -112,10 +111,9 @@ func TestEscalateDueFiresEachRungOnce(t *testing.T) {
 func TestClaimStopsTheLadder(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
-	require.NoError(t, err)
+	h := b.createPosted(t, b.newHandoff("V1"))
 	at := b.now.Add(time.Minute)
-	_, err = b.store.SweepDue(b.ctx, at, 10, b.escalate(at))
+	_, err := b.store.SweepDue(b.ctx, at, 10, b.escalate(at))
 	require.NoError(t, err)
 
 	// A late claim: allowed, flagged, and the ladder stops.
@@ -140,10 +138,8 @@ func TestClaimStopsTheLadder(t *testing.T) {
 func TestEscalateDueSkipsAFailingHandoff(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	bad, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
-	require.NoError(t, err)
-	good, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V2"))
-	require.NoError(t, err)
+	bad := b.createPosted(t, b.newHandoff("V1"))
+	good := b.createPosted(t, b.newHandoff("V2"))
 	at := b.now.Add(time.Minute)
 	boom := errors.New("boom")
 	changes, err := b.store.SweepDue(b.ctx, at, 10, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
@@ -253,8 +249,7 @@ func TestAvailabilityAndLapses(t *testing.T) {
 	policy := routing.Policy{Pools: []routing.Pool{b.pool}, SLA: routing.DefaultSLA()}
 	offer := routing.Decide(b.pool, states, b.now)
 	require.Equal(t, "U1", offer.UpNext)
-	h, _, err := b.store.CreateHandoff(b.ctx, policy.Open("V1", "UPASS", routing.Lead{Company: "Acme"}, b.pool, offer, b.now))
-	require.NoError(t, err)
+	h := b.createPosted(t, policy.Open("V1", "UPASS", routing.Lead{Company: "Acme"}, b.pool, offer, b.now))
 	require.Equal(t, offer.Turn.UpNext, h.Turn.UpNext)
 	require.WithinDuration(t, b.now.Add(routing.DefaultPriorityWindow), h.OfferEndsAt, 0)
 	next, _, err := b.store.NextDeadline(b.ctx)

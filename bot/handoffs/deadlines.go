@@ -12,8 +12,9 @@ import (
 const dueBatch = 50
 
 // FireDue fires every deadline that is due now, each in its own
-// transaction, and returns how many fired: the end of an up-next member's
-// personal offer (OfferEnd) and the ladder's next rung (Rung). The store
+// transaction, and returns how many fired: the wait for a post that is not
+// out (PostOverdue), the end of an up-next member's personal offer
+// (OfferEnd) and the ladder's next rung (Rung). The store
 // takes each handoff with a row lock other replicas skip, so each fires
 // once however many replicas sweep.
 func (s *Service) FireDue(ctx context.Context) (int, error) {
@@ -36,16 +37,20 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 	}
 }
 
-// NextDeadline is the earliest deadline any handoff has (an offer's end or
-// a ladder step); ok is false when none has one.
+// NextDeadline is the earliest deadline any handoff has (a post's wait, an
+// offer's end or a ladder step); ok is false when none has one.
 func (s *Service) NextDeadline(ctx context.Context) (at time.Time, ok bool, err error) {
 	return s.cfg.Store.NextDeadline(ctx)
 }
 
-// decideDeadline handles the deadline of h that fell due: the end of the
-// up-next member's personal offer first (it is never later than the
-// ladder's first rung), else the next rung.
+// decideDeadline handles the deadline of h that fell due: the wait for its
+// post while it awaits it (nothing else runs then), else the end of the
+// up-next member's personal offer (it is never later than the ladder's
+// first rung), else the next rung.
 func (s *Service) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+	if h.AwaitingPost() {
+		return routing.PostOverdue(h, s.Policy().SLA, s.Now())
+	}
 	if !h.OfferEndsAt.IsZero() && !h.OfferEndsAt.After(s.Now()) {
 		return s.OfferEnd(h, loads)
 	}

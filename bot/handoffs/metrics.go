@@ -16,6 +16,10 @@ var handoffStages = map[routing.EventKind]string{
 	routing.EventPassed:      "passed",
 	routing.EventOfferLapsed: "offer_lapsed",
 	routing.EventReassigned:  "reassigned",
+	// A post slow to go out (a burst into one channel), and one that
+	// never did before the post grace ended.
+	routing.EventPostDelayed:   "post_delayed",
+	routing.EventWindowStarted: "window_started_unposted",
 }
 
 // expectMetrics creates the series the bot will count at zero (see

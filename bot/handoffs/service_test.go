@@ -150,6 +150,7 @@ func TestFireDueRunsTheLadder(t *testing.T) {
 	t.Parallel()
 	b := handoffstest.New(t)
 	h := b.Create(t, "V1", "Acme Corp")
+	h = b.Post(t, h.ID)
 
 	fired, err := b.Service.FireDue(b.Ctx)
 	require.NoError(t, err)
@@ -167,6 +168,56 @@ func TestFireDueRunsTheLadder(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, fired, "and once")
 	require.Contains(t, b.Events(t, h.ID), routing.EventEscalated)
+}
+
+// TestFireDueWaitsForThePost: before its post is out a lead's ladder is not
+// due; the passer is told once that the post is queued; the window then
+// runs from the post. A lead never posted has its window started at the
+// end of the post grace, and its ladder runs without re-pings.
+func TestFireDueWaitsForThePost(t *testing.T) {
+	t.Parallel()
+	b := handoffstest.New(t)
+	created := b.Clock.Now()
+	late := b.Create(t, "V1", "Late Co")
+	never := b.Create(t, "V2", "Never Co")
+	next, _, err := b.Service.NextDeadline(b.Ctx)
+	require.NoError(t, err)
+	require.True(t, next.Equal(created.Add(routing.DefaultPostDelayNotice)), "the wait for the posts, not the ladder")
+
+	b.Clock.Add(routing.DefaultPostDelayNotice)
+	fired, err := b.Service.FireDue(b.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, fired, "both passers are told")
+	b.Clock.Add(time.Minute)
+	fired, err = b.Service.FireDue(b.Ctx)
+	require.NoError(t, err)
+	require.Zero(t, fired, "no window runs before the post, so no ladder")
+
+	posted := b.Clock.Now()
+	h := b.Post(t, late.ID)
+	require.True(t, h.ClaimDeadline.Equal(posted.Add(time.Minute)), "the window runs from the post")
+	b.Clock.Add(time.Minute)
+	fired, err = b.Service.FireDue(b.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, fired, "the late lead's first rung; the other's grace ends")
+	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPostDelayed, routing.EventPosted, routing.EventEscalated}, b.Events(t, late.ID))
+	require.Equal(t, []routing.EventKind{routing.EventCreated, routing.EventPostDelayed, routing.EventWindowStarted}, b.Events(t, never.ID))
+
+	for range 4 {
+		b.Clock.Add(time.Minute)
+		_, err = b.Service.FireDue(b.Ctx)
+		require.NoError(t, err)
+	}
+	h, err = b.Service.Handoff(b.Ctx, never.ID)
+	require.NoError(t, err)
+	require.Equal(t, routing.StateScheduled, h.State, "a lead never posted still gets an owner")
+	count := func(id int64, kind routing.NoticeKind) (n int) {
+		require.NoError(t, b.DB.QueryRow(b.Ctx, `SELECT count(*) FROM outbox WHERE handoff_id = $1 AND kind = $2`, id, kind).Scan(&n))
+		return n
+	}
+	require.Equal(t, 1, count(never.ID, routing.NoticePasserQueued))
+	require.Zero(t, count(never.ID, routing.NoticeReping), "no re-ping without a post")
+	require.Equal(t, 1, count(late.ID, routing.NoticeReping))
 }
 
 func TestJobsRunOncePerTick(t *testing.T) {

@@ -282,6 +282,8 @@ func (w *Worker) directMessage(ctx context.Context, clock render.Clock, n routin
 	switch n.Kind {
 	case routing.NoticePasserSent:
 		return clock.PasserSent(h), true
+	case routing.NoticePasserQueued:
+		return clock.PasserQueued(h), true
 	case routing.NoticeOwnerBrief:
 		return clock.OwnerBrief(h), true
 	case routing.NoticePasserClaimed:

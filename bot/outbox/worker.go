@@ -148,7 +148,7 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) clock() render.Clock {
-	return render.Clock{Location: w.cfg.Service.Policy().Location}
+	return render.Clock{Location: w.cfg.Service.Policy().Location, Now: w.cfg.Service.Now()}
 }
 
 // postDigest delivers a digest: the stuck leads as they stand now, each

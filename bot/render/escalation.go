@@ -121,6 +121,36 @@ func (c Clock) Offered(h routing.Handoff, permalink string) Message {
 	return Message{Text: fmt.Sprintf("You're up next for %s", company(h)), Blocks: []slack.Block{section(text)}}
 }
 
+// PasserQueued tells the passer that their lead's post is queued behind
+// other posts in its channel (Slack takes about one a second per channel)
+// and that its claim window starts when it is posted. It is rendered at
+// delivery, which may come after the post (it is then out, and the window
+// runs from it) or after the post grace (the window started without it).
+func (c Clock) PasserQueued(h routing.Handoff) Message {
+	co := company(h)
+	var blocks []slack.Block
+	var text, note string
+	switch {
+	case h.MessageTS != "":
+		text = fmt.Sprintf("⏳ Your hot lead *%s* had to queue behind other posts in <#%s>: Slack takes about one post a second per channel. It is posted now, and its claim window runs from the post: closers have until %s to claim it.",
+			co, h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
+		note = fmt.Sprintf("Your hot lead %s is posted in <#%s> after queueing", co, h.Channel)
+		blocks = []slack.Block{section(text)}
+	case h.AwaitingPost():
+		text = fmt.Sprintf("⏳ Your hot lead *%s* is queued behind other posts in <#%s>: Slack takes about one post a second per channel. Its claim window starts when it is posted, so closers still get their full %s. Keep the prospect on the line.",
+			co, h.Channel, Wait(h.ClaimWindow()))
+		note = fmt.Sprintf("Your hot lead %s is queued behind other posts in <#%s>", co, h.Channel)
+		blocks = []slack.Block{section(text),
+			contextLine(fmt.Sprintf("If it is still not posted at %s, its claim window starts anyway and the escalation ladder runs without the post.", c.date(h.PostCheckAt, "{time_secs}")))}
+	default:
+		text = fmt.Sprintf("⚠️ Your hot lead *%s* still could not be posted in <#%s>, so its claim window started without the post and the escalation ladder is running. If nobody takes it live, it will be scheduled for later with an owner.",
+			co, h.Channel)
+		note = fmt.Sprintf("Your hot lead %s could not be posted in <#%s>", co, h.Channel)
+		blocks = []slack.Block{section(text)}
+	}
+	return Message{Text: note, Blocks: blocks}
+}
+
 // SetAway tells a member Baton set them away after lapsed offers.
 func (c Clock) SetAway(h routing.Handoff) Message {
 	text := fmt.Sprintf("💤 You let %s go by without claiming, and that was several in a row, so I've set you as away: you won't be offered leads until you type `/handoff back`.", company(h))

@@ -52,6 +52,24 @@ func (m Message) Options() []slack.MsgOption {
 // their own time zone; the fallback, for clients that can't, uses Location.
 type Clock struct {
 	Location *time.Location
+	// Now is the moment of rendering, set by the outbox: a lead awaiting
+	// its post (routing.Handoff.AwaitingPost) is shown with the deadlines
+	// it will have once posted now, since its claim window starts at its
+	// post. Zero shows them from its submission.
+	Now time.Time
+}
+
+// asPosted is h as its channel message shows it: a lead awaiting its post
+// with its window started at c.Now, the moment the message is posted.
+func (c Clock) asPosted(h routing.Handoff) routing.Handoff {
+	if !h.AwaitingPost() {
+		return h
+	}
+	at := c.Now
+	if at.IsZero() {
+		at = h.CreatedAt
+	}
+	return h.WindowFrom(at)
 }
 
 func (c Clock) date(t time.Time, format string) string {
@@ -133,6 +151,7 @@ func (c Clock) FallbackMessage(h routing.Handoff) Message {
 // Slack's MaxBlocksText otherwise (a checklist of many gates with long
 // answers): each text to the longest length that fits.
 func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Message {
+	h = c.asPosted(h)
 	m := c.handoffMessageCut(h, openHead, openText, noCut)
 	if TextLength(m.Blocks) <= MaxBlocksText {
 		return m
@@ -164,7 +183,7 @@ func (c Clock) handoffMessageCut(h routing.Handoff, openHead, openText string, m
 		blocks = append(blocks, contextLine(foot))
 		return Message{Text: text, Blocks: blocks}
 	}
-	window := Wait(h.ClaimDeadline.Sub(h.CreatedAt))
+	window := Wait(h.ClaimWindow())
 
 	switch h.State {
 	case routing.StateClaimed:
@@ -300,10 +319,11 @@ func channelFacts(h routing.Handoff, max int) []slack.Block {
 
 // PasserSent tells the passer, privately, that the lead is out, how many
 // closers are available and who is up next, with a way to cancel it if the
-// prospect drops off.
+// prospect drops off. It gives the window's length rather than its end:
+// the window starts at the post, which this DM may come before.
 func (c Clock) PasserSent(h routing.Handoff) Message {
-	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have until %s to claim it; I'll tell you who picks it up. Keep the prospect on the line.",
-		company(h), h.Channel, c.date(h.ClaimDeadline, "{time_secs}"))
+	text := fmt.Sprintf("📣 Your handoff of *%s* is out in <#%s>. Closers have %s to claim it from when it shows there; I'll tell you who picks it up. Keep the prospect on the line.",
+		company(h), h.Channel, Wait(h.ClaimWindow()))
 	blocks := []slack.Block{section(text)}
 	if t := h.Turn; t.Members > 0 {
 		who := fmt.Sprintf("%d of %d in *%s* available now", t.Available, t.Members, userText(h.Pool, 100))

@@ -25,6 +25,7 @@ func TestSweeperFiresTheLadderAtItsDeadline(t *testing.T) {
 	t.Parallel()
 	b := handoffstest.New(t)
 	h := b.Create(t, "V1", "Acme Corp")
+	h = b.Post(t, h.ID)
 	b.Clock.Add(h.NextStepAt.Sub(b.Clock.Now()))
 
 	s := sweeper.New(sweeper.Config{Deadlines: b.Service, Log: zerolog.Nop(), Now: b.Clock.Now, Interval: time.Hour, Rewind: b.Deadlines})
@@ -46,6 +47,7 @@ func TestSweeperWakesForANewDeadline(t *testing.T) {
 	t.Parallel()
 	b := handoffstest.New(t)
 	h := b.Create(t, "V1", "Acme Corp")
+	h = b.Post(t, h.ID)
 	s := sweeper.New(sweeper.Config{Deadlines: b.Service, Log: zerolog.Nop(), Now: b.Clock.Now, Interval: time.Hour, Rewind: b.Deadlines})
 	ctx, stop := context.WithCancel(b.Ctx)
 	defer stop()

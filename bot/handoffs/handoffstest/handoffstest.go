@@ -6,6 +6,7 @@ package handoffstest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -103,6 +104,17 @@ func (b Bundle) Create(t testing.TB, view, company string) routing.Handoff {
 	require.Nil(t, c.Later)
 	require.True(t, c.New)
 	return c.Handoff
+}
+
+// Post records handoff id's channel post at the clock's time, as the
+// outbox does once Slack took it: its claim window starts then. It returns
+// the handoff as it now stands.
+func (b Bundle) Post(t testing.TB, id int64) routing.Handoff {
+	t.Helper()
+	require.NoError(t, b.Store.SetMessageTS(b.Ctx, id, fmt.Sprintf("1700000000.%06d", id), b.Clock.Now()))
+	h, err := b.Store.Handoff(b.Ctx, id)
+	require.NoError(t, err)
+	return h
 }
 
 // Events are the kinds of handoff id's events, oldest first.

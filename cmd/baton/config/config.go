@@ -264,6 +264,8 @@ func ladder(key string, steps []ladderStep) (routing.Ladder, error) {
 // key left out: the first is an error, the second takes the default.
 type sla struct {
 	ClaimWindow     *time.Duration `yaml:"claim_window"`
+	PostDelayNotice *time.Duration `yaml:"post_delay_notice"`
+	PostGrace       *time.Duration `yaml:"post_grace"`
 	FirstTouch      *time.Duration `yaml:"first_touch"`
 	OutcomeDue      *time.Duration `yaml:"outcome_due"`
 	Reengage        *time.Duration `yaml:"reengage"`
@@ -451,6 +453,7 @@ func (f file) validate() (Config, error) {
 		dst *time.Duration
 	}{
 		{"sla.claim_window", f.SLA.ClaimWindow, &sla.ClaimWindow}, {"sla.first_touch", f.SLA.FirstTouch, &sla.FirstTouch},
+		{"sla.post_delay_notice", f.SLA.PostDelayNotice, &sla.PostDelayNotice}, {"sla.post_grace", f.SLA.PostGrace, &sla.PostGrace},
 		{"sla.outcome_due", f.SLA.OutcomeDue, &sla.OutcomeDue}, {"sla.reengage", f.SLA.Reengage, &sla.Reengage},
 		{"sla.manager_grace", f.SLA.ManagerGrace, &sla.ManagerGrace}, {"sla.ownership_freeze", f.SLA.OwnershipFreeze, &sla.OwnershipFreeze},
 	} {
@@ -464,6 +467,11 @@ func (f file) validate() (Config, error) {
 	}
 	if sla.ClaimWindow < time.Second {
 		return cfg, fmt.Errorf("sla.claim_window: at least 1s, got %s", sla.ClaimWindow)
+	}
+	if sla.PostDelayNotice >= sla.PostGrace {
+		// The passer would never hear of a queued post before its window
+		// started without it.
+		return cfg, fmt.Errorf("sla.post_delay_notice: must be shorter than sla.post_grace (%s), got %s", sla.PostGrace, sla.PostDelayNotice)
 	}
 
 	sla.BusinessHours, sla.Location = f.SLA.BusinessHours, loc

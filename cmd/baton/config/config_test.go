@@ -43,6 +43,8 @@ func TestParseDefaults(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "UTC", cfg.Policy.Location.String())
 	require.Equal(t, 60*time.Second, cfg.Policy.SLA.ClaimWindow)
+	require.Equal(t, 10*time.Second, cfg.Policy.SLA.PostDelayNotice)
+	require.Equal(t, 2*time.Minute, cfg.Policy.SLA.PostGrace)
 	require.Equal(t, 48*time.Hour, cfg.Policy.SLA.FirstTouch)
 	require.Equal(t, 24*time.Hour, cfg.Policy.SLA.OutcomeDue)
 	require.Equal(t, "C1A", cfg.Policy.Digest.Channel, "the digest goes to the first pool's channel by default")
@@ -64,6 +66,8 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"zero window", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: 0s\n", "sla.claim_window: must be positive"},
 		{"zero touch", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  first_touch: 0h\n", "sla.first_touch: must be positive"},
 		{"tiny window", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  claim_window: 10ms\n", "sla.claim_window: at least 1s"},
+		{"zero post grace", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  post_grace: 0s\n", "sla.post_grace: must be positive"},
+		{"notice after the grace", "pools:\n  - {name: a, channel: C1, members: [U1]}\nsla:\n  post_grace: 5s\n", "sla.post_delay_notice: must be shorter than sla.post_grace (5s), got 10s"},
 		{"no pools", "timezone: UTC\n", "pools: at least one pool"},
 		{"pool without channel", "pools:\n  - {name: a, members: [U1]}\n", "pools[0].channel"},
 		{"pool without members", "pools:\n  - {name: a, channel: C1}\n", "pools[0].members: at least one member"},

@@ -18,8 +18,9 @@ import (
 )
 
 // claimScriptConfig leaves time to crash and restart before anything is
-// due: the lead is claimed long before its window closes.
-var claimScriptConfig = strings.Replace(batontest.DefaultConfig, "claim_window: 60s", "claim_window: 10m", 1)
+// due: the lead is claimed long before its window closes, and a post the
+// crash delayed is out long before its passer would be told it is late.
+var claimScriptConfig = strings.Replace(batontest.DefaultConfig, "claim_window: 60s", "claim_window: 10m\n  post_delay_notice: 5m\n  post_grace: 10m", 1)
 
 // ladderScriptConfig lets nobody claim: the window closes after 6 s (time
 // to freeze the process before it), the members are re-pinged and DMed,

@@ -190,6 +190,26 @@ type wiring struct {
 	channels *membership.Watch
 }
 
+// postWakes is the store as the outbox worker uses it: a recorded post
+// starts its lead's claim window, so it wakes the sweeper (the window's
+// deadlines may be earlier than any it knows of: the first rung of a lead
+// nobody was available for is due at once) and the worker (the up-next
+// member's DM is queued with it).
+type postWakes struct {
+	*store.Store
+	deadlines, committed *wakeup.Signal
+}
+
+// SetMessageTS records the post and sends the wake-ups.
+func (p postWakes) SetMessageTS(ctx context.Context, id int64, ts string, now time.Time) error {
+	if err := p.Store.SetMessageTS(ctx, id, ts, now); err != nil {
+		return err
+	}
+	p.deadlines.Notify()
+	p.committed.Notify()
+	return nil
+}
+
 // runBot builds Baton's runnable units from w and runs them, with the
 // services around them (see startAround), until ctx ends: the use cases,
 // and around them the Socket Mode edge, the outbox worker, the deadline
@@ -218,7 +238,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	// and as a metric, told to the pools' managers through the outbox.
 	w.channels = membership.New(membership.Config{Store: w.store, API: w.api, Policy: svc.Policy, Log: w.log, Now: m.Now, Committed: committed})
 	w.meters.WatchChannels(w.channels.Access)
-	deliveries := outbox.New(outbox.Config{Store: w.store, Service: svc, Homes: homes, API: w.api, Log: w.log,
+	deliveries := outbox.New(outbox.Config{Store: postWakes{w.store, deadlines, committed}, Service: svc, Homes: homes, API: w.api, Log: w.log,
 		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout, Clock: m.Now})
 	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
