@@ -192,6 +192,7 @@ type Server struct {
 	clock              func() time.Time
 	hook               func(Call)
 	pace               channelPace
+	latency            latency // see WithLatency
 
 	hs *httptest.Server
 

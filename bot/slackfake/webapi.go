@@ -155,6 +155,9 @@ func (s *Server) checkToken(kind tokenKind, token string) string {
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	at := s.now()
+	if !s.latency.wait(r.Context(), s.stop) { // see WithLatency
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	status, header, resp := s.answer(method, r, at)
 	body, err := json.Marshal(resp)

@@ -11,12 +11,17 @@
 // is left unclaimed so that its escalation can be timed. A round ends when
 // its claims show in Slack; the next starts after a pause. Every latency is
 // measured from the moment the fake Slack sends the envelope (or the click)
-// to the moment the fake receives the Web API call that shows its effect,
-// so what is timed is Baton's work alone, on loopback.
+// to the moment the fake receives the Web API call that shows its effect.
+//
+// Slack is played as it is, by default: the fake keeps Slack's pace of
+// posts into a channel (a burst, then one a second) and Baton its own
+// channel_pace, and the fake takes 100-300 ms to answer each Web API call.
+// Fifty handoffs into one channel then take about 45 s to be posted,
+// whatever Baton does; -pace=false and -latency-max 0 take Slack's part
+// away, to measure Baton's own speed.
 package loadtest
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +58,10 @@ const (
 	viewWait     = 5 * time.Second  // a trigger_id lives 3 s
 	postWait     = 10 * time.Second // generous: a late post is reported, not waited for
 	childStopped = 15 * time.Second
+	// hotPostDue is how soon after its submission a lead's post must be in
+	// the channel, and in submission order, when Slack keeps its pace: a
+	// closer's window is 60 s, and fifty posts at one a second take 45.
+	hotPostDue = 60 * time.Second
 )
 
 // loadOptions are the flags of baton loadtest.
@@ -62,6 +71,19 @@ type loadOptions struct {
 	pause, settle, drain time.Duration
 	escalateEvery        int
 	replicas             int
+	// pace: the fake keeps Slack's pace of posts per channel and Baton its
+	// default channel_pace; latency: how long the fake takes to answer.
+	pace                   bool
+	latencyMin, latencyMax time.Duration
+}
+
+// postWait is how long a passer waits for its post: when Slack keeps its
+// pace, a burst's posts go out one a second, so the wait grows with them.
+func (o loadOptions) postWait() time.Duration {
+	if !o.pace {
+		return postWait
+	}
+	return postWait + 2*time.Duration(o.passers)*slackfake.DefaultChannelPace.Interval
 }
 
 // The lines of the report, in their order. Their labels are part of the
@@ -75,15 +97,17 @@ const (
 	metricEscalate  = "deadline → escalation"
 )
 
+// metricOrder has each line's budget, and its budget when Slack keeps its
+// pace and takes its time to answer (paced), where they differ.
 var metricOrder = []struct {
-	name, bench, budget string
+	name, bench, budget, paced string
 }{
-	{metricAck, "ack", "< 50 ms"},
-	{metricSubmitAck, "submit_ack", "< 3 s, Slack's limit: stores first"},
-	{metricOpen, "views_open", "< 100 ms"},
-	{metricPost, "channel_post", "< 150 ms"},
-	{metricUpdate, "message_updated", "< 50 ms"},
-	{metricEscalate, "escalation", "< 1 s"},
+	{metricAck, "ack", "< 50 ms", ""},
+	{metricSubmitAck, "submit_ack", "< 3 s, Slack's limit: stores first", ""},
+	{metricOpen, "views_open", "< 100 ms", ""},
+	{metricPost, "channel_post", "< 150 ms", "< 60 s (the last of 50 in one channel: ≥ 45 s at Slack's pace)"},
+	{metricUpdate, "message_updated", "< 50 ms", "< 1 s"},
+	{metricEscalate, "escalation", "< 1 s", ""},
 }
 
 // Options are what Run needs from the program that runs it.
@@ -112,7 +136,10 @@ func Run(ctx context.Context, opts Options, args []string) error {
 	fs.IntVar(&o.escalateEvery, "escalate-every", 10, "leave every n-th handoff unclaimed to time its escalation (0: none)")
 	fs.IntVar(&o.replicas, "replicas", 1, "baton run processes sharing the database and the Slack app (Slack spreads envelopes over their connections)")
 	fs.DurationVar(&o.settle, "settle", 2*time.Second, "idle time after start-up over which the idle RSS and database load are read")
-	fs.DurationVar(&o.drain, "drain", 0, "longest wait after the last handoff for posts, updates and escalations (default: the window + 15s)")
+	fs.DurationVar(&o.drain, "drain", 0, "longest wait after the last handoff for posts, updates and escalations (default: the window + 15s, and with -pace two seconds a handoff for the channel's posts)")
+	fs.BoolVar(&o.pace, "pace", true, "Slack's pace: the fake Slack takes 5 posts at once into a channel, then one a second (429 beyond), and Baton keeps its default channel_pace; -pace=false turns both off, and the figures then measure Baton, not Slack's pace")
+	fs.DurationVar(&o.latencyMin, "latency-min", 100*time.Millisecond, "the least time the fake Slack takes to answer a Web API call")
+	fs.DurationVar(&o.latencyMax, "latency-max", 300*time.Millisecond, "the most time the fake Slack takes to answer a Web API call (each call: uniformly random between the two; 0: at once)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // the flags were printed
@@ -131,8 +158,12 @@ func Run(ctx context.Context, opts Options, args []string) error {
 		return errors.New("loadtest: -window must be at least 1s (sla.claim_window)")
 	case o.duration <= 0 || o.escalateEvery < 0 || o.pause < 0:
 		return errors.New("loadtest: -duration must be positive, -escalate-every and -pause not negative")
+	case o.latencyMin < 0 || (o.latencyMax != 0 && o.latencyMax < o.latencyMin):
+		return errors.New("loadtest: -latency-min must not be negative, nor -latency-max below it (but 0: no latency)")
 	}
-	o.drain = cmp.Or(o.drain, o.window+15*time.Second)
+	if o.latencyMax == 0 {
+		o.latencyMin = 0
+	}
 
 	dir, err := os.MkdirTemp("", "baton-loadtest-")
 	if err != nil {
@@ -147,9 +178,13 @@ func Run(ctx context.Context, opts Options, args []string) error {
 	defer stopDB()
 
 	l := newLoad(o)
-	// No channel pace here, as in Baton's configuration below: the figures
-	// are Baton's own speed, not Slack's pace.
-	fake, err := slackfake.New(slackfake.WithCallHook(l.observe), slackfake.WithChannelPace(slackfake.ChannelPace{}))
+	fakeOpts := []slackfake.Option{slackfake.WithCallHook(l.observe), slackfake.WithLatency(o.latencyMin, o.latencyMax)}
+	if !o.pace {
+		// No channel pace, as in Baton's configuration below: the figures
+		// are Baton's own speed, not Slack's pace.
+		fakeOpts = append(fakeOpts, slackfake.WithChannelPace(slackfake.ChannelPace{}))
+	}
+	fake, err := slackfake.New(fakeOpts...)
 	if err != nil {
 		return fmt.Errorf("loadtest: fake Slack: %w", err)
 	}
@@ -216,6 +251,11 @@ func Run(ctx context.Context, opts Options, args []string) error {
 	fmt.Fprintf(opts.Stderr, "loadtest: %d × baton run up (idle RSS %.1f MB); rounds of %d handoffs and %d receivers for %s\n",
 		o.replicas, mb(idle), o.passers, o.receivers, o.duration)
 
+	// The notices queued from here on are the run's (DATABASE_URL may hold
+	// an earlier run's).
+	if err := db.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM outbox`).Scan(&l.outboxBefore); err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
 	cpu0, err := readCPU(pids)
 	if err != nil {
 		return fmt.Errorf("loadtest: CPU time: %w", err)
@@ -261,14 +301,17 @@ func transactions(ctx context.Context, db *pgxpool.Pool) (int64, error) {
 }
 
 // loadConfig is the configuration `baton run` gets: one pool of the
-// receivers, the claim window of the flags, no channel pace (50 posts at
-// once into one channel would otherwise wait for it, as they must with
-// Slack), everything else the defaults (the default escalation ladder and
-// sweep interval among them).
+// receivers, the claim window of the flags, with -pace=false no channel
+// pace (the fake keeps none then), everything else the defaults (the
+// default channel pace, escalation ladder and sweep interval among them).
 func loadConfig(o loadOptions) string {
 	members := make([]string, o.receivers)
 	for i := range members {
 		members[i] = loadReceiver(i)
+	}
+	pace := ""
+	if !o.pace {
+		pace = "channel_pace:\n  burst: 0 # the fake Slack keeps no pace: measure Baton, not Slack's\n"
 	}
 	return fmt.Sprintf(`timezone: UTC
 pools:
@@ -283,9 +326,7 @@ sla:
 digest:
   channel: %s
   schedule: "0 9 * * 1-5"
-channel_pace:
-  burst: 0 # the fake Slack keeps no pace: measure Baton, not Slack's
-`, loadChannel, strings.Join(members, ", "), loadManager, o.window, loadChannel)
+%s`, loadChannel, strings.Join(members, ", "), loadManager, o.window, loadChannel, pace)
 }
 
 func loadReceiver(i int) string { return fmt.Sprintf("UR%04d", i) }
@@ -509,6 +550,10 @@ type load struct {
 	cpu                                      cpuTimes // during the run and its drain
 	idleTxPerSec                             float64  // database transactions while idle
 	callsDuring                              int64
+	outboxBefore                             int64          // the last notice queued before the run
+	hotPosts, outOfOrder, earlyPosts         int            // the run's posts, those out of submission order, those out before their burst was stored
+	ratelimited                              map[string]int // 429s the fake answered, by method
+	abandoned                                int64          // the run's notices Baton gave up on
 
 	mu       sync.Mutex
 	samples  map[string][]time.Duration
@@ -521,6 +566,14 @@ type load struct {
 	clickAt  map[string]time.Time           // by message ts and clicker
 	ladder   map[string]bool                // posts left for the ladder, by ts
 	clickers map[string]int                 // clicks sent, by message ts
+	stored   map[string]stored              // by company
+}
+
+// stored is when a handoff was stored (its submission acked), and in which
+// round.
+type stored struct {
+	round int
+	at    time.Time
 }
 
 func newLoad(o loadOptions) *load {
@@ -530,6 +583,7 @@ func newLoad(o loadOptions) *load {
 		views: map[string]*future[viewOpened]{}, posts: map[string]*future[post]{},
 		byTS: map[string]post{}, updates: map[string]update{}, repings: map[string]time.Time{},
 		clickAt: map[string]time.Time{}, ladder: map[string]bool{}, clickers: map[string]int{},
+		ratelimited: map[string]int{}, stored: map[string]stored{},
 	}
 }
 
@@ -587,7 +641,9 @@ func (l *load) observe(c slackfake.Call) {
 		return
 	}
 	if !resp.OK {
-		l.errorf("Slack refused %s: %s", c.Method, resp.Error)
+		if resp.Error != "ratelimited" { // a 429 is a wait for Baton: counted on its own, in check
+			l.errorf("Slack refused %s: %s", c.Method, resp.Error)
+		}
 		return
 	}
 	if c.Params["channel"] != loadChannel {
@@ -687,12 +743,12 @@ func (l *load) run(ctx context.Context) {
 		l.rounds++
 		var passers sync.WaitGroup
 		for i := range l.o.passers {
-			passers.Go(func() { l.handoff(ctx, loadPasser(i)) })
+			passers.Go(func() { l.handoff(ctx, loadPasser(i), l.rounds) })
 		}
 		passers.Wait()
 		// The round is over when its claims show; the ladder's handoffs
 		// run on in the background, as they would.
-		until := time.Now().Add(postWait)
+		until := time.Now().Add(l.o.postWait())
 		for time.Now().Before(until) && ctx.Err() == nil && !l.settled(false) {
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -713,7 +769,14 @@ func (l *load) run(ctx context.Context) {
 	}
 	receivers.Wait()
 
-	// Wait for each claimed message's update and each ladder's re-ping.
+	// Wait for each claimed message's update and each ladder's re-ping;
+	// with Slack's pace, a re-ping waits behind the channel's thread briefs.
+	if l.o.drain == 0 {
+		l.o.drain = l.o.window + 15*time.Second
+		if l.o.pace {
+			l.o.drain += 2 * time.Duration(l.posted.Load()) * slackfake.DefaultChannelPace.Interval
+		}
+	}
 	deadline := time.Now().Add(l.o.drain)
 	for time.Now().Before(deadline) && ctx.Err() == nil && !l.settled(true) {
 		time.Sleep(50 * time.Millisecond)
@@ -738,7 +801,7 @@ func (l *load) settled(ladder bool) bool {
 }
 
 // handoff is one passer's handoff: /handoff, the form, submit, the post.
-func (l *load) handoff(ctx context.Context, user string) bool {
+func (l *load) handoff(ctx context.Context, user string, round int) bool {
 	company := l.company(l.seq.Add(1))
 	sent := time.Now()
 	ack, err := l.fake.SlashCommand(ctx, slackfake.SlashCommand{Command: "/handoff", UserID: user, ChannelID: loadSales})
@@ -769,9 +832,12 @@ func (l *load) handoff(ctx context.Context, user string) bool {
 		return false
 	}
 	l.sample(metricSubmitAck, ack.Latency)
-	p, ok := l.post(company).wait(ctx, postWait)
+	l.mu.Lock()
+	l.stored[company] = stored{round: round, at: time.Now()} // Baton stores, then acks
+	l.mu.Unlock()
+	p, ok := l.post(company).wait(ctx, l.o.postWait())
 	if !ok {
-		l.errorf("submit: no channel post within %s", postWait)
+		l.errorf("submit: no channel post within %s", l.o.postWait())
 		return false
 	}
 	l.sample(metricPost, p.at.Sub(submitted))
@@ -824,8 +890,22 @@ func shortError(err error) string {
 // check reads the run's handoffs back from the database: each claimed one
 // has exactly one claim, each one left to the ladder was escalated, and
 // it times each claim's message update from the winner's click and each
-// escalation from its deadline.
+// escalation from its deadline. It counts the hot posts out of
+// submission order, the run's abandoned notices and the 429s the fake
+// answered.
 func (l *load) check(ctx context.Context, db *pgxpool.Pool) error {
+	if err := l.checkOrder(ctx, db); err != nil {
+		return err
+	}
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE id > $1 AND abandoned_at IS NOT NULL`, l.outboxBefore).Scan(&l.abandoned); err != nil {
+		return fmt.Errorf("loadtest: abandoned notices: %w", err)
+	}
+	for _, c := range l.fake.Calls("") {
+		if strings.Contains(string(c.Response), `"error":"ratelimited"`) {
+			l.ratelimited[c.Method]++
+		}
+	}
+
 	rows, err := db.Query(ctx, `
 		SELECT coalesce(h.message_ts, ''), h.company, h.state, h.claim_deadline,
 			coalesce((h.escalation->'rungs'->0->>'after')::bigint, 0),
@@ -882,14 +962,88 @@ func (l *load) check(ctx context.Context, db *pgxpool.Pool) error {
 	return nil
 }
 
+// checkOrder compares the order of the run's posts in the channel with the
+// order Baton stored the handoffs in (the first notice of each, queued in
+// the submission's transaction): submission order. It holds once a
+// round's burst is stored: until then Baton posts what is stored
+// (committed) so far, which may differ by a few milliseconds, so the
+// round's posts that arrived before its last submission was stored, and
+// the one then in flight, are counted apart (early). The posts out of
+// order are how many would have to move for the rest to be in order.
+func (l *load) checkOrder(ctx context.Context, db *pgxpool.Pool) error {
+	rows, err := db.Query(ctx, `
+		SELECT h.company, h.message_ts FROM handoffs h
+		JOIN LATERAL (SELECT min(o.id) AS queued FROM outbox o WHERE o.handoff_id = h.id AND o.kind = 'channel_message') q ON true
+		WHERE h.company LIKE $1 AND coalesce(h.message_ts, '') <> ''
+		ORDER BY q.queued`, "Load "+l.run0+" %")
+	if err != nil {
+		return fmt.Errorf("loadtest: read the posts' order: %w", err)
+	}
+	type queued struct{ Company, TS string }
+	order, err := pgx.CollectRows(rows, pgx.RowToStructByPos[queued])
+	if err != nil {
+		return fmt.Errorf("loadtest: read the posts' order: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	allStored := map[int]time.Time{}
+	for _, s := range l.stored {
+		if s.at.After(allStored[s.round]) {
+			allStored[s.round] = s.at
+		}
+	}
+	byRound := map[int][]post{}
+	for _, p := range l.byTS {
+		if s, ok := l.stored[p.company]; ok {
+			byRound[s.round] = append(byRound[s.round], p)
+		}
+	}
+	early := map[string]bool{}
+	for round, posts := range byRound {
+		slices.SortFunc(posts, func(a, b post) int { return strings.Compare(a.ts, b.ts) })
+		i := slices.IndexFunc(posts, func(p post) bool { return !p.at.Before(allStored[round]) })
+		if i < 0 {
+			i = len(posts) - 1
+		}
+		for _, p := range posts[:i+1] {
+			early[p.company] = true
+		}
+	}
+	var stamps []string
+	for _, q := range order {
+		if !early[q.Company] {
+			stamps = append(stamps, q.TS)
+		}
+	}
+	l.hotPosts, l.earlyPosts = len(order), len(order)-len(stamps)
+	l.outOfOrder = len(stamps) - longestRising(stamps)
+	return nil
+}
+
+// longestRising is the length of the longest increasing subsequence of
+// the message timestamps (Slack's are fixed-width, so they compare as
+// strings).
+func longestRising(ts []string) int {
+	var tails []string // tails[i]: the least last element of a rising run of i+1
+	for _, t := range ts {
+		i, _ := slices.BinarySearch(tails, t)
+		if i == len(tails) {
+			tails = append(tails, t)
+		} else {
+			tails[i] = t
+		}
+	}
+	return len(tails)
+}
+
 // report prints the run in a fixed shape: a table for people, then the
 // same figures as Go benchmark lines, which benchstat compares across runs.
 func (l *load) report(w io.Writer, idle, peak int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	o := l.o
-	fmt.Fprintf(w, "baton loadtest: passers=%d receivers=%d replicas=%d duration=%s pause=%s window=%s escalate-every=%d GOMAXPROCS=%d\n",
-		o.passers, o.receivers, o.replicas, o.duration, o.pause, o.window, o.escalateEvery, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "baton loadtest: passers=%d receivers=%d replicas=%d duration=%s pause=%s window=%s escalate-every=%d pace=%t latency=%s-%s GOMAXPROCS=%d\n",
+		o.passers, o.receivers, o.replicas, o.duration, o.pause, o.window, o.escalateEvery, o.pace, o.latencyMin, o.latencyMax, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "%-26s %7s %9s %9s %9s %9s  %s\n", "latency", "n", "p50", "p90", "p99", "max", "budget (p99)")
 	type row struct {
 		bench         string
@@ -902,7 +1056,11 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 		slices.Sort(s)
 		r := row{bench: m.bench, n: len(s), p50: percentile(s, 0.50), p90: percentile(s, 0.90), p99: percentile(s, 0.99)}
 		rows = append(rows, r)
-		fmt.Fprintf(w, "%-26s %7d %9s %9s %9s %9s  %s\n", m.name, r.n, ms(r.p50), ms(r.p90), ms(r.p99), ms(percentile(s, 1)), m.budget)
+		budget := m.budget
+		if o.pace && m.paced != "" {
+			budget = m.paced
+		}
+		fmt.Fprintf(w, "%-26s %7d %9s %9s %9s %9s  %s\n", m.name, r.n, ms(r.p50), ms(r.p90), ms(r.p99), ms(percentile(s, 1)), budget)
 	}
 	secs := l.elapsed.Seconds()
 	handoffs, clicks := l.posted.Load(), l.clicks.Load()
@@ -914,6 +1072,34 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	}
 	fmt.Fprintf(w, "%-26s %d shown in Slack, up to %d clickers on one handoff (a claim with other than one winner is an error); %d clicks came after the message showed the claim\n",
 		"claims", len(l.updates), most, l.tooLate.Load())
+	inOrder := "yes"
+	if l.outOfOrder > 0 {
+		inOrder = "no"
+	}
+	fmt.Fprintf(w, "%-26s %s: %d of %d posts out of submission order (the fewest that would have to move; %d more went out before their burst was stored)  target 0\n",
+		"hot posts in order", inOrder, l.outOfOrder, l.hotPosts-l.earlyPosts, l.earlyPosts)
+	posts := l.samples[metricPost]
+	last, late := time.Duration(0), 0
+	for _, d := range posts {
+		last = max(last, d)
+		if d > hotPostDue {
+			late++
+		}
+	}
+	fmt.Fprintf(w, "%-26s %.1f s after its submission (the worst of the run); %d of %d posts later than %.0f s  target < %.0f s\n",
+		"last hot post", last.Seconds(), late, len(posts), hotPostDue.Seconds(), hotPostDue.Seconds())
+	limited := 0
+	var byMethod []string
+	for _, m := range slices.Sorted(maps.Keys(l.ratelimited)) {
+		limited += l.ratelimited[m]
+		byMethod = append(byMethod, fmt.Sprintf("%s %d", m, l.ratelimited[m]))
+	}
+	fmt.Fprintf(w, "%-26s %d", "429s received", limited)
+	if limited > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(byMethod, ", "))
+	}
+	fmt.Fprintf(w, " (Baton waits them out: not in the errors)\n")
+	fmt.Fprintf(w, "%-26s %d  target 0\n", "abandoned notices", l.abandoned)
 	total := 0
 	for _, n := range l.errs {
 		total += n
@@ -934,6 +1120,9 @@ func (l *load) report(w io.Writer, idle, peak int64) {
 	}
 	fmt.Fprintf(w, "BenchmarkLoad/throughput 1 %.2f handoffs/s %.2f clicks/s\n", float64(handoffs)/secs, float64(clicks)/secs)
 	fmt.Fprintf(w, "BenchmarkLoad/errors 1 %d errors\n", total)
+	fmt.Fprintf(w, "BenchmarkLoad/hot_posts 1 %d out-of-order %d late %d last-ns\n", l.outOfOrder, late, last.Nanoseconds())
+	fmt.Fprintf(w, "BenchmarkLoad/ratelimited 1 %d 429s\n", limited)
+	fmt.Fprintf(w, "BenchmarkLoad/abandoned 1 %d notices\n", l.abandoned)
 	fmt.Fprintf(w, "BenchmarkLoad/rss 1 %d idle-B %d peak-B\n", idle, peak)
 	fmt.Fprintf(w, "BenchmarkLoad/idle_db 1 %.2f tx/s\n", l.idleTxPerSec)
 	fmt.Fprintf(w, "BenchmarkLoad/cpu 1 %.2f baton-s %.2f loadtest-s %.2f other-s\n", c.baton, c.loadtest, max(c.busy-c.baton-c.loadtest, 0))

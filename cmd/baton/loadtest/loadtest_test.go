@@ -18,9 +18,11 @@ func TestMain(m *testing.M) { os.Exit(batontest.Main(m)) }
 
 // TestLoadtestSmoke runs baton loadtest briefly and small, with two
 // replicas of `baton run` in child processes (this test binary, run as
-// Baton by batontest.Main), against a test database: the report has every line, every claim had one winner,
-// the ladder's handoffs escalated, and nothing failed. It checks that the
-// load command works, not how fast Baton is.
+// Baton by batontest.Main), against a test database and the defaults'
+// Slack, which keeps its pace and takes its time to answer: the report has
+// every line, every claim had one winner, the ladder's handoffs escalated,
+// no notice was abandoned, and nothing failed. It checks that the load
+// command works, not how fast Baton is.
 func TestLoadtestSmoke(t *testing.T) {
 	t.Parallel()
 	dbURL, _ := storetest.NewDatabase(t)
@@ -33,7 +35,10 @@ func TestLoadtestSmoke(t *testing.T) {
 	for _, line := range []string{"envelope ack ", "submit ack ", "/handoff → views.open ", "submit → channel post ", "click → message updated ",
 		"deadline → escalation ", "throughput ", "claims ", "errors ", "cpu ", "idle database load ", "idle RSS ", "peak RSS ",
 		"BenchmarkLoad/ack ", "BenchmarkLoad/views_open ", "BenchmarkLoad/channel_post ", "BenchmarkLoad/message_updated ",
-		"BenchmarkLoad/escalation ", "BenchmarkLoad/throughput ", "BenchmarkLoad/errors 1 0 errors", "BenchmarkLoad/rss "} {
+		"BenchmarkLoad/escalation ", "BenchmarkLoad/throughput ", "BenchmarkLoad/errors 1 0 errors", "BenchmarkLoad/rss ",
+		"hot posts in order ", "last hot post ", "429s received ", "abandoned notices          0 ",
+		"BenchmarkLoad/hot_posts 1 ", "BenchmarkLoad/ratelimited ", "BenchmarkLoad/abandoned 1 0 notices",
+		"pace=true latency=100ms-300ms"} {
 		require.Contains(t, report, line, "report:\n%s", report)
 	}
 	var errorsLine, escalations string
