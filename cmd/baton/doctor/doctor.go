@@ -80,6 +80,9 @@ type Report struct {
 	// Team and Bot are the workspace and the bot's user name, when the
 	// bot token was accepted.
 	Team, Bot string
+	// Unchecked says what was not checked, and why; empty when every
+	// check ran.
+	Unchecked string
 }
 
 // OK says nothing is left to fix.
@@ -101,6 +104,9 @@ func (r Report) Summary() string {
 	}
 	if r.OK() {
 		return fmt.Sprintf("all %d checks passed%s: Baton is ready to run", r.Passed, where)
+	}
+	if r.Unchecked != "" {
+		where += " (" + r.Unchecked + ")"
 	}
 	return fmt.Sprintf("%d problem(s), %d checks passed%s: fix them and run baton doctor again", len(r.Problems), r.Passed, where)
 }
@@ -134,7 +140,7 @@ func Check(ctx context.Context, in Input) Report {
 	botOK := c.botToken(ctx)
 	c.appToken(ctx)
 	if !botOK {
-		c.problem("SLACK_BOT_TOKEN", "", "channels and people were not checked", "they are checked once the bot token works")
+		c.report.Unchecked = "channels and people not checked: they need a working bot token"
 		return c.report
 	}
 	for _, step := range []func(context.Context){c.channels, c.people} {

@@ -145,8 +145,7 @@ func TestTokens(t *testing.T) {
 	r.Write(&out)
 	require.Equal(t, `SLACK_BOT_TOKEN: Slack rejected it (auth.test: invalid_auth) — copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page (install the app first)
 SLACK_APP_TOKEN: Slack refused a Socket Mode connection (apps.connections.open: invalid_auth) — generate an App-Level Token with the connections:write scope under Basic Information → App-Level Tokens; and turn Socket Mode on under Settings → Socket Mode
-SLACK_BOT_TOKEN: channels and people were not checked — they are checked once the bot token works
-3 problem(s), 0 checks passed: fix them and run baton doctor again
+2 problem(s), 0 checks passed (channels and people not checked: they need a working bot token): fix them and run baton doctor again
 `, out.String())
 	require.NotContains(t, out.String(), "secret")
 
