@@ -1,10 +1,14 @@
 # Baton. `make run` runs the bot; `make test` runs what CI runs.
 GO ?= go
 
-.PHONY: run build test fault vet fmt-check fuzz clean
+.PHONY: run build build-static test fault vet fmt-check fuzz clean
 
 build:
 	$(GO) build -o bin/baton ./cmd/baton
+
+# A static binary (no cgo), for the distroless image and the systemd unit.
+build-static:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/baton ./cmd/baton
 
 run: build
 	./bin/baton run

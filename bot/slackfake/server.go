@@ -227,6 +227,11 @@ type Server struct {
 	hangWhen []*conditionalHang
 	stop     chan struct{}
 
+	// knownUsersOnly, scopes and scopesSet: see workspace.go.
+	knownUsersOnly bool
+	scopes         []string
+	scopesSet      bool
+
 	// Socket Mode state; see socket.go.
 	live      []*socketConn            // connections envelopes may go to
 	all       map[*socketConn]struct{} // every open connection, live or draining

@@ -212,7 +212,7 @@ func (s *Server) dispatch(req apiRequest) (int, map[string]string, reply) {
 	if wait, limited := resp[retryAfterKey].(time.Duration); limited {
 		return http.StatusTooManyRequests, map[string]string{"Retry-After": strconv.Itoa(retryAfterSeconds(wait))}, fail("ratelimited")
 	}
-	return http.StatusOK, nil, resp
+	return http.StatusOK, s.scopeHeader(m.token), resp
 }
 
 // retryAfterKey marks a handler's reply as HTTP 429, holding how long
@@ -448,7 +448,11 @@ func (s *Server) usersInfo(req apiRequest) reply {
 	}
 	s.mu.Lock()
 	u, known := s.users[id]
+	unknown := s.unknownUserLocked(id)
 	s.mu.Unlock()
+	if unknown {
+		return fail("user_not_found")
+	}
 	if !known {
 		// Generate a plausible user so tests only register the users whose
 		// details they assert on.

@@ -3,6 +3,8 @@
 //	baton [run]                run the bot (default)
 //	baton migrate              apply database migrations and exit
 //	baton check-config [FILE]  validate the configuration file without connecting
+//	baton init                 write a minimal baton.yaml (flags, or picked from Slack)
+//	baton doctor               check tokens, scopes, channels and people against Slack
 //	baton export               write the handoffs of a period as CSV or JSON
 //	baton loadtest             run baton against a fake Slack under load and report
 //	baton help [COMMAND]       show the usage, or a command's

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/cmd/baton/config"
+	"github.com/batonhq/baton/cmd/baton/initconfig"
 	"github.com/batonhq/baton/cmd/baton/loadtest"
 )
 
@@ -20,6 +21,9 @@ Usage:
   baton export --since 2026-01-01 [--until 2026-02-01] [--format csv|json]
                          write the handoffs created in the period (days in timezone)
                          to stdout, with answers, owner, timestamps and outcomes
+  baton init [--channel C… --members U…,U… [--managers U…]]
+                         write a minimal baton.yaml (without flags: pick from Slack)
+  baton doctor           check the tokens, scopes, channels and people against Slack
   baton loadtest [flags] run baton against a fake Slack under load and print latency
                          percentiles, throughput, errors and memory
   baton help [COMMAND]   show this help, or a command's (also: baton COMMAND --help)
@@ -36,6 +40,7 @@ Environment:
                     longest a stop spends finishing the work in flight (default 10s)
   DATABASE_URL      PostgreSQL connection string; unset: a local PostgreSQL
                     started under local_postgres.dir (default .baton/postgres)
+  DATABASE_URL_FILE a file holding it instead; both set is an error
   BATON_CONFIG      configuration file (default ./baton.yaml)
   BATON_HTTP_ADDR   address for /healthz, /readyz and /metrics (default 127.0.0.1:8080)
   LOG_LEVEL         debug, info, warn or error (default info)
@@ -102,6 +107,12 @@ its pools, clocks and checklist: FILE when given, else BATON_CONFIG, else
 	},
 		ownFlags: true},
 
+	"doctor": {help: doctorHelp, run: func(m *Main, ctx context.Context, env Env, _ []string) error { return m.doctor(ctx, env) }},
+
+	"init": {help: initconfig.Help, run: func(m *Main, ctx context.Context, env Env, args []string) error {
+		return m.initConfig(ctx, env, args)
+	}, ownFlags: true},
+
 	"loadtest": {run: func(m *Main, ctx context.Context, env Env, args []string) error {
 		return loadtest.Run(ctx, loadtest.Options{Stdout: m.Stdout, Stderr: m.Stderr, DatabaseURL: env.DatabaseURL, Self: m.Self}, args)
 	}, ownFlags: true},
@@ -147,7 +158,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return nil
 		}
 	}
-	return cmd.run(m, ctx, readEnv(m.Getenv), rest)
+	env := readEnv(m.Getenv)
+	if err := env.readDatabaseURLFile(); err != nil {
+		return err
+	}
+	return cmd.run(m, ctx, env, rest)
 }
 
 // help prints the usage, or with a command's name, that command's help.
@@ -205,5 +220,6 @@ func (m *Main) checkConfig(env Env) error {
 	fmt.Fprintf(m.Stdout, "%s is valid: %d pool(s) (%s), claim window %s, digest %q in %s, checklist %s (%d questions, %d gated)\n",
 		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location,
 		p.Checklist.Name, len(p.Checklist.Questions), len(p.Checklist.Gated()))
+	m.warnPlaceholders(cfg)
 	return nil
 }

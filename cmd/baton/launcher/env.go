@@ -34,6 +34,9 @@ type Env struct {
 	// stop (SIGTERM) may spend finishing the work in flight (see
 	// shutdownTimeout).
 	ShutdownTimeout string
+	// DatabaseURLFile names a file holding DATABASE_URL instead
+	// (DATABASE_URL_FILE): it carries the database's password.
+	DatabaseURLFile string
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -52,6 +55,7 @@ func readEnv(getenv func(string) string) Env {
 		AppTokenFile:    getenv("SLACK_APP_TOKEN_FILE"),
 		APIURL:          apiURL,
 		DatabaseURL:     getenv("DATABASE_URL"),
+		DatabaseURLFile: getenv("DATABASE_URL_FILE"),
 		ConfigPath:      cmp.Or(getenv("BATON_CONFIG"), "./baton.yaml"),
 		HTTPAddr:        cmp.Or(getenv("BATON_HTTP_ADDR"), "127.0.0.1:8080"),
 		LogLevel:        cmp.Or(strings.TrimSpace(getenv("LOG_LEVEL")), "info"),
@@ -93,26 +97,56 @@ func (e *Env) readTokenFiles() error {
 		{"SLACK_BOT_TOKEN", e.BotTokenFile, &e.BotToken},
 		{"SLACK_APP_TOKEN", e.AppTokenFile, &e.AppToken},
 	} {
-		if t.file == "" {
-			continue
-		}
-		if *t.dst != "" {
-			return fmt.Errorf("%s and %s_FILE are both set: set one of them", t.name, t.name)
-		}
-		data, err := os.ReadFile(t.file)
-		if err != nil {
-			var pathErr *os.PathError
-			if errors.As(err, &pathErr) {
-				err = pathErr.Err // the path is said once, below
-			}
-			return fmt.Errorf("%s_FILE: cannot read %s: %w", t.name, t.file, err)
-		}
-		*t.dst = strings.TrimSpace(string(data))
-		if *t.dst == "" {
-			return fmt.Errorf("%s_FILE: %s is empty", t.name, t.file)
+		if err := readSecretFile(t.name, t.file, t.dst); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// readDatabaseURLFile fills DATABASE_URL from DATABASE_URL_FILE when it is
+// set, as readTokenFiles does the tokens: the connection string carries
+// the database's password, which a Kubernetes secret or a systemd
+// credential keeps out of the process environment.
+func (e *Env) readDatabaseURLFile() error {
+	return readSecretFile("DATABASE_URL", e.DatabaseURLFile, &e.DatabaseURL)
+}
+
+// readSecretFile sets *dst to the trimmed content of file, the _FILE
+// variant of the variable name; nothing when file is empty. The errors
+// name the variables and the path, never the content.
+func readSecretFile(name, file string, dst *string) error {
+	if file == "" {
+		return nil
+	}
+	if *dst != "" {
+		return fmt.Errorf("%s and %s_FILE are both set: set one of them", name, name)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		var pathErr *os.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err // the path is said once, below
+		}
+		return fmt.Errorf("%s_FILE: cannot read %s: %w", name, file, err)
+	}
+	*dst = strings.TrimSpace(string(data))
+	if *dst == "" {
+		return fmt.Errorf("%s_FILE: %s is empty", name, file)
+	}
+	return nil
+}
+
+// EnvNames are the environment variables Baton reads, in the order it
+// reads them: the outside contract that the packaging files
+// (Dockerfile, manifests/) are checked against.
+func EnvNames() []string {
+	var names []string
+	readEnv(func(name string) string {
+		names = append(names, name)
+		return ""
+	})
+	return names
 }
 
 // checkTokens reads the token files, then stops start-up when a token is
