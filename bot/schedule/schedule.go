@@ -65,8 +65,8 @@ type Runner struct {
 	named map[string]time.Time
 	// stopSkips ends followSkips.
 	stopSkips context.CancelFunc
-	jobs []Job
-	wg   sync.WaitGroup
+	jobs      []Job
+	wg        sync.WaitGroup
 }
 
 // Parse reads spec like the runner does, for configuration checks.
