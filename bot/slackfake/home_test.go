@@ -42,7 +42,10 @@ func TestOpenAndClickHome(t *testing.T) {
 	c.ack(t, frame["envelope_id"].(string), nil)
 	require.NoError(t, <-done)
 
-	go func() { _, err := fake.ClickHome(context.Background(), slackfake.Click{UserID: "U1", ActionID: "away"}); done <- err }()
+	go func() {
+		_, err := fake.ClickHome(context.Background(), slackfake.Click{UserID: "U1", ActionID: "away"})
+		done <- err
+	}()
 	frame = c.next(t)
 	raw, err := json.Marshal(frame["payload"])
 	require.NoError(t, err)
