@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batonhq/baton/bot/slackfake"
 	"github.com/batonhq/baton/bot/schedule"
+	"github.com/batonhq/baton/bot/slackfake"
 )
 
 //go:embed web
