@@ -161,6 +161,7 @@ func TestSandboxInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#modal [data-block-id="email"] .field-error`)))
 	refusal := get(rep, "read the error", chromedp.Text(css(`#modal [data-block-id="email"] .field-error`)))
 	require.NotEmpty(t, refusal)
+	rep.run("show the error", chromedp.ScrollIntoView(css(`#modal [data-block-id="email"]`)))
 	rep.shot("modal")
 	require.True(t, get(rep, "clear the email", chromedp.Evaluate[bool](`(() => { document.querySelector('`+field("email")+`').value = ""; return true })()`)))
 	rep.run("correct the email and submit",

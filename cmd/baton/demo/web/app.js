@@ -87,37 +87,45 @@ function defaultRoom(ws) {
   return (ws.channels[1] || ws.channels[0]).id;
 }
 
-function renderSidebar(st) {
-  const ws = st.workspace;
-  if (!app.room) app.room = defaultRoom(ws);
-  const list = $("channels");
-  list.innerHTML = "";
-  for (const c of ws.channels) {
-    list.append(roomLink(c.id, "# " + c.name, st));
-  }
-  $("nav-dm").replaceWith(roomLink("dm", "💬 Baton · Messages", st, "nav-dm"));
-  for (const a of document.querySelectorAll("#sidebar .room")) {
-    a.classList.toggle("active", a.dataset.channel === app.room);
+// setHTML replaces el's content only when it changed: nodes the person (or
+// a test) is about to click stay in place across refreshes.
+function setHTML(el, html) {
+  if (el.dataset.html !== html) {
+    el.innerHTML = html;
+    el.dataset.html = html;
   }
 }
 
-function roomLink(id, label, st, elID) {
-  const a = document.createElement("a");
-  a.href = "#";
-  a.className = "room";
-  a.dataset.channel = id;
-  if (elID) a.id = elID;
-  const name = document.createElement("span");
-  name.textContent = label;
-  a.append(name);
-  const n = (st.messages[channelOf(id)] || []).length - (app.read[channelOf(id)] || 0);
-  if (id !== app.room && n > 0) {
-    const b = document.createElement("span");
-    b.className = "badge";
-    b.textContent = n;
-    a.append(b);
+function renderSidebar(st) {
+  const ws = st.workspace;
+  if (!app.room) app.room = defaultRoom(ws);
+  ws.channels.forEach((c) => roomLink($("channels"), c.id, "# " + c.name, st));
+  roomLink($("apps"), "home", "🏠 Baton · Home", st);
+  roomLink($("apps"), "dm", "💬 Baton · Messages", st);
+}
+
+// roomLink keeps one link per room in list, made once and then updated in
+// place (its highlight, its unread count), so that it never moves under a
+// click.
+function roomLink(list, id, label, st) {
+  let a = list.querySelector('[data-channel="' + id + '"]');
+  if (!a) {
+    a = document.createElement("a");
+    a.href = "#";
+    a.className = "room";
+    a.dataset.channel = id;
+    const name = document.createElement("span");
+    name.textContent = label;
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    a.append(name, badge);
+    list.append(a);
   }
-  return a;
+  const n = (st.messages[channelOf(id)] || []).length - (app.read[channelOf(id)] || 0);
+  const badge = a.querySelector(".badge");
+  badge.hidden = id === app.room || n <= 0;
+  badge.textContent = n > 0 ? String(n) : "";
+  a.classList.toggle("active", id === app.room);
 }
 
 function channelOf(room) { return room === "dm" ? "D" + app.me : room; }
@@ -129,15 +137,21 @@ function renderTop(st) {
   const now = new Date(st.now);
   $("clock").textContent = "Sandbox time: " + BK.formatDate(st.now / 1000, "{date_short} {time_secs}") + (st.offset_ms > 0 ? " (" + span(st.offset_ms) + " ahead)" : "");
   $("clock").dataset.now = now.toISOString();
+  // The skip buttons are kept and relabelled, not rebuilt.
   const skips = $("skips");
-  skips.innerHTML = "";
+  const ids = st.skips.map((s) => s.id);
+  for (const b of [...skips.children]) if (!ids.includes(b.dataset.skip)) b.remove();
   for (const s of st.skips) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.dataset.skip = s.id;
-    b.textContent = "⏩ " + s.label + " (" + span(new Date(s.at) - now) + ")";
+    let b = skips.querySelector('[data-skip="' + s.id + '"]');
+    if (!b) {
+      b = document.createElement("button");
+      b.type = "button";
+      b.dataset.skip = s.id;
+      skips.append(b);
+    }
+    const label = "⏩ " + s.label + " (in " + span(new Date(s.at) - now) + ")";
+    if (b.textContent !== label) b.textContent = label;
     b.title = "Move the sandbox's clock to " + new Date(s.at).toLocaleString();
-    skips.append(b);
   }
   const composer = $("composer");
   composer.disabled = app.room === "home";
@@ -156,8 +170,8 @@ function renderPane(st) {
   const pane = $("pane");
   const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
   if (app.room === "home") {
-    pane.innerHTML = st.home ? '<div class="home" data-surface="home">' + BK.blocks(JSON.parse(JSON.stringify(st.home)).blocks) + "</div>"
-      : '<div class="empty">Opening your Home…</div>';
+    setHTML(pane, st.home ? '<div class="home" data-surface="home">' + BK.blocks(st.home.blocks) + "</div>"
+      : '<div class="empty">Opening your Home…</div>');
     return;
   }
   const ch = channelOf(app.room);
@@ -166,8 +180,8 @@ function renderPane(st) {
   const top = msgs.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const replies = {};
   msgs.filter((m) => m.thread_ts && m.thread_ts !== m.ts).forEach((m) => { (replies[m.thread_ts] = replies[m.thread_ts] || []).push(m); });
-  pane.innerHTML = top.length === 0 ? '<div class="empty">Nothing here yet.</div>'
-    : top.map((m) => messageHTML(m, ch, replies[m.ts] || [])).join("");
+  setHTML(pane, top.length === 0 ? '<div class="empty">Nothing here yet.</div>'
+    : top.map((m) => messageHTML(m, ch, replies[m.ts] || [])).join(""));
   if (atBottom || !app.scrolled) { pane.scrollTop = pane.scrollHeight; app.scrolled = true; }
 }
 
