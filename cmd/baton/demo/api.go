@@ -355,7 +355,7 @@ func (s *Sandbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case <-s.done:
+		case <-s.stopping:
 			return
 		case <-changed:
 		case <-moved:

@@ -97,8 +97,11 @@ type Sandbox struct {
 	// errors are the per-field errors of each view's last submission.
 	errors map[string]map[string]string
 
-	done chan struct{}
-	err  error
+	// stopping is closed as the sandbox starts to stop: the page's event
+	// streams end then, so that stopping the HTTP server does not wait.
+	stopping chan struct{}
+	done     chan struct{}
+	err      error
 }
 
 // Start starts the sandbox: its PostgreSQL, the fake Slack with the
@@ -122,7 +125,11 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("demo: data directory: %w", err)
 	}
 	var stops []func()
+	var s *Sandbox
 	stopAll := func() {
+		if s != nil {
+			close(s.stopping)
+		}
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
@@ -175,14 +182,21 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("demo: database: %w", err)
 	}
 	stops = append(stops, db.Close)
+	if o.DatabaseURL == "" {
+		// Every sandbox starts empty: the fake Slack holds no message of a
+		// run before, and this run's clock starts from the machine's again.
+		if _, err := db.Exec(ctx, `DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public`); err != nil {
+			return nil, fmt.Errorf("demo: empty the sandbox's database: %w", err)
+		}
+	}
 
 	fake, err := slackfake.New()
 	if err != nil {
 		return nil, err
 	}
 	stops = append(stops, fake.Close)
-	s := &Sandbox{ws: newWorkspace(cfg), cfg: cfg, fake: fake, clock: NewClock(), store: store.New(db), db: db,
-		seen: map[string]time.Time{}, errors: map[string]map[string]string{}, done: make(chan struct{})}
+	s = &Sandbox{ws: newWorkspace(cfg), cfg: cfg, fake: fake, clock: NewClock(), store: store.New(db), db: db,
+		seen: map[string]time.Time{}, errors: map[string]map[string]string{}, stopping: make(chan struct{}), done: make(chan struct{})}
 	s.ws.populate(fake)
 
 	ln, err := listen(o.Addr)
