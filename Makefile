@@ -1,7 +1,7 @@
 # Baton. `make run` runs the bot; `make test` runs what CI runs.
 GO ?= go
 
-.PHONY: run build build-static test fault vet fmt-check fuzz clean
+.PHONY: run build build-static demo screenshots test fault vet fmt-check fuzz clean
 
 build:
 	$(GO) build -o bin/baton ./cmd/baton
@@ -12,6 +12,16 @@ build-static:
 
 run: build
 	./bin/baton run
+
+# Try Baton without Slack: the real bot against a sandbox workspace in the
+# browser (no tokens, no DATABASE_URL, no config). Ctrl-C stops it.
+demo: build
+	./bin/baton demo
+
+# The sandbox's screens as PNGs under docs/screenshots, taken by the same
+# browser test that make test runs (needs chromium).
+screenshots:
+	$(GO) test -count=1 -run '^TestSandboxInTheBrowser$$' ./cmd/baton/demo -args -screenshots=$(CURDIR)/docs/screenshots
 
 vet:
 	$(GO) vet ./...

@@ -51,10 +51,22 @@ type Runner struct {
 	// Ran, when set, is told of every tick run, with its error (a panic
 	// is an error too): it feeds the job metrics. It must be quick.
 	Ran func(job string, err error)
+	// Skipped, when set, says that Now jumped forward (the sandbox demo
+	// moves its clock ahead): cron keeps to the machine's clock, so each
+	// job whose schedule had a tick between its last look and the new Now
+	// runs that tick at once, the latest one only, as after a restart.
+	Skipped <-chan struct{}
 
 	cron *cron.Cron
-	jobs []Job
-	wg   sync.WaitGroup
+	// named holds, by job, the latest tick the runner named for it (run,
+	// caught up, or passed at Start), so that a skip runs only what it
+	// passed over.
+	mu    sync.Mutex
+	named map[string]time.Time
+	// stopSkips ends followSkips.
+	stopSkips context.CancelFunc
+	jobs      []Job
+	wg        sync.WaitGroup
 }
 
 // Parse reads spec like the runner does, for configuration checks.
@@ -124,8 +136,10 @@ func (r *Runner) Start(ctx context.Context) {
 		loc = time.UTC
 	}
 	r.cron = cron.New(cron.WithLocation(loc))
+	r.named = map[string]time.Time{}
 	for _, j := range r.jobs {
 		sched, _ := Parse(j.Spec) // checked by Add
+		r.name(j.Name, Prev(sched, r.Now().In(loc)))
 		if tick, ok := r.missed(ctx, j, sched, loc); ok {
 			r.wg.Add(1)
 			go func() {
@@ -141,14 +155,55 @@ func (r *Runner) Start(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			r.run(ctx, j, Prev(sched, r.Now().In(loc)), false)
+			tick := Prev(sched, r.Now().In(loc))
+			r.name(j.Name, tick)
+			r.run(ctx, j, tick, false)
 		}))
 	}
 	r.cron.Start()
+	if r.Skipped != nil {
+		skipCtx, stop := context.WithCancel(ctx)
+		r.stopSkips = stop
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.followSkips(skipCtx, loc)
+		}()
+	}
 	go func() {
 		<-ctx.Done()
 		r.Stop()
 	}()
+}
+
+// name records tick as the latest named for job, and says whether it is
+// later than the one before.
+func (r *Runner) name(job string, tick time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !tick.After(r.named[job]) {
+		return false
+	}
+	r.named[job] = tick
+	return true
+}
+
+// followSkips runs, after each jump of Now, the latest tick each job's
+// schedule passed over, one job after another, until ctx ends.
+func (r *Runner) followSkips(ctx context.Context, loc *time.Location) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.Skipped:
+		}
+		for _, j := range r.jobs {
+			sched, _ := Parse(j.Spec)
+			if tick := Prev(sched, r.Now().In(loc)); !tick.IsZero() && r.name(j.Name, tick) && ctx.Err() == nil {
+				r.run(ctx, j, tick, true)
+			}
+		}
+	}
 }
 
 // missed is the tick of j to catch up on start, if any: the latest one,
@@ -179,6 +234,9 @@ func (r *Runner) missed(ctx context.Context, j Job, sched cron.Schedule, loc *ti
 func (r *Runner) Stop() {
 	if r.cron != nil {
 		<-r.cron.Stop().Done()
+	}
+	if r.stopSkips != nil {
+		r.stopSkips()
 	}
 	r.wg.Wait()
 }

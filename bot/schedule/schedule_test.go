@@ -202,3 +202,41 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return string(l.buf)
 }
+
+// TestSkipRunsTheTickPassedOver moves the runner's clock a day ahead: the
+// daily job runs the tick it passed over at once, once, though cron (on
+// the machine's clock) would not fire for hours; a second skip that
+// passes no tick runs nothing.
+func TestSkipRunsTheTickPassedOver(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	skipped := make(chan struct{})
+	ran := &recorder{}
+	r := &Runner{Log: zerolog.Nop(), Now: clock, Skipped: skipped}
+	require.NoError(t, r.Add(Job{Name: "digest", Spec: "0 9 * * *", Run: func(_ context.Context, tick time.Time) error {
+		ran.add(tick)
+		return nil
+	}}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.Start(ctx)
+	defer r.Stop()
+
+	mu.Lock()
+	now = now.Add(24 * time.Hour)
+	mu.Unlock()
+	skipped <- struct{}{}
+	require.Eventually(t, func() bool { return ran.len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	ran.mu.Lock()
+	require.Equal(t, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), ran.ticks[0])
+	ran.mu.Unlock()
+
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	skipped <- struct{}{}
+	skipped <- struct{}{} // taken once the first skip's pass is done
+	require.Equal(t, 1, ran.len(), "no tick between 10:00 and 11:00")
+}

@@ -149,6 +149,15 @@ func TestBurstOfFiftyHandoffs(t *testing.T) {
 	for i, c := range posted {
 		require.Empty(t, c.Params["thread_ts"], "post %d is a lead's, before any thread brief", i+1)
 	}
+	// In submission order: the order the handoffs were stored in.
+	rows, qerr := a.DB.Query(a.Ctx, `SELECT company FROM handoffs ORDER BY id`)
+	require.NoError(t, qerr)
+	stored, qerr := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, qerr)
+	require.Len(t, stored, n)
+	for i, c := range posted {
+		require.Contains(t, c.Params["text"], stored[i], "post %d: hot posts in submission order", i+1)
+	}
 	require.Len(t, a.Messages(batontest.Pool, false), n, "each lead posted once")
 
 	// Baton keeps every conversation's pace (the pool's channel, and the

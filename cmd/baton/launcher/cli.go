@@ -14,6 +14,8 @@ const usage = `Baton passes hot sales leads to closers in Slack, live.
 
 Usage:
   baton [run]            run the bot (default)
+  baton demo             try Baton in the browser: a sandbox Slack workspace,
+                         no Slack, no tokens, no configuration needed
   baton migrate          apply database migrations and exit
   baton check-config [FILE]
                          validate the configuration file (FILE, else BATON_CONFIG)
@@ -112,6 +114,7 @@ its pools, clocks and checklist: FILE when given, else BATON_CONFIG, else
 	"init": {help: initconfig.Help, run: func(m *Main, ctx context.Context, env Env, args []string) error {
 		return m.initConfig(ctx, env, args)
 	}, ownFlags: true},
+	"demo": {help: demoHelp, run: func(m *Main, ctx context.Context, _ Env, _ []string) error { return m.runDemo(ctx) }},
 
 	"loadtest": {run: func(m *Main, ctx context.Context, env Env, args []string) error {
 		return loadtest.Run(ctx, loadtest.Options{Stdout: m.Stdout, Stderr: m.Stderr, DatabaseURL: env.DatabaseURL, Self: m.Self}, args)

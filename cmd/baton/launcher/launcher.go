@@ -51,6 +51,9 @@ type Main struct {
 	Stderr io.Writer
 	// Now is the clock handed to the bot; nil means time.Now.
 	Now func() time.Time
+	// ClockSkips, when set, says that Now jumped forward (the sandbox
+	// demo's clock): the scheduled jobs run the ticks it passed over.
+	ClockSkips <-chan struct{}
 	// Self returns the command that runs this program with args: baton
 	// loadtest starts `baton run` with it. Nil runs this executable;
 	// tests run their own binary.
@@ -246,7 +249,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		Log: w.log, Metrics: w.meters, Now: m.Now})
 
 	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName}})
-	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: m.Now, LastRun: w.store.LastRun, Ran: w.meters.JobRan}
+	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: m.Now, LastRun: w.store.LastRun, Ran: w.meters.JobRan, Skipped: m.ClockSkips}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
 		{Name: handoffs.JobSLASweep, Spec: w.cfg.SLASweep, Run: svc.SweepSLA, CatchUp: time.Hour},
