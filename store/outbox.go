@@ -89,7 +89,10 @@ func clockArg(now time.Time) *time.Time {
 //   - a hot post (a lead's post into its pool's channel or the fallback
 //     pool's) goes first, in submission order: nothing else that posts
 //     into that channel (a thread reply, a digest, a review) is leased
-//     while one waits;
+//     while one waits, nor a later lead's hot post (by handoff number)
+//     while an earlier one's waits, even one the pace put back (else a
+//     later post leased just before the earlier one's turn came could take
+//     that turn);
 //   - a channel has at most one post in flight, across replicas, so the
 //     oldest post takes the channel's next turn;
 //   - a thread reply waits until the post it replies to is out;
@@ -134,6 +137,7 @@ func (s *Store) LeaseNotices(ctx context.Context, now time.Time, lease time.Dura
 			  AND NOT (posts AND EXISTS (SELECT 1 FROM pending p WHERE p.recipient = head.recipient AND p.posts
 				AND p.leased_until > clock.now))
 			  AND NOT (posts AND NOT hot AND EXISTS (SELECT 1 FROM pending p WHERE p.recipient = head.recipient AND p.hot))
+			  AND NOT (hot AND EXISTS (SELECT 1 FROM pending p WHERE p.recipient = head.recipient AND p.hot AND p.handoff_id < head.handoff_id))
 			  AND NOT (unthreaded AND EXISTS (SELECT 1 FROM pending p WHERE p.ordering_key = $9 || head.handoff_id))
 		), due AS (
 			SELECT id, rank FROM (
