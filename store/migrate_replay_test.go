@@ -94,9 +94,9 @@ func (r replayed) bigLock() string {
 // replayMigrations seeds a history of n handoffs (storetest, at the latest
 // schema, in schema public) and replays the migrations one by one in a
 // schema of its own, replay: 0001 on empty tables, then the history
-// copied in as 0001 can hold it (a scheduled lead of the seed is claimed
+// copied in as 0001 can hold it (a scheduled lead of the seeded history is claimed
 // there, a cancelled one unowned), then each later migration, after which
-// the columns the seed has and the replay lacked are copied over, as the
+// the columns the seeded history has and the replay lacked are copied over, as the
 // bot would have written them. It returns what each migration reported,
 // and checks that schema replay ends as public is.
 func replayMigrations(tb testing.TB, n int) []replayed {
@@ -189,7 +189,7 @@ func replayColumns(tb testing.TB, db *pgxpool.Pool) map[string][]string {
 
 // catchUp copies, from public into replay, what the bot would have
 // written into the columns the last migration added; and, once replay's
-// constraints allow the seed's states (from 0003), every column, once.
+// constraints allow the seeded history's states (from 0003), every column, once.
 func catchUp(tb testing.TB, db *pgxpool.Pool, before map[string][]string) {
 	tb.Helper()
 	ctx := context.Background()
