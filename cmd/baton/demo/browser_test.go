@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -9,9 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/cmd/baton/drive"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -36,24 +36,6 @@ func chromium(t *testing.T) string {
 	}
 	t.Fatal("the sandbox's browser test needs Chromium: install it (apt-get install -y chromium), as .ci/run does")
 	return ""
-}
-
-// syncBuffer is the bot's log, read when the test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // page is one browser tab, as one person.
@@ -107,7 +89,7 @@ func (p page) shot(name string) {
 func TestSandboxInTheBrowser(t *testing.T) {
 	browser := chromium(t)
 	dbURL, _ := storetest.NewDatabase(t)
-	log := &syncBuffer{}
+	log := &drive.Log{} // read when the test fails
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
