@@ -87,6 +87,7 @@ func TestUninvitedPrivateChannel(t *testing.T) {
 
 	// Retries: each refused, none abandoning the post.
 	for i := 2; i <= 4; i++ {
+		b.settled(t)
 		b.Clock.Add(10 * time.Minute)
 		b.wake.Notify()
 		require.Eventually(t, func() bool { return refusals(b.slack, "C0HANDOFF", "channel_not_found") == i }, 10*time.Second, 10*time.Millisecond, "retry %d", i)
@@ -102,6 +103,7 @@ func TestUninvitedPrivateChannel(t *testing.T) {
 	require.Equal(t, 1, channels)
 
 	b.slack.InviteBot("C0HANDOFF")
+	b.settled(t)
 	b.Clock.Add(10 * time.Minute)
 	b.wake.Notify()
 	b.post(t, "Acme Corp")
@@ -135,6 +137,7 @@ func TestUninvitedPublicChannel(t *testing.T) {
 	require.Eventually(t, func() bool { n, err := b.Store.PendingCount(b.Ctx); return err == nil && n == 2 }, 10*time.Second, 10*time.Millisecond, "the DMs delivered")
 
 	b.slack.InviteBot("C0HANDOFF")
+	b.settled(t)
 	b.Clock.Add(10 * time.Minute)
 	b.wake.Notify()
 	b.post(t, "Acme Corp")

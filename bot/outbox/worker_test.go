@@ -33,6 +33,11 @@ type bundle struct {
 	// wake is the worker's wake-up, the test's to give: the worker polls
 	// only hourly, so nothing is delivered before the test says.
 	wake *wakeup.Signal
+	// pause stops the worker and waits until it has returned; resume
+	// starts it again. A worker leases once more after its last delivery
+	// finishes, so a test that must change the outbox while no worker can
+	// lease pauses it first.
+	pause, resume func()
 }
 
 func setup(t *testing.T) bundle {
@@ -53,13 +58,20 @@ func setupWith(t *testing.T, with func(b bundle, api *slack.Client, cfg *outbox.
 		with(b, api, &cfg)
 	}
 	w := outbox.New(cfg)
-	ctx, stop := context.WithCancel(b.Ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		require.NoError(t, <-done)
-	})
+	var stop func()
+	b.resume = func() {
+		ctx, cancel := context.WithCancel(b.Ctx)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		stop = func() {
+			cancel()
+			require.NoError(t, <-done)
+			stop = func() {}
+		}
+	}
+	b.pause = func() { stop() }
+	b.resume()
+	t.Cleanup(func() { stop() })
 	return b
 }
 
@@ -77,6 +89,19 @@ func (b bundle) post(t *testing.T, company string) slackfake.Message {
 		return false
 	}, 10*time.Second, 10*time.Millisecond, "the channel post of %s", company)
 	return post
+}
+
+// settled waits until no notice is leased: Slack may have seen a delivery
+// before the worker records its result, and a clock moved meanwhile would
+// put the retry that long later.
+func (b bundle) settled(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var n int
+		err := b.DB.QueryRow(b.Ctx, `SELECT count(*) FROM outbox WHERE leased_until IS NOT NULL
+			AND delivered_at IS NULL AND abandoned_at IS NULL`).Scan(&n)
+		return err == nil && n == 0
+	}, 10*time.Second, 10*time.Millisecond, "no notice leased")
 }
 
 // delivered waits until the outbox holds nothing left to deliver.
@@ -131,15 +156,17 @@ func TestWorkerSkipsWhatIsNoLongerWanted(t *testing.T) {
 	b.wake.Notify()
 	post := b.post(t, "Acme Corp")
 	b.delivered(t)
+	b.pause()
 
 	// The window closes: the first rung queues a re-ping and nudges; the
-	// lead is claimed before the worker is woken for them.
+	// lead is claimed before the worker runs again.
 	b.Clock.Add(h.NextStepAt.Sub(b.Clock.Now()))
 	fired, err := b.Service.FireDue(b.Ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, fired)
 	_, err = b.Service.Claim(b.Ctx, handoffs.Click{HandoffID: h.ID, User: "U0AE1", Channel: "C0HANDOFF", MessageTS: post.TS})
 	require.NoError(t, err)
+	b.resume()
 	b.wake.Notify()
 	b.delivered(t)
 	for _, m := range b.slack.Messages("C0HANDOFF") {
