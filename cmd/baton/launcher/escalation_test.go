@@ -275,36 +275,17 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 	require.Len(t, owners, 3)
 }
 
-// skewConfig gives a lead a 10 s claim window before its first rung.
-const skewConfig = `
-timezone: UTC
-pools:
-  - name: closers
-    channel: C0HANDOFF
-    members: [U0AE1, U0AE2, U0AE3]
-    managers: [U0MGR]
-sla:
-  claim_window: 10s
-escalation:
-  sweep_interval: 500ms
-  ladder:
-    - at: 0s
-      do: [reping, dm_members]
-    - at: 2s
-      do: [missed]
-`
-
 // TestSkewedReplicaKeepsTheWindow runs two Mains on one database, one
 // whose machine clock is 35 s ahead: both decide with the database's
-// clock, so the lead is posted once, its first rung fires a whole claim
-// window after its post (the fake's own clock times both calls), not at
+// clock, so the lead is posted once, its first rung fires a whole 2 s
+// claim window after its post (the fake's own clock times both calls), not at
 // once on the replica that thinks the window is over, and no event is
 // stamped with a time still to come.
 func TestSkewedReplicaKeepsTheWindow(t *testing.T) {
 	t.Parallel()
-	const window = 10 * time.Second
-	a := batontest.Start(t, batontest.Options{Config: skewConfig})
-	batontest.Start(t, batontest.Options{Config: skewConfig, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB, Skew: 35 * time.Second})
+	const window = 2 * time.Second // ladderConfig's
+	a := batontest.Start(t, batontest.Options{Config: ladderConfig})
+	batontest.Start(t, batontest.Options{Config: ladderConfig, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB, Skew: 35 * time.Second})
 
 	h := a.Handoff("U0SDR", "Acme Corp")
 	a.Eventually(func() bool { return a.HandoffNow(h.ID).State == routing.StateScheduled }, "the ladder runs to its end")
