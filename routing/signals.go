@@ -344,6 +344,20 @@ type WeeklyReview struct {
 	ReviewedAt time.Time
 }
 
+// SignalsQuery says which handoffs the signals count: those created in
+// [From, To) of Pools (empty: every pool), with the managers of each pool
+// as two parallel lists (see Policy.ManagerPairs); Before, when set, is
+// the review (or report) the weeks in a row unreviewed are counted up to.
+type SignalsQuery struct {
+	From, To               time.Time
+	Pools                  []string
+	ManagerPools, Managers []string
+	Before                 time.Time
+}
+
+// EventReviewPosted records where a weekly review was posted.
+const EventReviewPosted EventKind = "review.posted"
+
 // EventReviewed records that a manager marked a weekly review reviewed.
 const EventReviewed EventKind = "review.reviewed"
 
