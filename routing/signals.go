@@ -326,18 +326,23 @@ func (t SignalThresholds) Flags(s Signals) []Flag {
 	return out
 }
 
+// SignalsReport is a period's signals beside the period before's, and
+// the flags the period raises under Thresholds.
+type SignalsReport struct {
+	Signals, Previous Signals
+	Flags             []Flag
+	Thresholds        SignalThresholds
+}
+
 // WeeklyReview is what the weekly review shows: the figures of the last
-// week and the week before, their signals, the flags the last week
-// raises, and whether it was marked reviewed.
+// week and the week before, their signals and flags, and whether it was
+// marked reviewed.
 type WeeklyReview struct {
 	// Tick is the review's tick: it names the review (its Reviewed button
 	// carries it) and fixes the weeks.
 	Tick           time.Time
 	Last, Previous Stats
-	// Signals and PreviousSignals are the two weeks' signal counts.
-	Signals, PreviousSignals Signals
-	// Flags are the last week's signals over their thresholds.
-	Flags []Flag
+	Signals        SignalsReport
 	// ReviewedBy and ReviewedAt say who marked it reviewed, and when
 	// (empty while nobody has).
 	ReviewedBy string
@@ -353,6 +358,16 @@ type SignalsQuery struct {
 	Pools                  []string
 	ManagerPools, Managers []string
 	Before                 time.Time
+}
+
+// PostedReview is a weekly review as posted: where, and who marked it
+// reviewed, when (empty while nobody has).
+type PostedReview struct {
+	Tick       time.Time
+	Channel    string
+	MessageTS  string
+	ReviewedBy string
+	ReviewedAt time.Time
 }
 
 // EventReviewPosted records where a weekly review was posted.

@@ -203,15 +203,6 @@ func (s *Store) RecordGatesRefused(ctx context.Context, view, user, pool string,
 	return nil
 }
 
-// Review is a posted weekly review as stored.
-type Review struct {
-	Tick       time.Time
-	Channel    string
-	MessageTS  string
-	ReviewedBy string
-	ReviewedAt time.Time
-}
-
 // ReviewPosted records where the weekly review of tick was posted, with a
 // review.posted event, in one transaction; a second record (a retried
 // post) keeps the first.
@@ -233,7 +224,7 @@ func (s *Store) ReviewPosted(ctx context.Context, tick time.Time, channel, ts st
 
 // Review reads the weekly review of tick, or routing.ErrNotFound when it
 // was never posted.
-func (s *Store) Review(ctx context.Context, tick time.Time) (Review, error) {
+func (s *Store) Review(ctx context.Context, tick time.Time) (routing.PostedReview, error) {
 	r, err := queryReview(ctx, s.pool, `SELECT `+reviewColumns+` FROM reviews WHERE tick = $1`, tick)
 	if err != nil {
 		return r, fmt.Errorf("weekly review %s: %w", tick.Format(time.RFC3339), err)
@@ -245,8 +236,8 @@ const reviewColumns = `tick, channel, message_ts, coalesce(reviewed_by, ''), rev
 
 func queryReview(ctx context.Context, db interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}, sql string, args ...any) (Review, error) {
-	var r Review
+}, sql string, args ...any) (routing.PostedReview, error) {
+	var r routing.PostedReview
 	var at *time.Time
 	err := db.QueryRow(ctx, sql, args...).Scan(&r.Tick, &r.Channel, &r.MessageTS, &r.ReviewedBy, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -264,7 +255,7 @@ func queryReview(ctx context.Context, db interface {
 // review.reviewed event and the message's update, in one transaction. The
 // first press counts: a later one changes nothing and returns the review
 // as the first left it, with first false.
-func (s *Store) MarkReviewed(ctx context.Context, tick time.Time, channel, ts, user string, now time.Time) (r Review, first bool, err error) {
+func (s *Store) MarkReviewed(ctx context.Context, tick time.Time, channel, ts, user string, now time.Time) (r routing.PostedReview, first bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err = queryReview(ctx, tx, `SELECT `+reviewColumns+` FROM reviews WHERE tick = $1 FOR UPDATE`, tick)
 		if err != nil {
