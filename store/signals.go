@@ -28,7 +28,7 @@ import (
 // Offered is statsCohort's definition.
 const signalsCohort = `
 	WITH refused AS (
-		SELECT DISTINCT detail->>'view' AS view, detail->>'pool' AS pool, min(at) OVER (PARTITION BY detail->>'view') AS at
+		SELECT DISTINCT detail->>'view' AS view
 		FROM events
 		WHERE kind = 'form.gates_refused' AND at >= $1::timestamptz - interval '1 day' AND at < $2
 	),
