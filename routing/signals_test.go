@@ -143,3 +143,15 @@ func TestThresholdsDefault(t *testing.T) {
 	custom.JoinedMin = 0.5
 	require.Equal(t, custom, Reports{Signals: custom}.Thresholds())
 }
+
+// TestReviewUpdateFollowsItsPost: a review's update goes through its
+// post's ordering key, so it never overtakes the post, and is no post
+// itself (Slack does not pace chat.update).
+func TestReviewUpdateFollowsItsPost(t *testing.T) {
+	t.Parallel()
+	post := Notice{Kind: NoticeWeeklyReview, Recipient: "C0DIGEST"}
+	update := Notice{Kind: NoticeReviewUpdate, Recipient: "C0DIGEST"}
+	require.Equal(t, post.OrderingKey(), update.OrderingKey())
+	require.True(t, post.ChannelBound())
+	require.False(t, update.ChannelBound())
+}
