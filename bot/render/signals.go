@@ -156,12 +156,12 @@ func flagsText(flags []routing.Flag, quiet string) string {
 	return b.String()
 }
 
-// signalsText lists every signal of the team with the period before's
-// value and where it flags.
-func signalsText(r routing.SignalsReport, before string) string {
+// signalsText lists every signal of the team (who: "all pools", "your
+// pools") with the period before's value and where it flags.
+func signalsText(r routing.SignalsReport, who, before string) string {
 	team, prev := r.Signals.Team(), r.Previous.Team()
 	var b strings.Builder
-	b.WriteString("*Signals* (all pools; " + before + " in brackets)")
+	b.WriteString("*Signals* (" + who + "; " + before + " in brackets)")
 	for _, s := range routing.SignalOrder {
 		cur := team.Read(s, r.Signals.UnreviewedWeeks)
 		was := prev.Read(s, r.Previous.UnreviewedWeeks)
@@ -170,18 +170,12 @@ func signalsText(r routing.SignalsReport, before string) string {
 	return b.String()
 }
 
-// signalsBlocks are a report's early-warning blocks: the flags (or the
-// quiet line), then every signal against the period before.
-func signalsBlocks(r routing.SignalsReport, quiet, before string) []slack.Block {
-	return []slack.Block{section(flagsText(r.Flags, quiet)), section(signalsText(r, before))}
-}
-
 // WithSignals adds a manager's early-warning signals to their stats
 // report, after its figures.
 func WithSignals(m Message, r routing.SignalsReport, days int) Message {
 	quiet := fmt.Sprintf("✅ No early-warning signal in the last %d days.", days)
 	m.Blocks = append(m.Blocks, slack.NewDividerBlock())
-	m.Blocks = append(m.Blocks, signalsBlocks(r, quiet, fmt.Sprintf("the %d days before", days))...)
+	m.Blocks = append(m.Blocks, section(flagsText(r.Flags, quiet)), section(signalsText(r, "your pools", fmt.Sprintf("the %d days before", days))))
 	return m
 }
 

@@ -97,7 +97,7 @@ func TestGoldenSignals(t *testing.T) {
 	m = render.WithSignals(clock.StatsReport(team, 7, s), sig, 7)
 	validMessage(t, m)
 	golden(t, "stats_team_signals", m)
-	require.Contains(t, string(mustJSON(t, m.Blocks)), "(all pools; the 7 days before in brackets)")
+	require.Contains(t, string(mustJSON(t, m.Blocks)), "(your pools; the 7 days before in brackets)")
 }
 
 // TestEverySignalHasALabelAndAFix keeps the tables complete.

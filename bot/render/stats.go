@@ -263,7 +263,7 @@ func (c Clock) WeeklyReview(r routing.WeeklyReview) Message {
 		section(signals),
 		slack.NewDividerBlock(),
 		section(team.String()),
-		section(signalsText(r.Signals, "the week before")),
+		section(signalsText(r.Signals, "all pools", "the week before")),
 	}
 	if len(last.Disqualified) > 0 {
 		blocks = append(blocks, section("*Why leads were disqualified*"+reasonsText(last.Disqualified)))
