@@ -57,6 +57,13 @@ type Store interface {
 	EnqueueWeeklyReview(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error)
 	PruneRuns(ctx context.Context, before time.Time) error
 	Stats(ctx context.Context, q routing.StatsQuery) (routing.Stats, error)
+	// Signals counts the early-warning signals per pool; the rest are the
+	// weekly review's Reviewed button and the forms the gates refused.
+	Signals(ctx context.Context, q routing.SignalsQuery) (routing.Signals, error)
+	RecordGatesRefused(ctx context.Context, view, user, pool string, unmet []string, now time.Time) error
+	ReviewPosted(ctx context.Context, tick time.Time, channel, ts string, now time.Time) error
+	Review(ctx context.Context, tick time.Time) (routing.PostedReview, error)
+	MarkReviewed(ctx context.Context, tick time.Time, channel, ts, user string, now time.Time) (routing.PostedReview, bool, error)
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
