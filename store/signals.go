@@ -23,7 +23,7 @@ import (
 // views of the form.gates_refused events of the period and the day
 // before it, so a form refused late on the eve and stored in the period is
 // still known) did not pass the first time. events_handoff (0001) finds a
-// handoff's few events; events_gates_refused (0019) the refusals.
+// handoff's few events; events_gates_refused (0017) the refusals.
 //
 // Offered is statsCohort's definition.
 const signalsCohort = `
