@@ -108,7 +108,8 @@ type file struct {
 	} `yaml:"channel_pace"`
 	Outbox struct {
 		Retention *time.Duration `yaml:"retention"`
-	} `yaml:"outbox"` // Calendar fills in the calendar links of scheduled calls.
+	} `yaml:"outbox"`
+	// Calendar fills in the calendar links of scheduled calls.
 	Calendar calendarSpec `yaml:"calendar"`
 }
 
