@@ -140,6 +140,9 @@ func (c Clock) newBrief(h routing.Handoff) brief {
 		},
 		id: h.ID,
 	}
+	if l.DetailsHidden {
+		b.facts = []entry{hiddenFact, b.facts[3]}
+	}
 	if !h.ScheduledFor.IsZero() {
 		b.facts = append(b.facts, entry{label: "Call scheduled for", text: c.when(h.ScheduledFor), fixed: true})
 	}

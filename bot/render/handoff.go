@@ -57,6 +57,9 @@ type Clock struct {
 	// it will have once posted now, since its claim window starts at its
 	// post. Zero shows them from its submission.
 	Now time.Time
+	// CallLength is how long a scheduled call lasts in the calendar links
+	// (calendar.duration); zero means routing.DefaultCallLength.
+	CallLength time.Duration
 }
 
 // asPosted is h as its channel message shows it: a lead awaiting its post
@@ -302,8 +305,12 @@ const factsWhole = MaxFieldText + 1
 // max characters; when one was, a line under the facts says so.
 func channelFacts(h routing.Handoff, max int) []slack.Block {
 	l := &layout{max: max}
+	contact := entry{label: "Contact", text: contactLine(h.Lead)}
+	if h.Lead.DetailsHidden {
+		contact = hiddenFact
+	}
 	fields := []string{
-		l.field(entry{label: "Contact", text: contactLine(h.Lead)}),
+		l.field(contact),
 		l.field(entry{label: "Passed by", text: fmt.Sprintf("<@%s>", h.PasserID), fixed: true}),
 	}
 	for _, q := range h.Lead.Checklist.Gated() {
@@ -316,6 +323,10 @@ func channelFacts(h routing.Handoff, max int) []slack.Block {
 	}
 	return out
 }
+
+// hiddenFact stands for the contact details of a lead whose pool keeps
+// them to its owner (routing.Lead.WithoutDetails).
+var hiddenFact = entry{label: "Contact details", text: "🔒 For the owner alone: sent to whoever claims it.", fixed: true}
 
 // PasserSent tells the passer, privately, that the lead is out, how many
 // closers are available and who is up next, with a way to cancel it if the
@@ -336,6 +347,9 @@ func (c Clock) PasserSent(h routing.Handoff) Message {
 			who += "."
 		}
 		blocks = append(blocks, contextLine(who))
+	}
+	if check := checkContact(h, "While the prospect is on the line"); check != "" {
+		blocks = append(blocks, contextLine(check))
 	}
 	cancel := slack.NewButtonBlockElement(ActionCancel, strconv.FormatInt(h.ID, 10), plain("Cancel handoff"))
 	blocks = append(blocks, slack.NewActionBlock("passer_actions", cancel))
