@@ -301,7 +301,7 @@ func (w *Worker) directMessage(ctx context.Context, clock render.Clock, n routin
 	case routing.NoticePasserMissed:
 		return clock.PasserMissed(h), true
 	case routing.NoticeOwnerCallback:
-		return clock.OwnerCallback(h, w.permalink(ctx, h)), true
+		return clock.OwnerCallback(h, w.calendarLink(ctx, h)), true
 	case routing.NoticePasserScheduled:
 		return clock.PasserScheduled(h, w.calendarLink(ctx, h)), true
 	case routing.NoticeOwnerCancelled:

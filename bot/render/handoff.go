@@ -326,7 +326,7 @@ func channelFacts(h routing.Handoff, max int) []slack.Block {
 
 // hiddenFact stands for the contact details of a lead whose pool keeps
 // them to its owner (routing.Lead.WithoutDetails).
-var hiddenFact = entry{label: "Contact details", text: "🔒 For the owner alone: sent to whoever claims it.", fixed: true}
+var hiddenFact = entry{label: "Contact details", text: "🔒 For the lead's owner alone, in their DM.", fixed: true}
 
 // PasserSent tells the passer, privately, that the lead is out, how many
 // closers are available and who is up next, with a way to cancel it if the

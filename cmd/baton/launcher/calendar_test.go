@@ -65,7 +65,7 @@ func TestHiddenDetailsEndToEnd(t *testing.T) {
 	}
 	require.Contains(t, shown, `*Number of employees*\n600 ✅`, "what a closer decides with is shown")
 	require.Contains(t, shown, `*Industry*\nE-commerce`)
-	require.Contains(t, shown, "For the owner alone")
+	require.Contains(t, shown, "For the lead's owner alone")
 	a.Eventually(func() bool { return strings.Contains(a.DMText("U0SDR"), "is out in <#C0HANDOFF>") }, "the passer is told it is out")
 	require.Contains(t, a.DMText("U0SDR"), "read back their phone *+14155550100* and email *dana@acme.example*")
 
