@@ -25,8 +25,7 @@ func (t QuestionType) IsContactDetail() bool {
 	return t == TypeEmail || t == TypePhone || t == TypeURL
 }
 
-// WithoutDetails is l with its contact details blanked (see above) and
-// DetailsHidden set, so a renderer can say where they went.
+// WithoutDetails is l with its contact details blanked (see above).
 func (l Lead) WithoutDetails() Lead {
 	l.ContactName, l.ContactTitle, l.Phone, l.Email, l.Notes = "", "", "", "", ""
 	l.Context.RecordingURL, l.Context.Personality = "", ""
@@ -34,7 +33,6 @@ func (l Lead) WithoutDetails() Lead {
 		q, ok := l.Checklist.Question(a.QuestionID)
 		return ok && q.Type.IsContactDetail()
 	})
-	l.DetailsHidden = true
 	return l
 }
 
@@ -47,15 +45,11 @@ func (p Policy) HidesDetails(h Handoff) bool {
 	return ok && pool.HideDetails
 }
 
-// SeenBy is h as recipient (a user, or a channel) may see it: whole when
-// hide is false, or when recipient is h's owner or its passer (who typed
-// the details); else without its contact details. A channel never sees
-// them, even after the claim: a post edited later would show them to
-// everyone who saw it redacted.
-func SeenBy(h Handoff, hide bool, recipient string) Handoff {
-	if !hide || recipient != "" && (recipient == h.OwnerID || recipient == h.PasserID) {
-		return h
-	}
-	h.Lead = h.Lead.WithoutDetails()
-	return h
+// ShowsDetails reports whether recipient (a user, or a channel) may see
+// h's contact details: always when hide (its pool's HideDetails) is
+// false; else only h's owner and its passer (who typed them). A channel
+// never does, even after the claim: a post edited later would show them
+// to everyone who saw it without.
+func ShowsDetails(h Handoff, hide bool, recipient string) bool {
+	return !hide || recipient != "" && (recipient == h.OwnerID || recipient == h.PasserID)
 }

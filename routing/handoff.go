@@ -36,9 +36,6 @@ type Lead struct {
 	Checklist Checklist
 	// Answers are the typed checklist answers, in checklist order.
 	Answers []Answer
-	// DetailsHidden is set on a lead as shown to someone its pool keeps
-	// the contact details from (see WithoutDetails); it is never stored.
-	DetailsHidden bool
 }
 
 // Unmet returns the gated questions the lead's answers do not pass.

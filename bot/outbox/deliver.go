@@ -258,11 +258,12 @@ func (w *Worker) deliver(ctx context.Context, n routing.Notice) error {
 	if !n.Wanted(h) {
 		return nil
 	}
-	// A pool that hides its leads' contact details shows them to the
-	// owner and the passer alone: a channel, or anyone else, gets h
-	// without them.
-	h = routing.SeenBy(h, w.cfg.Service.Policy().HidesDetails(h), n.Recipient)
 	clock := w.clock()
+	if !routing.ShowsDetails(h, w.cfg.Service.Policy().HidesDetails(h), n.Recipient) {
+		// The pool keeps the contact details to the owner and the
+		// passer: a channel, or anyone else, gets h without them.
+		h.Lead, clock.DetailsHidden = h.Lead.WithoutDetails(), true
+	}
 	switch n.Kind {
 	case routing.NoticeChannelMessage:
 		return w.syncChannelMessage(ctx, h)

@@ -166,7 +166,9 @@ func (w *Worker) postDigest(ctx context.Context, n routing.Notice) error {
 	for _, sec := range stuck.Sections {
 		for i, h := range sec.Leads {
 			// A channel never sees the details a pool hides.
-			sec.Leads[i] = routing.SeenBy(h, policy.HidesDetails(h), n.Recipient)
+			if !routing.ShowsDetails(h, policy.HidesDetails(h), n.Recipient) {
+				sec.Leads[i].Lead = h.Lead.WithoutDetails()
+			}
 			if link := w.permalink(ctx, h); link != "" {
 				links[h.ID] = link
 			}

@@ -141,7 +141,7 @@ func (c Clock) newBrief(h routing.Handoff) brief {
 		},
 		id: h.ID,
 	}
-	if l.DetailsHidden {
+	if c.DetailsHidden {
 		b.facts = []entry{hiddenFact, passer}
 	}
 	if !h.ScheduledFor.IsZero() {

@@ -60,6 +60,10 @@ type Clock struct {
 	// CallLength is how long a scheduled call lasts in the calendar links
 	// (calendar.duration); zero means routing.DefaultCallLength.
 	CallLength time.Duration
+	// DetailsHidden says the handoff rendered is without its contact
+	// details (routing.Lead.WithoutDetails), kept from this reader by its
+	// pool: the post and the brief say where they are instead.
+	DetailsHidden bool
 }
 
 // asPosted is h as its channel message shows it: a lead awaiting its post
@@ -176,7 +180,7 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 // characters each.
 func (c Clock) handoffMessageCut(h routing.Handoff, openHead, openText string, max int) Message {
 	co := company(h)
-	brief := channelFacts(h, max)
+	brief := channelFacts(h, max, c.DetailsHidden)
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
 	closed := func(head, text, foot string) Message {
 		blocks := append([]slack.Block{section(head)}, brief...)
@@ -303,10 +307,10 @@ const factsWhole = MaxFieldText + 1
 // seconds: the contact and title, who passed it, and the gate answers. The
 // whole brief goes in the thread and the owner's DM. Each text is cut to
 // max characters; when one was, a line under the facts says so.
-func channelFacts(h routing.Handoff, max int) []slack.Block {
+func channelFacts(h routing.Handoff, max int, hidden bool) []slack.Block {
 	l := &layout{max: max}
 	contact := entry{label: "Contact", text: contactLine(h.Lead)}
-	if h.Lead.DetailsHidden {
+	if hidden {
 		contact = hiddenFact
 	}
 	fields := []string{
