@@ -115,3 +115,37 @@ func TestHiddenDetailsEndToEnd(t *testing.T) {
 	require.Empty(t, ack.Payload)
 	require.Len(t, a.Events(h.ID), before)
 }
+
+// TestScheduledCallCarriesCalendarLinks: a call the passer schedules for
+// later from the form reaches its owner and its passer with calendar
+// links at the time picked, 30 minutes long by default, the prospect
+// invited.
+func TestScheduledCallCarriesCalendarLinks(t *testing.T) {
+	t.Parallel()
+	a := batontest.Start(t, batontest.Options{})
+	a.OpenModal("U0SDR", "")
+	small := batontest.ValidAnswers("Tiny Co")
+	small["q.employees"] = in(slackfake.TextInput("120"))
+	resp := decodeAck(t, a.Submit("U0SDR", small))
+	require.Equal(t, "update", resp.ResponseAction, "the form offers a call for later")
+	at := time.Now().Add(26 * time.Hour).Truncate(time.Minute)
+	ack := a.Submit("U0SDR", map[string]map[string]slackfake.InputValue{
+		render.BlockTransferOffered: in(slackfake.SelectedOption(render.TransferLater)),
+		"scheduled_for":             in(slackfake.DateTimePicked(at)),
+	})
+	require.Empty(t, ack.Payload)
+	h := a.Latest("U0SDR")
+	require.Equal(t, routing.StateScheduled, h.State)
+	a.Eventually(func() bool { return strings.Contains(a.DMText(h.OwnerID), "Add to Google Calendar") }, "the owner's links")
+	a.Eventually(func() bool { return strings.Contains(a.DMText("U0SDR"), "Add to Google Calendar") }, "the passer's links")
+	wantDates := at.UTC().Format(calendar.GoogleLayout) + "/" + at.Add(30*time.Minute).UTC().Format(calendar.GoogleLayout)
+	for _, user := range []string{h.OwnerID, "U0SDR"} {
+		dm := a.DMText(user)
+		q := googleLink(t, dm)
+		require.Equal(t, wantDates, q.Get("dates"), user)
+		require.Equal(t, "dana@acme.example", q.Get("add"), user)
+		require.Equal(t, "Call with Dana Reyes (Tiny Co)", q.Get("text"), user)
+		require.Contains(t, dm, "https://outlook.office.com/calendar/0/deeplink/compose?", user)
+	}
+	require.Contains(t, a.DMText("U0SDR"), "read back their phone *+14155550100* and email *dana@acme.example*")
+}
