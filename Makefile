@@ -50,6 +50,7 @@ fuzz:
 	$(GO) test ./bot -run '^$$' -fuzz '^FuzzViewMetadata$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./bot -run '^$$' -fuzz '^FuzzTrimEcho$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./bot/render -run '^$$' -fuzz '^FuzzUserTextRenders$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./bot/render/calendar -run '^$$' -fuzz '^FuzzLinks$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/baton/config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 clean:

@@ -60,6 +60,10 @@ const (
 	// NoticeWorkLogged confirms to whoever logged a touch or an outcome
 	// what was logged and which clock runs next.
 	NoticeWorkLogged NoticeKind = "work_logged"
+	// NoticeMeetingBooked tells the passer (and the owner, when a manager
+	// logged it for them) that a meeting with the prospect is booked, with
+	// links that put it in their calendar.
+	NoticeMeetingBooked NoticeKind = "meeting_booked"
 	// NoticePasserOutcome tells the passer the outcome of their lead: the
 	// feedback loop that teaches them which leads were good.
 	NoticePasserOutcome NoticeKind = "passer_outcome"

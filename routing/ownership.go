@@ -322,6 +322,15 @@ func LogTouch(h Handoff, pool Pool, s SLA, user string, in TouchInput, now time.
 	if !next.AcceptedAt.Equal(h.AcceptedAt) {
 		change.Notices = append(change.Notices, statusNotices(next)...)
 	}
+	if in.Kind == TouchMeetingBooked {
+		// Whoever logged it has the calendar links in their confirmation;
+		// the others who take part learn of the meeting with the same.
+		for _, to := range []string{h.OwnerID, h.PasserID} {
+			if to != "" && to != user && !slices.ContainsFunc(change.Notices, func(n Notice) bool { return n.Kind == NoticeMeetingBooked && n.Recipient == to }) {
+				change.Notices = append(change.Notices, Notice{Kind: NoticeMeetingBooked, HandoffID: h.ID, Recipient: to})
+			}
+		}
+	}
 	return withSLA(change, pool, s, now), nil
 }
 

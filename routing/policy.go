@@ -23,6 +23,9 @@ type Pool struct {
 	// Checklist is the pool's own checklist; a zero Checklist (no name)
 	// means the policy's default.
 	Checklist Checklist
+	// HideDetails keeps the contact details of the pool's leads to their
+	// owner (hide_details_until_claimed): see WithoutDetails.
+	HideDetails bool
 }
 
 // IsMember reports whether user is one of the pool's receivers.
@@ -124,6 +127,8 @@ type Policy struct {
 	// Rules pick the pool of a lead from its checklist answers, the first
 	// that matches; see RouteForm.
 	Rules []Rule
+	// CalendarLinks fills in the calendar links of scheduled calls.
+	CalendarLinks CalendarLinks
 }
 
 // FormFor picks what the /handoff form asks when it is opened in channel: a

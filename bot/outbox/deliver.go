@@ -261,6 +261,11 @@ func (w *Worker) deliver(ctx context.Context, n routing.Notice) error {
 		return nil
 	}
 	clock := w.clock()
+	if !routing.ShowsDetails(h, w.cfg.Service.Policy().HidesDetails(h), n.Recipient) {
+		// The pool keeps the contact details to the owner and the
+		// passer: a channel, or anyone else, gets h without them.
+		h.Lead, clock.DetailsHidden = h.Lead.WithoutDetails(), true
+	}
 	switch n.Kind {
 	case routing.NoticeChannelMessage:
 		return w.syncChannelMessage(ctx, h)
@@ -295,13 +300,13 @@ func (w *Worker) directMessage(ctx context.Context, clock render.Clock, n routin
 	case routing.NoticeManagerAlert:
 		return clock.ManagerAlert(h, w.permalink(ctx, h)), true
 	case routing.NoticeOwnerAssigned:
-		return clock.OwnerAssigned(h), true
+		return clock.OwnerAssigned(h, w.calendarLink(ctx, h)), true
 	case routing.NoticePasserMissed:
 		return clock.PasserMissed(h), true
 	case routing.NoticeOwnerCallback:
-		return clock.OwnerCallback(h), true
+		return clock.OwnerCallback(h, w.calendarLink(ctx, h)), true
 	case routing.NoticePasserScheduled:
-		return clock.PasserScheduled(h), true
+		return clock.PasserScheduled(h, w.calendarLink(ctx, h)), true
 	case routing.NoticeOwnerCancelled:
 		return clock.OwnerCancelled(h), true
 	case routing.NoticeOffered:
@@ -309,7 +314,13 @@ func (w *Worker) directMessage(ctx context.Context, clock render.Clock, n routin
 	case routing.NoticeSetAway:
 		return clock.SetAway(h), true
 	case routing.NoticeWorkLogged:
-		return clock.WorkLogged(h, n.Detail, w.cfg.Service.RunningClocks(h)), true
+		permalink := ""
+		if routing.TouchKind(n.Detail["touch"]) == routing.TouchMeetingBooked {
+			permalink = w.permalink(ctx, h)
+		}
+		return clock.WorkLogged(h, n.Detail, w.cfg.Service.RunningClocks(h), permalink), true
+	case routing.NoticeMeetingBooked:
+		return clock.MeetingBooked(h, n.Recipient, w.permalink(ctx, h)), true
 	case routing.NoticePasserOutcome:
 		return clock.PasserOutcome(h, w.permalink(ctx, h)), true
 	case routing.NoticeOwnerReassigned:
@@ -390,6 +401,15 @@ func (w *Worker) permalink(ctx context.Context, h routing.Handoff) string {
 		return ""
 	}
 	return link
+}
+
+// calendarLink is the permalink the calendar links of h's DM point back
+// to: asked of Slack only when the DM has them (a callback time is set).
+func (w *Worker) calendarLink(ctx context.Context, h routing.Handoff) string {
+	if h.ScheduledFor.IsZero() {
+		return ""
+	}
+	return w.permalink(ctx, h)
 }
 
 // post posts into channel (a thread reply too) at the channel's pace: a

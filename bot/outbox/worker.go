@@ -149,7 +149,8 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) clock() render.Clock {
-	return render.Clock{Location: w.cfg.Service.Policy().Location, Now: w.cfg.Service.Now()}
+	p := w.cfg.Service.Policy()
+	return render.Clock{Location: p.Location, Now: w.cfg.Service.Now(), CallLength: p.CalendarLinks.CallLength()}
 }
 
 // postDigest delivers a digest: the stuck leads as they stand now, each
@@ -161,8 +162,13 @@ func (w *Worker) postDigest(ctx context.Context, n routing.Notice) error {
 		return err
 	}
 	links := map[int64]string{}
+	policy := w.cfg.Service.Policy()
 	for _, sec := range stuck.Sections {
-		for _, h := range sec.Leads {
+		for i, h := range sec.Leads {
+			// A channel never sees the details a pool hides.
+			if !routing.ShowsDetails(h, policy.HidesDetails(h), n.Recipient) {
+				sec.Leads[i].Lead = h.Lead.WithoutDetails()
+			}
 			if link := w.permalink(ctx, h); link != "" {
 				links[h.ID] = link
 			}

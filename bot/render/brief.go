@@ -131,14 +131,18 @@ func (g *briefGroup) addText(label, text string, link bool) {
 // newBrief lays out h's whole brief.
 func (c Clock) newBrief(h routing.Handoff) brief {
 	l := h.Lead
+	passer := entry{label: "Passed by", text: fmt.Sprintf("<@%s>", h.PasserID), fixed: true}
 	b := brief{
 		facts: []entry{
 			{label: "Contact", text: contactLine(l)},
 			{label: "Phone", text: userText(l.Phone, 40)},
 			{label: "Email", text: userText(l.Email, routing.MaxEmailLength*5)},
-			{label: "Passed by", text: fmt.Sprintf("<@%s>", h.PasserID), fixed: true},
+			passer,
 		},
 		id: h.ID,
+	}
+	if c.DetailsHidden {
+		b.facts = []entry{hiddenFact, passer}
 	}
 	if !h.ScheduledFor.IsZero() {
 		b.facts = append(b.facts, entry{label: "Call scheduled for", text: c.when(h.ScheduledFor), fixed: true})

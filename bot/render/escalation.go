@@ -73,7 +73,10 @@ func (c Clock) callback(h routing.Handoff) string {
 // OwnerAssigned gives the brief to an owner chosen by rotation for a lead
 // nobody took live (or one scheduled from the start), with Accept and Hand
 // back.
-func (c Clock) OwnerAssigned(h routing.Handoff) Message {
+//
+// A callback time set, the owner gets the calendar links too; permalink
+// (possibly "") links them back to the lead's Slack thread.
+func (c Clock) OwnerAssigned(h routing.Handoff, permalink string) Message {
 	why := "the passer scheduled a call for later"
 	if !h.MissedAt.IsZero() {
 		why = "nobody could take it live"
@@ -85,22 +88,39 @@ func (c Clock) OwnerAssigned(h routing.Handoff) Message {
 	back := slack.NewButtonBlockElement(ActionHandBack, id, plain("Hand back"))
 	touch := slack.NewButtonBlockElement(ActionLogTouch, id, plain("Log touch"))
 	outcome := slack.NewButtonBlockElement(ActionLogOutcome, id, plain("Log outcome"))
-	blocks := c.withBrief(h, []slack.Block{section(head)},
-		slack.NewActionBlock("owner_actions", accept, touch, outcome, back),
-		contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
+	tail := []slack.Block{slack.NewActionBlock("owner_actions", accept, touch, outcome, back)}
+	if !h.ScheduledFor.IsZero() {
+		tail = append(tail, c.calendarButtons(h, "Call", h.ScheduledFor, permalink))
+	}
+	tail = append(tail, contextLine("Handoff #"+id+" · hand it back with a reason if you can't take it; the next in the rotation gets it at once."))
+	blocks := c.withBrief(h, []slack.Block{section(head)}, tail...)
 	return Message{Text: fmt.Sprintf("%s is yours: callback %s", company(h), c.callback(h)), Blocks: blocks}
 }
 
-// OwnerCallback tells the owner when to call the prospect back.
-func (c Clock) OwnerCallback(h routing.Handoff) Message {
+// OwnerCallback tells the owner when to call the prospect back, with the
+// links that put the call in their calendar.
+func (c Clock) OwnerCallback(h routing.Handoff, permalink string) Message {
 	text := fmt.Sprintf("📅 <@%s> booked your callback with *%s* for %s.", h.PasserID, company(h), c.callback(h))
-	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+	blocks := []slack.Block{section(text)}
+	if !h.ScheduledFor.IsZero() {
+		blocks = append(blocks, c.calendarButtons(h, "Call", h.ScheduledFor, permalink))
+	}
+	return Message{Text: text, Blocks: blocks}
 }
 
-// PasserScheduled tells the passer who will call the prospect back, and when.
-func (c Clock) PasserScheduled(h routing.Handoff) Message {
+// PasserScheduled tells the passer who will call the prospect back, and
+// when, with the calendar links once the time is set, and asks them to
+// check the prospect's phone and email while they still can.
+func (c Clock) PasserScheduled(h routing.Handoff, permalink string) Message {
 	text := fmt.Sprintf("📅 <@%s> owns *%s* and will call back: %s.", h.OwnerID, company(h), c.callback(h))
-	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+	blocks := []slack.Block{section(text)}
+	if check := checkContact(h, "If the prospect is still on the line"); check != "" {
+		blocks = append(blocks, contextLine(check))
+	}
+	if !h.ScheduledFor.IsZero() {
+		blocks = append(blocks, c.calendarButtons(h, "Call", h.ScheduledFor, permalink))
+	}
+	return Message{Text: text, Blocks: blocks}
 }
 
 // OwnerCancelled tells an owner that their scheduled lead was cancelled.

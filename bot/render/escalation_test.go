@@ -48,9 +48,9 @@ func TestGoldenEscalation(t *testing.T) {
 	golden(t, "member_nudge", clock.MemberNudge(escalated(1), "https://acme.slack.com/archives/C0HANDOFF/p1700000000000100"))
 	golden(t, "manager_alert", clock.ManagerAlert(escalated(2), ""))
 	golden(t, "passer_missed", clock.PasserMissed(missed()))
-	golden(t, "owner_assigned", clock.OwnerAssigned(missed()))
-	golden(t, "owner_callback", clock.OwnerCallback(withTime))
-	golden(t, "passer_scheduled", clock.PasserScheduled(withTime))
+	golden(t, "owner_assigned", clock.OwnerAssigned(missed(), ""))
+	golden(t, "owner_callback", clock.OwnerCallback(withTime, ""))
+	golden(t, "passer_scheduled", clock.PasserScheduled(withTime, ""))
 	cancelled = missed()
 	cancelled.State, cancelled.CancelledBy, cancelled.CancelReason = routing.StateCancelled, "U0SDR", "Duplicate handoff"
 	golden(t, "owner_cancelled", clock.OwnerCancelled(cancelled))
@@ -86,8 +86,8 @@ func TestEscalationViewsPassSlackLimits(t *testing.T) {
 	for name, m := range map[string]render.Message{
 		"escalated": clock.ChannelMessage(escalated(2)), "fallback": clock.FallbackMessage(h), "missed": clock.ChannelMessage(h),
 		"reping": clock.Reping(h), "nudge": clock.MemberNudge(h, "https://x.example/p1"), "alert": clock.ManagerAlert(h, ""),
-		"passer missed": clock.PasserMissed(h), "owner assigned": clock.OwnerAssigned(h), "owner callback": clock.OwnerCallback(h),
-		"passer scheduled": clock.PasserScheduled(h), "owner cancelled": clock.OwnerCancelled(h),
+		"passer missed": clock.PasserMissed(h), "owner assigned": clock.OwnerAssigned(h, ""), "owner callback": clock.OwnerCallback(h, ""),
+		"passer scheduled": clock.PasserScheduled(h, ""), "owner cancelled": clock.OwnerCancelled(h),
 		"offered": clock.Offered(h, ""), "set away": clock.SetAway(h),
 	} {
 		raw, err := json.Marshal(m.Blocks)
@@ -111,7 +111,7 @@ func TestEscalationTextIsEscaped(t *testing.T) {
 	h.CancelledBy = "U0SDR"
 	for name, m := range map[string]render.Message{
 		"fallback": clock.FallbackMessage(h), "reping": clock.Reping(h), "nudge": clock.MemberNudge(h, ""), "alert": clock.ManagerAlert(h, ""),
-		"missed": clock.PasserMissed(h), "assigned": clock.OwnerAssigned(h), "cancelled": clock.OwnerCancelled(h),
+		"missed": clock.PasserMissed(h), "assigned": clock.OwnerAssigned(h, ""), "cancelled": clock.OwnerCancelled(h),
 	} {
 		all := m.Text + blocksJSON(t, m.Blocks)
 		require.NotContains(t, all, "<!everyone>", name)

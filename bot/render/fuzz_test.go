@@ -58,9 +58,14 @@ func FuzzUserTextRenders(f *testing.F) {
 			lead(&open, text)
 			owned := claimed(14 * time.Second)
 			lead(&owned, text)
+			booked := owned
+			booked.Work.MeetingAt = created.Add(72 * time.Hour)
 			for _, m := range []render.Message{
 				clock.ChannelMessage(open), clock.ThreadBrief(open), clock.PasserSent(open),
 				clock.ChannelMessage(owned), clock.OwnerBrief(owned), clock.PasserClaimed(owned),
+				// The calendar links carry the user text in their URLs,
+				// which must stay within Slack's 3,000 characters.
+				clock.MeetingBooked(booked, "U0SDR", leadLink),
 			} {
 				message(m)
 			}

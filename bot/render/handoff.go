@@ -57,6 +57,13 @@ type Clock struct {
 	// it will have once posted now, since its claim window starts at its
 	// post. Zero shows them from its submission.
 	Now time.Time
+	// CallLength is how long a scheduled call lasts in the calendar links
+	// (calendar.duration); zero means routing.DefaultCallLength.
+	CallLength time.Duration
+	// DetailsHidden says the handoff rendered is without its contact
+	// details (routing.Lead.WithoutDetails), kept from this reader by its
+	// pool: the post and the brief say where they are instead.
+	DetailsHidden bool
 }
 
 // asPosted is h as its channel message shows it: a lead awaiting its post
@@ -173,7 +180,7 @@ func (c Clock) handoffMessage(h routing.Handoff, openHead, openText string) Mess
 // characters each.
 func (c Clock) handoffMessageCut(h routing.Handoff, openHead, openText string, max int) Message {
 	co := company(h)
-	brief := channelFacts(h, max)
+	brief := channelFacts(h, max, c.DetailsHidden)
 	id := "Handoff #" + strconv.FormatInt(h.ID, 10) + " · pool " + userText(h.Pool, 100)
 	closed := func(head, text, foot string) Message {
 		blocks := append([]slack.Block{section(head)}, brief...)
@@ -300,10 +307,14 @@ const factsWhole = MaxFieldText + 1
 // seconds: the contact and title, who passed it, and the gate answers. The
 // whole brief goes in the thread and the owner's DM. Each text is cut to
 // max characters; when one was, a line under the facts says so.
-func channelFacts(h routing.Handoff, max int) []slack.Block {
+func channelFacts(h routing.Handoff, max int, hidden bool) []slack.Block {
 	l := &layout{max: max}
+	contact := entry{label: "Contact", text: contactLine(h.Lead)}
+	if hidden {
+		contact = hiddenFact
+	}
 	fields := []string{
-		l.field(entry{label: "Contact", text: contactLine(h.Lead)}),
+		l.field(contact),
 		l.field(entry{label: "Passed by", text: fmt.Sprintf("<@%s>", h.PasserID), fixed: true}),
 	}
 	for _, q := range h.Lead.Checklist.Gated() {
@@ -316,6 +327,10 @@ func channelFacts(h routing.Handoff, max int) []slack.Block {
 	}
 	return out
 }
+
+// hiddenFact stands for the contact details of a lead whose pool keeps
+// them to its owner (routing.Lead.WithoutDetails).
+var hiddenFact = entry{label: "Contact details", text: "🔒 For the lead's owner alone, in their DM.", fixed: true}
 
 // PasserSent tells the passer, privately, that the lead is out, how many
 // closers are available and who is up next, with a way to cancel it if the
@@ -336,6 +351,9 @@ func (c Clock) PasserSent(h routing.Handoff) Message {
 			who += "."
 		}
 		blocks = append(blocks, contextLine(who))
+	}
+	if check := checkContact(h, "While the prospect is on the line"); check != "" {
+		blocks = append(blocks, contextLine(check))
 	}
 	cancel := slack.NewButtonBlockElement(ActionCancel, strconv.FormatInt(h.ID, 10), plain("Cancel handoff"))
 	blocks = append(blocks, slack.NewActionBlock("passer_actions", cancel))

@@ -99,16 +99,21 @@ func leadSurfaces() []leadSurface {
 		{"Offered", roundRobin, func(h routing.Handoff) any { return clock.Offered(h, leadLink) }},
 		{"SetAway", roundRobin, func(h routing.Handoff) any { return clock.SetAway(h) }},
 		{"PasserMissed", missed, func(h routing.Handoff) any { return clock.PasserMissed(h) }},
-		{"OwnerAssigned", missed, func(h routing.Handoff) any { return clock.OwnerAssigned(h) }},
-		{"OwnerCallback", withTime, func(h routing.Handoff) any { return clock.OwnerCallback(h) }},
-		{"PasserScheduled", scheduled, func(h routing.Handoff) any { return clock.PasserScheduled(h) }},
+		{"OwnerAssigned", missed, func(h routing.Handoff) any { return clock.OwnerAssigned(h, "") }},
+		{"OwnerCallback", withTime, func(h routing.Handoff) any { return clock.OwnerCallback(h, "") }},
+		{"PasserScheduled", scheduled, func(h routing.Handoff) any { return clock.PasserScheduled(h, "") }},
 		{"OwnerCancelled", cancelledScheduled, func(h routing.Handoff) any { return clock.OwnerCancelled(h) }},
 		{"WorkLogged/touch", owned, func(h routing.Handoff) any {
-			return clock.WorkLogged(h, map[string]string{"touch": "call_attempted"}, running)
+			return clock.WorkLogged(h, map[string]string{"touch": "call_attempted"}, running, "")
 		}},
 		{"WorkLogged/outcome", disqualified, func(h routing.Handoff) any {
-			return clock.WorkLogged(h, map[string]string{"outcome": "disqualified"}, nil)
+			return clock.WorkLogged(h, map[string]string{"outcome": "disqualified"}, nil, "")
 		}},
+		{"WorkLogged/meeting", booked, func(h routing.Handoff) any {
+			return clock.WorkLogged(h, map[string]string{"touch": "meeting_booked"}, running, leadLink)
+		}},
+		{"MeetingBooked/passer", booked, func(h routing.Handoff) any { return clock.MeetingBooked(h, h.PasserID, leadLink) }},
+		{"MeetingBooked/owner", booked, func(h routing.Handoff) any { return clock.MeetingBooked(h, h.OwnerID, leadLink) }},
 		{"PasserOutcome", disqualified, func(h routing.Handoff) any { return clock.PasserOutcome(h, leadLink) }},
 		{"OwnerReassigned", reassigned, func(h routing.Handoff) any { return clock.OwnerReassigned(h, running) }},
 		{"OwnerReleased", reassigned, func(h routing.Handoff) any { return clock.OwnerReleased(h) }},

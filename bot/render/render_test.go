@@ -405,9 +405,9 @@ func TestGoldenDMs(t *testing.T) {
 	golden(t, "thread_brief", clock.ThreadBrief(openHandoff()))
 
 	later := scheduled()
-	golden(t, "owner_assigned_scheduled", clock.OwnerAssigned(later))
-	golden(t, "passer_scheduled_later", clock.PasserScheduled(later))
-	for _, m := range []render.Message{clock.PasserSent(openHandoff()), clock.OwnerAssigned(later), clock.ThreadBrief(later), clock.PasserScheduled(later)} {
+	golden(t, "owner_assigned_scheduled", clock.OwnerAssigned(later, ""))
+	golden(t, "passer_scheduled_later", clock.PasserScheduled(later, ""))
+	for _, m := range []render.Message{clock.PasserSent(openHandoff()), clock.OwnerAssigned(later, ""), clock.ThreadBrief(later), clock.PasserScheduled(later, "")} {
 		validMessage(t, m)
 	}
 }
@@ -427,7 +427,7 @@ func TestScheduledMessagePingsNobody(t *testing.T) {
 	require.Contains(t, all, "Callback "+when)
 	require.NotContains(t, all, `"action_id":"claim"`, "its owner was picked by rotation: nothing to claim")
 	require.Contains(t, blockTexts(t, m.Blocks), "*Number of employees*\n120 ❌ needs at least 500")
-	require.Contains(t, clock.OwnerAssigned(h).Text, "callback "+when)
+	require.Contains(t, clock.OwnerAssigned(h, "").Text, "callback "+when)
 }
 
 // TestChannelMessageShowsTheFacts: the company, the contact and title, who

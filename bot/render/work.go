@@ -57,8 +57,10 @@ func outcomeText(o routing.Outcome) string {
 }
 
 // WorkLogged confirms to whoever logged it what was recorded and which
-// clocks run now. what is the notice's detail ("touch" or "outcome").
-func (c Clock) WorkLogged(h routing.Handoff, what map[string]string, running []routing.Running) Message {
+// clocks run now. what is the notice's detail ("touch" or "outcome"). A
+// booked meeting comes with the links that put it in a calendar, linked
+// back to the lead's thread by permalink (possibly "").
+func (c Clock) WorkLogged(h routing.Handoff, what map[string]string, running []routing.Running, permalink string) Message {
 	var text string
 	switch {
 	case what["outcome"] != "":
@@ -77,6 +79,9 @@ func (c Clock) WorkLogged(h routing.Handoff, what map[string]string, running []r
 		}
 	}
 	blocks := []slack.Block{section(text)}
+	if routing.TouchKind(what["touch"]) == routing.TouchMeetingBooked && !h.Work.MeetingAt.IsZero() {
+		blocks = append(blocks, c.calendarButtons(h, "Meeting", h.Work.MeetingAt, permalink))
+	}
 	if h.Work.ClosedAt.IsZero() {
 		blocks = append(blocks, contextLine(c.clocksLine(running)))
 	}

@@ -110,6 +110,8 @@ type file struct {
 	Outbox struct {
 		Retention *time.Duration `yaml:"retention"`
 	} `yaml:"outbox"`
+	// Calendar fills in the calendar links of scheduled calls.
+	Calendar calendarSpec `yaml:"calendar"`
 }
 
 type pool struct {
@@ -134,6 +136,9 @@ type pool struct {
 	DailyCap       int             `yaml:"daily_cap"`
 	OpenCap        int             `yaml:"open_cap"`
 	MemberSettings []memberSetting `yaml:"member_settings"`
+	// HideDetailsUntilClaimed keeps the contact details of the pool's
+	// leads to their owner: see routing.Lead.WithoutDetails.
+	HideDetailsUntilClaimed bool `yaml:"hide_details_until_claimed"`
 }
 
 // memberSetting is one member's terms in a pool, where they differ from
@@ -430,7 +435,7 @@ func (f file) validate() (Config, error) {
 			rotation.Location = loc
 		}
 		pool := routing.Pool{Name: p.Name, Channel: p.Channel, Members: p.Members, Managers: p.Managers,
-			Ladder: poolLadder, Fallback: p.Fallback, Rotation: rotation}
+			Ladder: poolLadder, Fallback: p.Fallback, Rotation: rotation, HideDetails: p.HideDetailsUntilClaimed}
 		if p.Checklist != nil {
 			if pool.Checklist, err = p.Checklist.build(at+".checklist", "custom:"+p.Name); err != nil {
 				return cfg, err
@@ -509,7 +514,12 @@ func (f file) validate() (Config, error) {
 		return cfg, err
 	}
 
-	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Reports: reports, Checklist: checklist}
+	calendar, err := f.Calendar.build()
+	if err != nil {
+		return cfg, err
+	}
+
+	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Reports: reports, Checklist: checklist, CalendarLinks: calendar}
 	if cfg.Policy.Rules, err = rules(f.Rules, cfg.Policy); err != nil {
 		return cfg, err
 	}

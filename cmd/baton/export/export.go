@@ -41,8 +41,21 @@ type Source interface {
 // Write writes the handoffs src holds for [from, to) to w in format (CSV
 // or JSON), times in p's timezone; the CSV's answer columns follow p's
 // checklists (see answerColumns).
+//
+// A lead of a pool that hides its contact details (routing.Policy.HidesDetails,
+// as p says) is exported without them: its contact name and title, phone
+// and email are blank, and so are its answers to email, phone and url
+// questions. An export leaves Baton for a file anyone may open, so it
+// follows the channel's rule, not the owner's.
 func Write(ctx context.Context, w io.Writer, src Source, format string, p routing.Policy, from, to time.Time) error {
-	read := func(each func(routing.Handoff) error) error { return src.ExportHandoffs(ctx, from, to, each) }
+	read := func(each func(routing.Handoff) error) error {
+		return src.ExportHandoffs(ctx, from, to, func(h routing.Handoff) error {
+			if p.HidesDetails(h) {
+				h.Lead = h.Lead.WithoutDetails()
+			}
+			return each(h)
+		})
+	}
 	x := exporter{loc: p.Location}
 	switch format {
 	case JSON:

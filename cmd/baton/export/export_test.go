@@ -380,3 +380,38 @@ func TestExportCommand(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, help, "baton export --since")
 }
+
+// TestExportHidesDetails blanks the contact details of the leads of a pool
+// that hides them, in both formats, and keeps everything else.
+func TestExportHidesDetails(t *testing.T) {
+	t.Parallel()
+	_, db := storetest.NewDatabase(t)
+	st := store.New(db)
+	handoffs := seedExport(t, st)
+	ctx := context.Background()
+	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, exportZone), time.Date(2026, 2, 1, 0, 0, 0, 0, exportZone)
+	in := handoffs[:len(handoffs)-1]
+	concrete, _ := routing.Template(routing.DefaultTemplate)
+	policy := routing.Policy{Checklist: concrete, Location: exportZone,
+		Pools: []routing.Pool{{Name: "closers", Channel: "C0HANDOFF", HideDetails: true}}}
+
+	for _, format := range []string{export.CSV, export.JSON} {
+		var out bytes.Buffer
+		require.NoError(t, export.Write(ctx, &out, st, format, policy, from, to))
+		require.NotContains(t, out.String(), "dana@acme.example", format)
+		require.NotContains(t, out.String(), "Dana Reyes", format)
+		require.NotContains(t, out.String(), "4155550100", format)
+		require.Contains(t, out.String(), "Globex", format)
+		rows, typed := readJSON, asTyped
+		if format == export.CSV {
+			rows = func(t *testing.T, data string) []exported { return readCSV(t, data, exportQuestions()) }
+			typed = spreadsheetText
+		}
+		got := rows(t, out.String())
+		require.Len(t, got, len(in))
+		for i, h := range in {
+			h.Lead = h.Lead.WithoutDetails()
+			checkExported(t, h, got[i], typed)
+		}
+	}
+}
