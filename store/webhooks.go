@@ -264,25 +264,15 @@ func (s *Store) WebhookDeliveries(ctx context.Context, handoffID int64) ([]Webho
 	return out, nil
 }
 
-// CountDeadWebhooks is how many deliveries are dead-lettered now, by
-// endpoint: the metric's value, read from the database, so every replica
-// reports the same and a replay lowers it.
-func (s *Store) CountDeadWebhooks(ctx context.Context) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT endpoint, count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL GROUP BY endpoint`)
-	if err != nil {
-		return nil, fmt.Errorf("count dead webhooks: %w", err)
-	}
-	out := map[string]int{}
-	var endpoint string
+// CountDeadWebhooks is how many deliveries are dead-lettered now: the
+// metric's value, read from the database, so every replica reports the
+// same and a replay lowers it.
+func (s *Store) CountDeadWebhooks(ctx context.Context) (int, error) {
 	var n int
-	_, err = pgx.ForEachRow(rows, []any{&endpoint, &n}, func() error {
-		out[endpoint] = n
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("count dead webhooks: %w", err)
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count dead webhooks: %w", err)
 	}
-	return out, nil
+	return n, nil
 }
 
 // ReplayWebhooks sends dead-lettered deliveries again, due at once, with

@@ -156,7 +156,7 @@ func TestDeadLetteredWebhooksListedAndReplayed(t *testing.T) {
 	require.Equal(t, "connection refused", dead[0].LastError)
 	counts, err := b.store.CountDeadWebhooks(b.ctx)
 	require.NoError(t, err)
-	require.Equal(t, map[string]int{hookAll: 1}, counts)
+	require.Equal(t, 1, counts)
 
 	// A dead letter no longer holds its handoff's later events back.
 	next, err := b.store.LeaseWebhooks(b.ctx, b.now, []string{hookAll}, time.Minute, 10)
@@ -173,7 +173,7 @@ func TestDeadLetteredWebhooksListedAndReplayed(t *testing.T) {
 	require.Equal(t, 1, n)
 	counts, err = b.store.CountDeadWebhooks(b.ctx)
 	require.NoError(t, err)
-	require.Empty(t, counts)
+	require.Zero(t, counts)
 	replayed, err := b.store.LeaseWebhooks(b.ctx, b.now, []string{hookAll}, time.Minute, 10)
 	require.NoError(t, err)
 	require.Len(t, replayed, 1)
