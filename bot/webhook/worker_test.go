@@ -1,8 +1,8 @@
 package webhook_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -322,7 +322,9 @@ func TestBodyCarriesTheHandoffAsItStood(t *testing.T) {
 	b := setup(t, webhook.Config{
 		WorkspaceURL: "https://acme.slack.com/",
 		People:       people{"U0AE1": {Name: "Ada Closer", Email: "ada@seller.example"}},
-		Clocks:       func(h routing.Handoff) []routing.Running { return routing.DefaultSLA().RunningClocks(h, routing.Calendar{}) },
+		Clocks: func(h routing.Handoff) []routing.Running {
+			return routing.DefaultSLA().RunningClocks(h, routing.Calendar{})
+		},
 	}, webhook.Endpoint{URL: crm.URL, Secret: secret, Types: []routing.WebhookType{routing.WebhookHandoffClaimed}})
 	h := b.Create(t, "V1", "Acme Corp")
 	h = b.Post(t, h.ID)
