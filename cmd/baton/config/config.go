@@ -43,6 +43,8 @@ type Config struct {
 	// OutboxRetention is how long a delivered or abandoned notice stays
 	// in the outbox before the retention job deletes it.
 	OutboxRetention time.Duration
+	// Webhooks are the endpoints events are sent to (see webhooks.go).
+	Webhooks []Webhook
 }
 
 // NeedsDirectory reports whether some pool names members by email or user
@@ -109,6 +111,7 @@ type file struct {
 	Outbox struct {
 		Retention *time.Duration `yaml:"retention"`
 	} `yaml:"outbox"`
+	Webhooks []webhook `yaml:"webhooks"`
 }
 
 type pool struct {
@@ -510,6 +513,9 @@ func (f file) validate() (Config, error) {
 		return cfg, err
 	}
 	if err := checkFormSizes(f, cfg.Policy); err != nil {
+		return cfg, err
+	}
+	if cfg.Webhooks, err = webhooks(f.Webhooks); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
