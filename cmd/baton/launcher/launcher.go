@@ -35,6 +35,7 @@ import (
 	"github.com/batonhq/baton/bot/schedule"
 	"github.com/batonhq/baton/bot/sweeper"
 	"github.com/batonhq/baton/bot/wakeup"
+	"github.com/batonhq/baton/bot/webhook"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
@@ -123,6 +124,10 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
+	endpoints, routes, err := webhookEndpoints(cfg, m.Getenv)
+	if err != nil {
+		return err
+	}
 	if err := env.checkTokens(); err != nil {
 		return err
 	}
@@ -156,9 +161,11 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	defer closeDB()
 	st := store.New(pool)
+	st.SetWebhookRoutes(routes)
 	meters.WatchOutbox(st.PendingCount)
 
-	w := wiring{env: env, cfg: cfg, policy: cfg.Policy, api: api, store: st, log: log, meters: meters, shutdownTimeout: shutdownTimeout}
+	w := wiring{env: env, cfg: cfg, policy: cfg.Policy, api: api, store: st, log: log, meters: meters, shutdownTimeout: shutdownTimeout,
+		workspaceURL: auth.URL, endpoints: endpoints}
 	if cfg.NeedsDirectory() {
 		w.dir = directory.New(api, log)
 		w.policy = w.dir.ResolvePolicy(ctx, cfg.Policy)
@@ -191,6 +198,13 @@ type wiring struct {
 	zones           *directory.Zones
 	// channels follows the channels Baton is not in (set by runBot).
 	channels *membership.Watch
+	// workspaceURL is the Slack workspace's address (auth.test's url).
+	workspaceURL string
+	// endpoints are the webhook endpoints, secrets read; the store has
+	// their routes already.
+	endpoints []webhook.Endpoint
+	// webhooks applies a reloaded configuration's endpoints (set by runBot).
+	webhooks func(config.Config) (func(), error)
 }
 
 // postWakes is the store as the outbox worker uses it: a recorded post
@@ -243,6 +257,13 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	w.meters.WatchChannels(w.channels.Access)
 	deliveries := outbox.New(outbox.Config{Store: postWakes{w.store, deadlines, committed}, Service: svc, Homes: homes, API: w.api, Log: w.log,
 		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout, Clock: m.Now})
+	// The webhooks have a worker of their own: its slots, HTTP client and
+	// timeouts are not the outbox's, so an endpoint that hangs never holds
+	// a Slack notice back.
+	hooks := webhook.New(webhook.Config{Store: w.store, Log: w.log, Metrics: w.meters.Webhooks(w.store.CountDeadWebhooks),
+		People: &webhook.SlackPeople{API: w.api}, WorkspaceURL: w.workspaceURL, Clocks: svc.RunningClocks, Clock: m.Now,
+		ShutdownTimeout: w.shutdownTimeout}, w.endpoints)
+	w.webhooks = webhookReload(w.store, hooks, m.Getenv)
 	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
 	pruner := retention.New(retention.Config{Store: w.store, Retention: w.cfg.OutboxRetention, Replica: replica,
@@ -281,6 +302,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	defer stopBackground()
 	var units sync.WaitGroup
 	units.Go(func() { _ = deliveries.Run(background) })
+	units.Go(func() { _ = hooks.Run(background) })
 	units.Go(func() { _ = deadlineSweeper.Run(background) })
 	// In the background: a slow Slack must not hold the start back.
 	units.Go(func() { w.channels.Check(background) })
@@ -320,6 +342,7 @@ func (m *Main) startAround(ctx context.Context, w wiring, b runningBot) (stop fu
 	}
 	// SIGHUP (and Main.Reload) read BATON_CONFIG again; see reloader.
 	reloads := newReloader(w.env.ConfigPath, w.api, b, w.cfg, w.dir, w.log)
+	reloads.webhooks = w.webhooks
 	reloadCtx, stopReloads := context.WithCancel(ctx)
 	stops = append(stops, stopReloads)
 	go reloads.watch(reloadCtx, m.reloads)
