@@ -183,3 +183,29 @@ func TestDeadLetteredWebhooksListedAndReplayed(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n, "nothing else is dead")
 }
+
+func TestPruneWebhooksKeepsWhatIsNotDelivered(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.store.SetWebhookRoutes([]store.WebhookRoute{{URL: hookAll}, {URL: hookClaims}})
+	_, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	_, _, err = b.store.CreateHandoff(b.ctx, b.newHandoff("V2"))
+	require.NoError(t, err)
+	leased, err := b.store.LeaseWebhooks(b.ctx, b.now, []string{hookAll}, time.Minute, 10)
+	require.NoError(t, err)
+	require.Len(t, leased, 2)
+	// b.now is days ago by the database's clock.
+	require.NoError(t, b.store.MarkWebhookDelivered(b.ctx, leased[0], b.now))
+	require.NoError(t, b.store.DeadLetterWebhook(b.ctx, leased[1], "gone", b.now))
+
+	n, err := b.store.PruneWebhooks(b.ctx, 24*time.Hour, 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "only the old delivered one")
+	var left int
+	require.NoError(t, b.db.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries`).Scan(&left))
+	require.Equal(t, 3, left, "the dead letter and the two still to send to hookClaims stay")
+	n, err = b.store.PruneWebhooks(b.ctx, 24*time.Hour, 10)
+	require.NoError(t, err)
+	require.Zero(t, n)
+}

@@ -41,7 +41,8 @@ const (
 	// answer's status line and headers.
 	DefaultTimeout = 10 * time.Second
 	// DefaultAttempts is how many attempts a delivery gets before it is
-	// dead-lettered: with DefaultBackoff, about eleven hours of trying.
+	// dead-lettered: with DefaultBackoff, about three and a half hours of
+	// trying.
 	DefaultAttempts = 12
 	// DefaultSlots is how many deliveries are in flight at once, per
 	// replica.

@@ -269,7 +269,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	pruner := retention.New(retention.Config{Store: w.store, Retention: w.cfg.OutboxRetention, Replica: replica,
 		Log: w.log, Metrics: w.meters, Now: m.Now})
 
-	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName}})
+	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName, webhook.RetentionJob}})
 	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: m.Now, LastRun: w.store.LastRun, Ran: w.meters.JobRan, Skipped: m.ClockSkips}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
@@ -280,6 +280,9 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		{Name: handoffs.JobWeeklyReview, Spec: w.cfg.Policy.Reports.WeeklySchedule, Run: svc.QueueWeeklyReview, CatchUp: w.cfg.Policy.Digest.CatchUp},
 		// A missed hour is taken by the next one: nothing to catch up.
 		{Name: retention.JobName, Spec: retention.Schedule, Run: pruner.Run},
+		// Delivered webhooks are kept as long as the outbox's notices.
+		{Name: webhook.RetentionJob, Spec: retention.Schedule, Run: webhook.Retention{Store: w.store, Retention: w.cfg.OutboxRetention,
+			Replica: replica, Log: w.log, Now: m.Now}.Run},
 	} {
 		if err := jobs.Add(j); err != nil {
 			return err

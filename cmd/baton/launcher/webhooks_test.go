@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -245,4 +246,26 @@ func TestWebhooksListAndReplay(t *testing.T) {
 	out, err = batontest.RunCommand(t, vars, "webhooks", "--help")
 	require.NoError(t, err)
 	require.Contains(t, out, "Usage: baton webhooks list")
+}
+
+// TestWebhooksReload: a reload adds an endpoint for the events after it;
+// one whose secret variable is unset is refused whole.
+func TestWebhooksReload(t *testing.T) {
+	t.Parallel()
+	c := newCRM(t, nil)
+	a := batontest.Start(t, batontest.Options{Env: map[string]string{"BATON_WEBHOOK_SECRET": crmSecret}})
+	before := a.Handoff("U0SDR", "Before Corp")
+
+	missing := strings.ReplaceAll(webhookConfig(c.URL, ""), "BATON_WEBHOOK_SECRET", "NOT_SET_SECRET")
+	require.NoError(t, os.WriteFile(a.Config, []byte(missing), 0o600))
+	require.ErrorContains(t, a.Main.Reload(a.Ctx), "webhooks[0].secret_env: the environment variable NOT_SET_SECRET is not set")
+
+	require.NoError(t, os.WriteFile(a.Config, []byte(webhookConfig(c.URL, "    events: [handoff.created]\n")), 0o600))
+	require.NoError(t, a.Main.Reload(a.Ctx))
+	after := a.Handoff("U0SDR", "After Corp")
+	a.Eventually(func() bool { return len(c.requests()) == 1 }, "the new endpoint hears of the lead after the reload")
+	require.Equal(t, float64(after.ID), c.requests()[0].Body["handoff"].(map[string]any)["id"])
+	ds, err := a.Store.WebhookDeliveries(a.Ctx, before.ID)
+	require.NoError(t, err)
+	require.Empty(t, ds, "events before the reload were enqueued for the endpoints then configured: none")
 }
