@@ -235,6 +235,16 @@ func (s *Store) RetryWebhook(ctx context.Context, d WebhookDelivery, cause strin
 		clockArg(now), retryIn, truncateError(errors.New(cause)))
 }
 
+// PutBackWebhook returns a leased delivery unsent and due at once, as if
+// it had not been leased: no attempt was made (a stop cut it off, or a
+// reload removed its endpoint), so none is counted.
+func (s *Store) PutBackWebhook(ctx context.Context, d WebhookDelivery, cause string, now time.Time) error {
+	return s.fencedWebhook(ctx, "put back", d, `UPDATE webhook_deliveries
+		SET deliver_after = coalesce($3::timestamptz, now()), leased_until = NULL, attempts = greatest(attempts - 1, 0), last_error = $4
+		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND dead_at IS NULL`,
+		clockArg(now), truncateError(errors.New(cause)))
+}
+
 // DeadLetterWebhook gives up on a delivery after its last attempt: it
 // stops holding back its handoff's later events to the endpoint, and
 // stays listed (WebhookDeadLetters) until replayed.

@@ -209,3 +209,20 @@ func TestPruneWebhooksKeepsWhatIsNotDelivered(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 }
+
+func TestPutBackWebhookCountsNoAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.store.SetWebhookRoutes([]store.WebhookRoute{{URL: hookAll}})
+	_, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	leased, err := b.store.LeaseWebhooks(b.ctx, b.now, []string{hookAll}, time.Minute, 1)
+	require.NoError(t, err)
+	require.Len(t, leased, 1)
+	require.NoError(t, b.store.PutBackWebhook(b.ctx, leased[0], "cut off by a stop", b.now))
+	again, err := b.store.LeaseWebhooks(b.ctx, b.now, []string{hookAll}, time.Minute, 1)
+	require.NoError(t, err)
+	require.Len(t, again, 1, "due at once")
+	require.Equal(t, 1, again[0].Attempts, "the put-back lease was no attempt")
+	require.ErrorIs(t, b.store.PutBackWebhook(b.ctx, leased[0], "stale", b.now), store.ErrWebhookLeaseLost)
+}

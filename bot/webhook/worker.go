@@ -32,6 +32,7 @@ type Store interface {
 	LeaseWebhooks(ctx context.Context, now time.Time, endpoints []string, lease time.Duration, limit int) ([]store.WebhookDelivery, error)
 	MarkWebhookDelivered(ctx context.Context, d store.WebhookDelivery, now time.Time) error
 	RetryWebhook(ctx context.Context, d store.WebhookDelivery, cause string, retryIn time.Duration, now time.Time) error
+	PutBackWebhook(ctx context.Context, d store.WebhookDelivery, cause string, now time.Time) error
 	DeadLetterWebhook(ctx context.Context, d store.WebhookDelivery, cause string, now time.Time) error
 }
 
@@ -146,9 +147,9 @@ func (w *Worker) now() time.Time {
 	return w.cfg.Clock()
 }
 
-// lease is how long a delivery is this worker's: its attempt, and time to
-// record the result.
-func (w *Worker) lease() time.Duration { return w.cfg.Timeout + 20*time.Second }
+// lease is how long a delivery is this worker's: the look-ups of its
+// body's people, its attempt, and time to record the result.
+func (w *Worker) lease() time.Duration { return w.cfg.Timeout + 30*time.Second }
 
 // Run sends deliveries until ctx ends, then lets those in flight finish
 // within Config.ShutdownTimeout; one cut off is put back, due at once.
@@ -230,8 +231,8 @@ func (w *Worker) deliverOne(bound context.Context, d store.WebhookDelivery) {
 	case bound.Err() != nil || !ok:
 		// Not the endpoint's failure: a stop cut it off, or a reload
 		// removed the endpoint. Back for the next process or replica, or
-		// for when the URL is configured again, not counted as a failure.
-		if err := w.cfg.Store.RetryWebhook(ctx, d, err.Error(), w.cfg.Poll, w.now()); err != nil {
+		// for when the URL is configured again, no attempt counted.
+		if err := w.cfg.Store.PutBackWebhook(ctx, d, err.Error(), w.now()); err != nil {
 			log.Warn().Err(err).Msg("webhook not put back; its lease will lapse")
 		}
 	case d.Attempts >= w.cfg.Attempts:
@@ -252,12 +253,14 @@ func (w *Worker) deliverOne(bound context.Context, d store.WebhookDelivery) {
 
 // send POSTs d to ep, signed, and says why it did not get a 2xx.
 func (w *Worker) send(bound context.Context, ep Endpoint, d store.WebhookDelivery) error {
-	ctx, cancel := context.WithTimeout(bound, w.cfg.Timeout)
-	defer cancel()
-	body, err := json.Marshal(w.build.body(ctx, d))
+	// The body first: who people are may take a Slack call, which is not
+	// the endpoint's time.
+	body, err := json.Marshal(w.build.body(bound, d))
 	if err != nil {
 		return fmt.Errorf("encode the body: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(bound, w.cfg.Timeout)
+	defer cancel()
 	ts := time.Now().Unix()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {

@@ -231,5 +231,9 @@ func (m *Main) checkConfig(env Env) error {
 		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location,
 		p.Checklist.Name, len(p.Checklist.Questions), len(p.Checklist.Gated()))
 	m.warnPlaceholders(cfg)
+	// The secrets are run's to read, where it runs; here only a warning.
+	if _, err := cfg.WebhookSecrets(m.Getenv); err != nil {
+		fmt.Fprintf(m.Stderr, "warning: %v (here; baton run refuses to start without it)\n", err)
+	}
 	return nil
 }

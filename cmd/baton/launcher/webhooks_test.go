@@ -269,3 +269,14 @@ func TestWebhooksReload(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, ds, "events before the reload were enqueued for the endpoints then configured: none")
 }
+
+func TestCheckConfigWarnsOfAMissingWebhookSecret(t *testing.T) {
+	t.Parallel()
+	path := batontest.WriteConfig(t, webhookConfig("https://hooks.example.com/baton", ""))
+	out, err := batontest.RunCommand(t, nil, "check-config", path)
+	require.NoError(t, err, "the file is valid")
+	require.Contains(t, out, "warning: webhooks[0].secret_env: the environment variable BATON_WEBHOOK_SECRET is not set")
+	out, err = batontest.RunCommand(t, map[string]string{"BATON_WEBHOOK_SECRET": "x"}, "check-config", path)
+	require.NoError(t, err)
+	require.NotContains(t, out, "warning: webhooks")
+}
