@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -225,4 +227,67 @@ func TestPutBackWebhookCountsNoAttempt(t *testing.T) {
 	require.Len(t, again, 1, "due at once")
 	require.Equal(t, 1, again[0].Attempts, "the put-back lease was no attempt")
 	require.ErrorIs(t, b.store.PutBackWebhook(b.ctx, leased[0], "stale", b.now), store.ErrWebhookLeaseLost)
+}
+
+// TestConcurrentWebhookLeasesKeepTheOrder runs workers against one table,
+// as replicas would: no delivery is leased twice, and a lead's claim is
+// never leased before its creation was delivered.
+func TestConcurrentWebhookLeasesKeepTheOrder(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.store.SetWebhookRoutes([]store.WebhookRoute{{URL: hookAll}})
+	const leads = 12
+	for i := range leads {
+		h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff(fmt.Sprintf("V%d", i)))
+		require.NoError(t, err)
+		_, _, err = b.store.Claim(b.ctx, h.ID, "U1", b.now)
+		require.NoError(t, err)
+	}
+	var (
+		mu        sync.Mutex
+		leased    = map[int64]bool{}
+		delivered = map[int64]bool{} // handoffs whose creation was delivered
+		problems  []string
+		wg        sync.WaitGroup
+	)
+	for range 6 {
+		wg.Go(func() {
+			for idle := 0; idle < 20; {
+				ds, err := b.store.LeaseWebhooks(b.ctx, b.now, []string{hookAll}, time.Hour, 3)
+				if err != nil {
+					mu.Lock()
+					problems = append(problems, err.Error())
+					mu.Unlock()
+					return
+				}
+				if len(ds) == 0 {
+					idle++
+					continue
+				}
+				for _, d := range ds {
+					mu.Lock()
+					if leased[d.ID] {
+						problems = append(problems, fmt.Sprintf("delivery %d leased twice", d.ID))
+					}
+					leased[d.ID] = true
+					if d.Type == routing.WebhookHandoffClaimed && !delivered[d.Handoff.ID] {
+						problems = append(problems, fmt.Sprintf("the claim of %d leased before its creation was delivered", d.Handoff.ID))
+					}
+					if d.Type == routing.WebhookHandoffCreated {
+						// Recorded before the mark, so a lease that follows the mark sees it.
+						delivered[d.Handoff.ID] = true
+					}
+					mu.Unlock()
+					if err := b.store.MarkWebhookDelivered(b.ctx, d, b.now); err != nil {
+						mu.Lock()
+						problems = append(problems, err.Error())
+						mu.Unlock()
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Empty(t, problems)
+	require.Len(t, leased, 2*leads, "every delivery went, once")
 }
