@@ -80,6 +80,16 @@ func (e *Edge) answerStats(ctx context.Context, cmd slack.SlashCommand, req rout
 		return
 	}
 	msg := e.clock().StatsReport(scope, req.Days, stats)
+	if scope.Role == routing.RoleTeam {
+		// A manager's report ends with the early-warning signals; without
+		// them it is still worth sending.
+		signals, err := e.svc.StatsSignals(ctx, scope, req.Days)
+		if err != nil {
+			log.Error().Err(err).Msg("signals not computed")
+		} else {
+			msg = render.WithSignals(msg, signals, req.Days)
+		}
+	}
 	e.answer(ctx, log, commandReply(cmd), msg.Options()...)
 	log.Info().Str("role", string(scope.Role)).Msg("stats answered")
 }

@@ -278,6 +278,8 @@ func (e *Edge) interactive(ctx context.Context, received time.Time, smc *socketm
 				e.spawn(e.prompt, func() { e.actionButton(ctx, received, cb, action) })
 			case render.ActionAwayHour, render.ActionBack:
 				e.spawn(e.followUp, func() { e.homeAvailability(ctx, cb, action) })
+			case render.ActionReviewed:
+				e.spawn(e.followUp, func() { e.reviewed(ctx, cb, action) })
 			}
 		}
 	default:

@@ -44,6 +44,11 @@ type Loads func(pool string, members []string, period, today time.Time) ([]Membe
 // state. A Change without an event changes nothing.
 type DecideChange func(h Handoff, loads Loads) (Change, error)
 
+// DecideDue computes the change a deadline of h calls for, at now: the time
+// the database saw it due, so that the change and the decision that it was
+// due read one clock.
+type DecideDue func(h Handoff, now time.Time, loads Loads) (Change, error)
+
 // PickOwner chooses who gets a lead by fair rotation rather than by a
 // click: the fairest available member (see Decide's ranking: count per
 // weight, then the longest wait, then config order). Members in exclude

@@ -111,8 +111,9 @@ func (n Notice) OrderingKey() string {
 		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeDigest:
 		return "digest:" + n.Recipient
-	case NoticeWeeklyReview:
-		// Not a DM: a channel post, taken before the DMs like the digest.
+	case NoticeWeeklyReview, NoticeReviewUpdate:
+		// Not a DM: a channel post, taken before the DMs like the digest;
+		// a review's update after its post.
 		return "review:" + n.Recipient
 	case NoticeHomeRefresh:
 		// Apart from the person's DMs: a Home refresh must not wait

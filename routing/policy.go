@@ -98,6 +98,17 @@ type Reports struct {
 	// WeeklySchedule is a cron spec (robfig/cron syntax, descriptors
 	// allowed), read in Policy.Location.
 	WeeklySchedule string
+	// Signals are the early-warning thresholds (reports.signals); the
+	// zero value means DefaultSignalThresholds.
+	Signals SignalThresholds
+}
+
+// Thresholds are the signals' thresholds in force.
+func (r Reports) Thresholds() SignalThresholds {
+	if r.Signals == (SignalThresholds{}) {
+		return DefaultSignalThresholds
+	}
+	return r.Signals
 }
 
 // Policy is everything the configuration decides about routing: the pools,

@@ -76,6 +76,9 @@ var WebhookExcluded = map[EventKind]string{
 	EventOfferLapsed:      "a personal offer that ran out inside the pool; the lead stays open and unowned",
 	EventPostDelayed:      "the passer was told the post is queued behind Slack's pace; nothing changed on the lead",
 	EventWindowStarted:    "the claim window started without the post; the claim or the ladder that follows is sent",
+	EventGatesRefused:     "a form the live-transfer gates refused, before any lead was stored",
+	EventReviewPosted:     "the weekly review was posted: about the team, not a lead",
+	EventReviewed:         "a manager marked the weekly review reviewed: about the team, not a lead",
 }
 
 // WebhookTypeOf returns the public type of an event kind, or false when

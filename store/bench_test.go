@@ -110,7 +110,7 @@ func BenchmarkSweep(b *testing.B) {
 			members := storetest.SeedMembers(10)
 
 			b.Run("idle", func(b *testing.B) {
-				never := func(routing.Handoff, routing.Loads) (routing.Change, error) {
+				never := func(routing.Handoff, time.Time, routing.Loads) (routing.Change, error) {
 					b.Fatal("nothing is due before the end of the history")
 					return routing.Change{}, nil
 				}
@@ -133,7 +133,7 @@ func BenchmarkSweep(b *testing.B) {
 			now := benchEnd.Add(time.Minute)
 			b.Run("fire", func(b *testing.B) {
 				period, today := routing.PeriodStart(routing.ResetMonthly, benchEnd, time.UTC), routing.DayStart(benchEnd, time.UTC)
-				decide := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+				decide := func(h routing.Handoff, _ time.Time, loads routing.Loads) (routing.Change, error) {
 					if _, err := loads("closers", members, period, today); err != nil {
 						return routing.Change{}, err
 					}
@@ -196,7 +196,7 @@ func BenchmarkSLASweep(b *testing.B) {
 			ctx := context.Background()
 
 			b.Run("idle", func(b *testing.B) {
-				never := func(h routing.Handoff) (routing.Change, error) {
+				never := func(h routing.Handoff, _ time.Time) (routing.Change, error) {
 					b.Fatalf("handoff %d is due before the end of the history", h.ID)
 					return routing.Change{}, nil
 				}
@@ -214,7 +214,7 @@ func BenchmarkSLASweep(b *testing.B) {
 			// here so -count runs go on.
 			now := benchEnd
 			b.Run("fire", func(b *testing.B) {
-				check := func(h routing.Handoff) (routing.Change, error) {
+				check := func(h routing.Handoff, _ time.Time) (routing.Change, error) {
 					c := routing.CheckSLA(h, pool, routing.DefaultSLA(), now)
 					if c.Handoff.Work.SLADueAt.IsZero() {
 						// Nothing left to watch: look again tomorrow, so a

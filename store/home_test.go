@@ -130,7 +130,9 @@ func TestHomeQueries(t *testing.T) {
 		return routing.LogTouch(h, pool, s, "U1", routing.TouchInput{Kind: routing.TouchCallAttempted}, b.now.Add(time.Minute))
 	})
 	later := b.now.Add(2 * time.Hour) // past U2's first touch (1 h), not U1's outcome (24 h)
-	_, err = b.store.SweepSLA(b.ctx, later, 10, func(h routing.Handoff) (routing.Change, error) { return routing.CheckSLA(h, pool, s, later), nil })
+	_, err = b.store.SweepSLA(b.ctx, later, 10, func(h routing.Handoff, _ time.Time) (routing.Change, error) {
+		return routing.CheckSLA(h, pool, s, later), nil
+	})
 	require.NoError(t, err)
 
 	leads, total, err := b.store.OpenLeads(b.ctx, "U1", 10)

@@ -11,21 +11,23 @@ import (
 )
 
 // SweepSLA hands check, one at a time, the owned handoffs whose SLA clocks
-// are due for a look at now (sla_due_at), up to limit, each in its own
+// are due for a look at now (sla_due_at; a zero now means the database's
+// clock), with the time they were due at, up to limit, each in its own
 // transaction, like SweepDue: rows are taken with FOR UPDATE SKIP LOCKED so
 // replicas share the work, and a breach is written with its event and
 // notices at once, so it is recorded and told exactly once. A check that
 // only moves the next look (no event) writes just that. It returns the
 // changes that had an event.
-func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error) {
+func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check func(h routing.Handoff, now time.Time) (routing.Change, error)) ([]routing.Change, error) {
 	return s.sweep(ctx, "sweep SLA", `
-		SELECT id FROM handoffs
-		WHERE sla_due_at <= $1 AND NOT (id = ANY($2))
-		ORDER BY sla_due_at
+		WITH clock AS (SELECT coalesce($1::timestamptz, now()) AS now)
+		SELECT h.id, clock.now FROM handoffs h, clock
+		WHERE h.sla_due_at <= clock.now AND NOT (h.id = ANY($2))
+		ORDER BY h.sla_due_at
 		LIMIT 1
-		FOR UPDATE SKIP LOCKED`, now, limit,
-		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
-			change, err := check(h)
+		FOR UPDATE OF h SKIP LOCKED`, now, limit,
+		func(tx pgx.Tx, h routing.Handoff, now time.Time) (routing.Change, bool, error) {
+			change, err := check(h, now)
 			if err != nil {
 				return change, false, err
 			}

@@ -49,8 +49,10 @@ func TestSLASweepRecordsEachBreachOnce(t *testing.T) {
 	require.True(t, h.Work.OwnerSince.Equal(b.now), "the owner's clocks start at the claim")
 	require.True(t, h.Work.SLADueAt.Equal(b.now), "and the sweep looks at it at once")
 
-	check := func(at time.Time) func(routing.Handoff) (routing.Change, error) {
-		return func(h routing.Handoff) (routing.Change, error) { return routing.CheckSLA(h, pool, s, at), nil }
+	check := func(at time.Time) func(routing.Handoff, time.Time) (routing.Change, error) {
+		return func(h routing.Handoff, _ time.Time) (routing.Change, error) {
+			return routing.CheckSLA(h, pool, s, at), nil
+		}
 	}
 	// The first look only sets the deadline.
 	changes, err := b.store.SweepSLA(b.ctx, b.now, 10, check(b.now))
@@ -139,7 +141,9 @@ func TestStuckLeads(t *testing.T) {
 	}
 	sweep := func(at time.Time) {
 		t.Helper()
-		_, err := b.store.SweepSLA(b.ctx, at, 100, func(h routing.Handoff) (routing.Change, error) { return routing.CheckSLA(h, pool, s, at), nil })
+		_, err := b.store.SweepSLA(b.ctx, at, 100, func(h routing.Handoff, _ time.Time) (routing.Change, error) {
+			return routing.CheckSLA(h, pool, s, at), nil
+		})
 		require.NoError(t, err)
 	}
 	var ids []int64

@@ -41,26 +41,30 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 // SweepDue hands decide, one at a time, the handoffs with a deadline due at
 // now (the next rung of an open handoff's ladder, the end of an up-next
 // member's personal offer, or the wait for a post that is not out), up to
-// limit, each in its own transaction. The ladder of a handoff awaiting its
-// post is not due: its window has not started (routing.AwaitingPost). Rows
-// are taken with FOR UPDATE SKIP LOCKED, so concurrent sweepers (other
-// replicas) share the work and never fire one deadline twice, and a claim
-// racing the sweeper is serialised with it on the row lock. decide must
-// move the deadline it handled (or the row comes back in the same pass). A
-// handoff whose decision fails is skipped for the rest of the pass and
-// retried on the next. It returns the changes made, as written.
-func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error) {
+// limit, each in its own transaction, with the time it was due at. A zero
+// now means the database's clock: replicas whose clocks disagree still
+// agree on what is due, and decide it with the same time. The ladder of a
+// handoff awaiting its post is not due: its window has not started
+// (routing.AwaitingPost). Rows are taken with FOR UPDATE SKIP LOCKED, so
+// concurrent sweepers (other replicas) share the work and never fire one
+// deadline twice, and a claim racing the sweeper is serialised with it on
+// the row lock. decide must move the deadline it handled (or the row comes
+// back in the same pass). A handoff whose decision fails is skipped for the
+// rest of the pass and retried on the next. It returns the changes made, as
+// written.
+func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideDue) ([]routing.Change, error) {
 	return s.sweep(ctx, "sweep due handoffs", `
-		SELECT id FROM handoffs
-		WHERE ((state = 'open' AND next_step_at <= $1 AND post_check_at IS NULL)
-				OR offer_ends_at <= $1
-				OR (state = 'open' AND post_check_at <= $1))
-			AND NOT (id = ANY($2))
-		ORDER BY least(CASE WHEN state = 'open' THEN coalesce(post_check_at, next_step_at) END, offer_ends_at)
+		WITH clock AS (SELECT coalesce($1::timestamptz, now()) AS now)
+		SELECT h.id, clock.now FROM handoffs h, clock
+		WHERE ((h.state = 'open' AND h.next_step_at <= clock.now AND h.post_check_at IS NULL)
+				OR h.offer_ends_at <= clock.now
+				OR (h.state = 'open' AND h.post_check_at <= clock.now))
+			AND NOT (h.id = ANY($2))
+		ORDER BY least(CASE WHEN h.state = 'open' THEN coalesce(h.post_check_at, h.next_step_at) END, h.offer_ends_at)
 		LIMIT 1
-		FOR UPDATE SKIP LOCKED`, now, limit,
-		func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error) {
-			change, err := decide(h, txLoads(ctx, tx))
+		FOR UPDATE OF h SKIP LOCKED`, now, limit,
+		func(tx pgx.Tx, h routing.Handoff, now time.Time) (routing.Change, bool, error) {
+			change, err := decide(h, now, txLoads(ctx, tx))
 			if err != nil {
 				return change, false, err
 			}
@@ -70,16 +74,17 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 }
 
 // sweep runs step, one handoff per transaction, on the handoffs pick
-// selects (its $1 is now, $2 the ids that failed in this pass; it must
-// lock the row it returns FOR UPDATE SKIP LOCKED), up to limit, and returns
-// the changes step kept. The id is selected first, then the row: a row
+// selects, up to limit, and returns the changes step kept. pick's $1 is
+// now (nil for the database's clock), $2 the ids that failed in this pass;
+// it returns the id and the time it was due at, and must lock the row
+// FOR UPDATE SKIP LOCKED. The id is selected first, then the row: a row
 // that cannot be read is then skipped by id like any failure, instead of
 // coming back first in every pass and holding up every handoff behind it.
 // A handoff whose step fails is skipped for the rest of the pass and
 // retried on the next; step must move the deadline it handled, or the row
 // comes back in the same pass.
 func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, limit int,
-	step func(tx pgx.Tx, h routing.Handoff) (routing.Change, bool, error)) ([]routing.Change, error) {
+	step func(tx pgx.Tx, h routing.Handoff, now time.Time) (routing.Change, bool, error)) ([]routing.Change, error) {
 	var changes []routing.Change
 	failed := []int64{} // not nil: id = ANY(NULL) would match nothing
 	var errs []error
@@ -88,7 +93,8 @@ func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, lim
 		var id int64
 		done, keep := false, false
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			err := tx.QueryRow(ctx, pick, now, failed).Scan(&id)
+			var at time.Time
+			err := tx.QueryRow(ctx, pick, clockArg(now), failed).Scan(&id, &at)
 			if errors.Is(err, pgx.ErrNoRows) {
 				done = true
 				return nil
@@ -100,7 +106,7 @@ func (s *Store) sweep(ctx context.Context, what, pick string, now time.Time, lim
 			if err != nil {
 				return err
 			}
-			change, keep, err = step(tx, h)
+			change, keep, err = step(tx, h, at)
 			return err
 		})
 		switch {

@@ -15,7 +15,7 @@ import (
 // escalate is the decision the bot makes, with the test's pool.
 // sweepers runs n deadline sweeps at once, as n replicas would, and
 // returns how many changes they made in all.
-func (b bundle) sweepers(t *testing.T, n int, at time.Time, decide routing.DecideChange) int {
+func (b bundle) sweepers(t *testing.T, n int, at time.Time, decide routing.DecideDue) int {
 	t.Helper()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -33,8 +33,8 @@ func (b bundle) sweepers(t *testing.T, n int, at time.Time, decide routing.Decid
 	return fired
 }
 
-func (b bundle) escalate(now time.Time) routing.DecideChange {
-	return func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+func (b bundle) escalate(now time.Time) routing.DecideDue {
+	return func(h routing.Handoff, _ time.Time, loads routing.Loads) (routing.Change, error) {
 		l, err := loads(b.pool.Name, b.pool.Members, now.Add(-30*24*time.Hour), now.Add(-24*time.Hour))
 		if err != nil {
 			return routing.Change{}, err
@@ -134,11 +134,11 @@ func TestEscalateDueSkipsAFailingHandoff(t *testing.T) {
 	good := b.createPosted(t, b.newHandoff("V2"))
 	at := b.now.Add(time.Minute)
 	boom := errors.New("boom")
-	changes, err := b.store.SweepDue(b.ctx, at, 10, func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+	changes, err := b.store.SweepDue(b.ctx, at, 10, func(h routing.Handoff, _ time.Time, loads routing.Loads) (routing.Change, error) {
 		if h.ID == bad.ID {
 			return routing.Change{}, boom
 		}
-		return b.escalate(at)(h, loads)
+		return b.escalate(at)(h, at, loads)
 	})
 	require.ErrorIs(t, err, boom)
 	require.Len(t, changes, 1, "the other handoff still escalates")
@@ -249,7 +249,7 @@ func TestAvailabilityAndLapses(t *testing.T) {
 	require.WithinDuration(t, h.OfferEndsAt, next, 0, "the offer ends before the ladder starts")
 
 	end := h.OfferEndsAt
-	sweep := func(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
+	sweep := func(h routing.Handoff, _ time.Time, _ routing.Loads) (routing.Change, error) {
 		return routing.OfferEnded(h, b.pool, end), nil
 	}
 	changes, err := b.store.SweepDue(b.ctx, end, 10, sweep)
@@ -314,7 +314,7 @@ func TestClaimDuringLapseIsNotLost(t *testing.T) {
 	end := offered.OfferEndsAt
 	require.False(t, end.IsZero(), "the post started the offer")
 	claimed := false
-	sweep := func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+	sweep := func(h routing.Handoff, _ time.Time, loads routing.Loads) (routing.Change, error) {
 		s, err := loads(b.pool.Name, []string{h.Turn.UpNext}, time.Time{}, time.Time{})
 		if err != nil {
 			return routing.Change{}, err

@@ -11,12 +11,12 @@ import (
 
 // deadline is the sweeper's decision, as the bot makes it: the wait for the
 // post while the handoff awaits it, else the ladder.
-func (b bundle) deadline(now time.Time) routing.DecideChange {
-	return func(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+func (b bundle) deadline(now time.Time) routing.DecideDue {
+	return func(h routing.Handoff, _ time.Time, loads routing.Loads) (routing.Change, error) {
 		if h.AwaitingPost() {
 			return routing.PostOverdue(h, routing.DefaultSLA(), now)
 		}
-		return b.escalate(now)(h, loads)
+		return b.escalate(now)(h, now, loads)
 	}
 }
 

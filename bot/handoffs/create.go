@@ -99,6 +99,7 @@ func (s *Service) Create(ctx context.Context, sub Submission) (Created, error) {
 		return Created{Problems: problems, Checklist: checklist}, nil
 	}
 	if checked.OffersLater() {
+		s.gatesRefused(ctx, sub, policy.RouteForm(sub.Pool, checked.Lead).Name, checked.Unmet)
 		return Created{Later: &checked, Checklist: checklist}, nil
 	}
 	pool := policy.RouteForm(sub.Pool, checked.Lead)
@@ -137,4 +138,18 @@ func (s *Service) Create(ctx context.Context, sub Submission) (Created, error) {
 	s.committed()
 	s.cfg.DeadlineSet.Notify()
 	return Created{Handoff: h, New: true, Checklist: checklist}, nil
+}
+
+// gatesRefused records that the gates refused sub's live transfer (bound
+// for pool), for the first-pass signal. The passer's form comes first: a
+// record that fails is logged, and the form still offers to schedule the
+// call for later.
+func (s *Service) gatesRefused(ctx context.Context, sub Submission, pool string, unmet []routing.Question) {
+	ids := make([]string, len(unmet))
+	for i, q := range unmet {
+		ids[i] = q.ID
+	}
+	if err := s.cfg.Store.RecordGatesRefused(ctx, sub.ViewID, sub.User, pool, ids, s.Now()); err != nil {
+		s.log.Warn().Err(err).Str("view", sub.ViewID).Msg("gate refusal not recorded; the first-pass signal will miss it")
+	}
 }

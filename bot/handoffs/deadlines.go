@@ -20,7 +20,7 @@ const dueBatch = 50
 func (s *Service) FireDue(ctx context.Context) (int, error) {
 	fired := 0
 	for {
-		changes, err := s.cfg.Store.SweepDue(ctx, s.Now(), dueBatch, s.decideDeadline)
+		changes, err := s.cfg.Store.SweepDue(ctx, s.dueNow(), dueBatch, s.decideDeadline)
 		fired += len(changes)
 		for _, c := range changes {
 			h := c.Handoff
@@ -43,18 +43,21 @@ func (s *Service) NextDeadline(ctx context.Context) (at time.Time, ok bool, err 
 	return s.cfg.Store.NextDeadline(ctx)
 }
 
-// decideDeadline handles the deadline of h that fell due: the wait for its
-// post while it awaits it (nothing else runs then), else the end of the
-// up-next member's personal offer (it is never later than the ladder's
-// first rung), else the next rung.
-func (s *Service) decideDeadline(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
+// decideDeadline handles the deadline of h that fell due at now: the wait
+// for its post while it awaits it (nothing else runs then), else the end
+// of the up-next member's personal offer (it is never later than the
+// ladder's first rung), else the next rung. now is the time the store saw
+// it due at, so the choice agrees with the store's: read from another
+// clock, a deadline due by the database's could look not yet due here, and
+// the next rung would fire in place of the offer's end.
+func (s *Service) decideDeadline(h routing.Handoff, now time.Time, loads routing.Loads) (routing.Change, error) {
 	if h.AwaitingPost() {
-		return routing.PostOverdue(h, s.Policy().SLA, s.Now())
+		return routing.PostOverdue(h, s.Policy().SLA, now)
 	}
-	if !h.OfferEndsAt.IsZero() && !h.OfferEndsAt.After(s.Now()) {
-		return s.OfferEnd(h, loads)
+	if !h.OfferEndsAt.IsZero() && !h.OfferEndsAt.After(now) {
+		return s.OfferEnd(h, now), nil
 	}
-	return s.Rung(h, loads)
+	return s.Rung(h, now, loads)
 }
 
 // deadlinePool is the pool a deadline of h is decided with: as configured
@@ -70,16 +73,16 @@ func (s *Service) deadlinePool(h routing.Handoff) routing.Pool {
 	return pool
 }
 
-// OfferEnd decides the end of the up-next member's personal offer on h:
-// the lead opens to the pool, and a lapse counts against them. The store
-// counts the lapse, so no member state is read here.
-func (s *Service) OfferEnd(h routing.Handoff, _ routing.Loads) (routing.Change, error) {
-	return routing.OfferEnded(h, s.deadlinePool(h), s.Now()), nil
+// OfferEnd decides the end of the up-next member's personal offer on h at
+// now: the lead opens to the pool, and a lapse counts against them. The
+// store counts the lapse, so no member state is read here.
+func (s *Service) OfferEnd(h routing.Handoff, now time.Time) routing.Change {
+	return routing.OfferEnded(h, s.deadlinePool(h), now)
 }
 
-// Rung decides the next rung of h's escalation ladder.
-func (s *Service) Rung(h routing.Handoff, loads routing.Loads) (routing.Change, error) {
-	pool, now := s.deadlinePool(h), s.Now()
+// Rung decides the next rung of h's escalation ladder, due at now.
+func (s *Service) Rung(h routing.Handoff, now time.Time, loads routing.Loads) (routing.Change, error) {
+	pool := s.deadlinePool(h)
 	states, err := s.poolStates(loads, pool, now)
 	if err != nil {
 		return routing.Change{}, err

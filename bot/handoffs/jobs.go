@@ -35,8 +35,8 @@ func (s *Service) SweepSLA(ctx context.Context, tick time.Time) error {
 	if err != nil || !first {
 		return err
 	}
-	changes, err := s.cfg.Store.SweepSLA(ctx, now, slaSweepLimit, func(h routing.Handoff) (routing.Change, error) {
-		return s.Breach(h, now), nil
+	changes, err := s.cfg.Store.SweepSLA(ctx, s.dueNow(), slaSweepLimit, func(h routing.Handoff, due time.Time) (routing.Change, error) {
+		return s.Breach(h, due), nil
 	})
 	for _, c := range changes {
 		s.log.Info().Int64("handoff", c.Handoff.ID).Str("event", string(c.Event.Kind)).Interface("detail", c.Event.Detail).Msg("SLA")

@@ -37,14 +37,17 @@ type Store interface {
 	// Apply locks a handoff, decides a change from its current state and
 	// stores it with its event and notices, in one transaction.
 	Apply(ctx context.Context, id int64, decide routing.DecideChange) (routing.Change, error)
-	// SweepDue applies decide to each handoff whose deadline is due, one
-	// transaction each, skipping rows another replica holds.
-	SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideChange) ([]routing.Change, error)
+	// SweepDue applies decide to each handoff whose deadline is due at now
+	// (zero: the database's clock), one transaction each, skipping rows
+	// another replica holds.
+	SweepDue(ctx context.Context, now time.Time, limit int, decide routing.DecideDue) ([]routing.Change, error)
 	// NextDeadline is the earliest offer end or ladder step of any handoff.
 	NextDeadline(ctx context.Context) (time.Time, bool, error)
 	MemberStates(ctx context.Context, pool string, members []string, period, today time.Time) ([]routing.MemberState, error)
 	SetAvailability(ctx context.Context, user string, awayUntil, now time.Time) error
-	SweepSLA(ctx context.Context, now time.Time, limit int, check func(routing.Handoff) (routing.Change, error)) ([]routing.Change, error)
+	// SweepSLA applies check to each owned handoff whose SLA clocks are due
+	// at now (zero: the database's clock), like SweepDue.
+	SweepSLA(ctx context.Context, now time.Time, limit int, check func(h routing.Handoff, now time.Time) (routing.Change, error)) ([]routing.Change, error)
 	// StartRun records a job's tick and reports whether this call was the
 	// first to: the run key that makes a tick run once across replicas.
 	StartRun(ctx context.Context, job string, tick, now time.Time, replica string) (bool, error)
@@ -54,6 +57,13 @@ type Store interface {
 	EnqueueWeeklyReview(ctx context.Context, job string, tick, now time.Time, replica, channel string) (bool, error)
 	PruneRuns(ctx context.Context, before time.Time) error
 	Stats(ctx context.Context, q routing.StatsQuery) (routing.Stats, error)
+	// Signals counts the early-warning signals per pool; the rest are the
+	// weekly review's Reviewed button and the forms the gates refused.
+	Signals(ctx context.Context, q routing.SignalsQuery) (routing.Signals, error)
+	RecordGatesRefused(ctx context.Context, view, user, pool string, unmet []string, now time.Time) error
+	ReviewPosted(ctx context.Context, tick time.Time, channel, ts string, now time.Time) error
+	Review(ctx context.Context, tick time.Time) (routing.PostedReview, error)
+	MarkReviewed(ctx context.Context, tick time.Time, channel, ts, user string, now time.Time) (routing.PostedReview, bool, error)
 }
 
 // Presence is Slack's view of whether a member is away (presence or DND),
@@ -74,8 +84,17 @@ type Config struct {
 	// Policy is the routing policy in force at start; SetPolicy replaces it.
 	Policy routing.Policy
 	Log    zerolog.Logger
-	// Now is the clock; tests inject one. Default time.Now.
+	// Now is the clock a change people make is stamped with, and the
+	// deadlines it sets are computed from: a claim, a cancel, a form. The
+	// launcher passes store.DBClock's, this process's clock corrected to
+	// the database's, so replicas whose clocks disagree still agree; tests
+	// inject one they move. Default time.Now.
 	Now func() time.Time
+	// DueByDatabase makes the database's now() decide what is due (a
+	// ladder's rung, an offer's end, an SLA clock) and the time those
+	// changes are made at, whatever Now says: Now then only decides when
+	// to look. Tests that move Now by hand leave it false, and Now decides.
+	DueByDatabase bool
 	// Presence, when set, says whether Slack shows a member away or in Do
 	// Not Disturb; such a member is not offered new leads. Nil: only
 	// Baton's own availability counts.
@@ -133,6 +152,15 @@ func (s *Service) Policy() routing.Policy { return *s.policy.Load() }
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.cfg.Now() }
+
+// dueNow is the now a due decision is made at in the store: zero, for the
+// database's own clock, when it decides (Config.DueByDatabase), else Now.
+func (s *Service) dueNow() time.Time {
+	if s.cfg.DueByDatabase {
+		return time.Time{}
+	}
+	return s.Now()
+}
 
 // Handoff reads one handoff as it stands.
 func (s *Service) Handoff(ctx context.Context, id int64) (routing.Handoff, error) {

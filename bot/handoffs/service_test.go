@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonhq/baton/bot/handoffs"
@@ -247,4 +248,37 @@ func TestSetAvailability(t *testing.T) {
 	state, err = b.Service.MemberState(b.Ctx, b.Pool, "U0AE1")
 	require.NoError(t, err)
 	require.True(t, b.Pool.Availability(state, b.Clock.Now()).Available())
+}
+
+// TestSkewedReplicaFiresNothingEarly: a replica whose clock runs 35 s
+// ahead, deciding due deadlines by the database's clock, fires no rung
+// before the database says it is due, and stamps the rung it fires with
+// the database's time, not its own.
+func TestSkewedReplicaFiresNothingEarly(t *testing.T) {
+	t.Parallel()
+	b := handoffstest.New(t)
+	h := b.Create(t, "V1", "Acme Corp")
+	b.Post(t, h.ID)
+	const skew = 35 * time.Second
+	skewed := handoffs.New(handoffs.Config{Store: b.Store, Policy: b.Service.Policy(), Log: zerolog.Nop(),
+		Now: func() time.Time { return time.Now().Add(skew) }, DueByDatabase: true})
+
+	_, err := b.DB.Exec(b.Ctx, `UPDATE handoffs SET claim_deadline = now() + interval '30 seconds', next_step_at = now() + interval '30 seconds' WHERE id = $1`, h.ID)
+	require.NoError(t, err)
+	fired, err := skewed.FireDue(b.Ctx)
+	require.NoError(t, err)
+	require.Zero(t, fired, "due in 30 s by the database: the replica 35 s ahead waits")
+
+	_, err = b.DB.Exec(b.Ctx, `UPDATE handoffs SET claim_deadline = now(), next_step_at = now() WHERE id = $1`, h.ID)
+	require.NoError(t, err)
+	fired, err = skewed.FireDue(b.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, fired, "the first rung fires once due by the database")
+	var dbNow time.Time
+	require.NoError(t, b.DB.QueryRow(b.Ctx, `SELECT clock_timestamp()`).Scan(&dbNow))
+	events, err := b.Store.Events(b.Ctx, h.ID)
+	require.NoError(t, err)
+	last := events[len(events)-1]
+	require.Equal(t, routing.EventEscalated, last.Kind)
+	require.False(t, last.At.After(dbNow), "stamped with the database's time (%s), not the replica's (%s)", last.At, dbNow.Add(skew))
 }

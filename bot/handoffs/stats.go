@@ -2,6 +2,7 @@ package handoffs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,10 +27,11 @@ func (s *Service) Stats(ctx context.Context, asker string, req routing.StatsRequ
 }
 
 // WeeklyReview is every pool's numbers of the week before tick's day
-// against the week before that. The weeks come from the tick, not from
-// the time of delivery, so a retry or a late delivery reports the same
-// weeks.
-func (s *Service) WeeklyReview(ctx context.Context, tick time.Time) (last, previous routing.Stats, err error) {
+// against the week before that, with the early-warning signals of both
+// weeks and the flags of the last, and who marked it reviewed. The weeks
+// come from the tick, not from the time of delivery, so a retry, a late
+// delivery or the update after a press reports the same weeks.
+func (s *Service) WeeklyReview(ctx context.Context, tick time.Time) (routing.WeeklyReview, error) {
 	policy := s.Policy()
 	team := routing.StatsScope{Role: routing.RoleTeam, Pools: policy.Pools}
 	lastWeek, previousWeek := routing.ReviewWeeks(tick, policy.Location)
@@ -40,11 +42,26 @@ func (s *Service) WeeklyReview(ctx context.Context, tick time.Time) (last, previ
 		q.Pools, q.At = nil, now
 		return s.cfg.Store.Stats(ctx, q)
 	}
-	if last, err = read(lastWeek); err != nil {
-		return last, previous, fmt.Errorf("weekly review: %w", err)
+	out := routing.WeeklyReview{Tick: tick}
+	var err error
+	if out.Last, err = read(lastWeek); err != nil {
+		return out, fmt.Errorf("weekly review: %w", err)
 	}
-	if previous, err = read(previousWeek); err != nil {
-		return last, previous, fmt.Errorf("weekly review: %w", err)
+	if out.Previous, err = read(previousWeek); err != nil {
+		return out, fmt.Errorf("weekly review: %w", err)
 	}
-	return last, previous, nil
+	// The reviews in a row left unmarked before this one; the week
+	// before's count stops at its own review, a week earlier.
+	if out.Signals, err = s.signals(ctx, nil, lastWeek, previousWeek, tick, tick.AddDate(0, 0, -7)); err != nil {
+		return out, fmt.Errorf("weekly review: %w", err)
+	}
+	posted, err := s.cfg.Store.Review(ctx, tick)
+	switch {
+	case errors.Is(err, routing.ErrNotFound):
+	case err != nil:
+		return out, fmt.Errorf("weekly review: %w", err)
+	default:
+		out.ReviewedBy, out.ReviewedAt = posted.ReviewedBy, posted.ReviewedAt
+	}
+	return out, nil
 }

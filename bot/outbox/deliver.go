@@ -246,6 +246,8 @@ func (w *Worker) deliver(ctx context.Context, n routing.Notice) error {
 		return w.postDigest(ctx, n)
 	case routing.NoticeWeeklyReview:
 		return w.postWeeklyReview(ctx, n)
+	case routing.NoticeReviewUpdate:
+		return w.updateWeeklyReview(ctx, n)
 	case routing.NoticeHomeRefresh:
 		return w.call("views.publish", func() error { return w.cfg.Homes.Refresh(ctx, n.Recipient) })
 	case routing.NoticeChannelUninvited:

@@ -175,19 +175,22 @@ func (w *Worker) postDigest(ctx context.Context, n routing.Notice) error {
 	return nil
 }
 
-// postWeeklyReview delivers a weekly review of the weeks its tick fixes.
+// postWeeklyReview delivers a weekly review of the weeks its tick fixes,
+// and records where it went, for its Reviewed button.
 func (w *Worker) postWeeklyReview(ctx context.Context, n routing.Notice) error {
 	tick, err := time.Parse(time.RFC3339, n.Detail["tick"])
 	if err != nil {
 		return fmt.Errorf("weekly review: tick %q: %w", n.Detail["tick"], err)
 	}
-	last, previous, err := w.cfg.Service.WeeklyReview(ctx, tick)
+	review, err := w.cfg.Service.WeeklyReview(ctx, tick)
 	if err != nil {
 		return err
 	}
-	msg := w.clock().WeeklyReview(last, previous)
-	if _, err := w.post(ctx, n.Recipient, msg.Options()...); err != nil {
+	msg := w.clock().WeeklyReview(review)
+	ts, err := w.post(ctx, n.Recipient, msg.Options()...)
+	if err != nil {
 		return fmt.Errorf("post weekly review in %s: %w", n.Recipient, err)
 	}
-	return nil
+	// The post is out: losing its ts now would post it again on retry.
+	return w.record(ctx, func(ctx context.Context) error { return w.cfg.Service.ReviewPosted(ctx, tick, n.Recipient, ts) })
 }

@@ -263,5 +263,7 @@ func TestReportsFitAtTheMaximums(t *testing.T) {
 	} {
 		fitsOneMessage(t, "StatsReport "+string(scope.Role), clock.StatsReport(scope, 90, s))
 	}
-	fitsOneMessage(t, "WeeklyReview", clock.WeeklyReview(s, teamWeek()))
+	fitsOneMessage(t, "WeeklyReview", clock.WeeklyReview(routing.WeeklyReview{Tick: reviewTick, Last: s, Previous: teamWeek(), Signals: manyFlags()}))
+	team := routing.StatsScope{Role: routing.RoleTeam, Title: strings.Repeat("&", 3000)}
+	fitsOneMessage(t, "StatsReport with signals", render.WithSignals(clock.StatsReport(team, 90, s), manyFlags(), 90))
 }

@@ -210,10 +210,14 @@ func fairness(r routing.ReceiverStats) string {
 
 // WeeklyReview is the weekly post in the digest channel: the team's
 // numbers of the last week against the week before, each with its movement
-// (▲ up, ▼ down, = unchanged), the three leading signals of a failing handoff process first
-// (acceptance rate, time to claim, warm transfers), then the AE-accepted
-// leads per passer and the distribution of the last week.
-func (c Clock) WeeklyReview(last, previous routing.Stats) Message {
+// (▲ up, ▼ down, = unchanged): the early-warning flags first (or the
+// quiet line), then the three leading signals of a failing handoff process
+// (acceptance rate, time to claim, warm transfers), the team's week, every
+// early-warning signal against the week before, the AE-accepted leads per
+// passer and the distribution of the last week; it ends with the Reviewed
+// button, or who pressed it.
+func (c Clock) WeeklyReview(r routing.WeeklyReview) Message {
+	last, previous := r.Last, r.Previous
 	week := fmt.Sprintf("%s – %s", c.date(last.From, "{date_short_pretty}"), c.date(last.To.Add(-time.Second), "{date_short_pretty}"))
 	points := func(f func(routing.Stats) (float64, bool)) string {
 		cur, okC := f(last)
@@ -255,9 +259,11 @@ func (c Clock) WeeklyReview(last, previous routing.Stats) Message {
 	blocks := []slack.Block{
 		section("📈 *Weekly handoff review — " + week + "*"),
 		contextLine("Handoffs created in the week, against the week before: ▲ up, ▼ down, = unchanged. For time to claim, down is better."),
+		section(flagsText(r.Signals.Flags, QuietWeek)),
 		section(signals),
 		slack.NewDividerBlock(),
 		section(team.String()),
+		section(signalsText(r.Signals, "all pools", "the week before")),
 	}
 	if len(last.Disqualified) > 0 {
 		blocks = append(blocks, section("*Why leads were disqualified*"+reasonsText(last.Disqualified)))
@@ -265,9 +271,9 @@ func (c Clock) WeeklyReview(last, previous routing.Stats) Message {
 	if len(last.Passers) > 0 {
 		blocks = append(blocks, section(passersText(last.Passers)))
 	}
-	blocks = append(blocks, section(receiversText(routing.StatsScope{Role: routing.RoleTeam}, last.Receivers)))
+	blocks = append(blocks, section(receiversText(routing.StatsScope{Role: routing.RoleTeam}, last.Receivers)), c.reviewedBlock(r))
 	cur, ok := last.AcceptanceRate()
-	text := fmt.Sprintf("Weekly handoff review, %s: %d handoffs, acceptance %s", week, last.Handoffs, percent(cur, ok))
+	text := fmt.Sprintf("Weekly handoff review, %s: %d handoffs, acceptance %s, %d early-warning flags", week, last.Handoffs, percent(cur, ok), len(r.Signals.Flags))
 	return Message{Text: text, Blocks: blocks}
 }
 

@@ -77,7 +77,7 @@ func TestGoldenStats(t *testing.T) {
 	previous.From, previous.To = s.From.Add(-7*24*time.Hour), s.From
 	previous.Handoffs, previous.Offered, previous.Claimed, previous.WarmTransfers = 9, 8, 4, 3
 	previous.MedianToClaim = 40 * time.Second
-	m = clock.WeeklyReview(s, previous)
+	m = clock.WeeklyReview(routing.WeeklyReview{Tick: reviewTick, Last: s, Previous: previous, Signals: flaggedSignals()})
 	validMessage(t, m)
 	golden(t, "weekly_review", m)
 	blocks := string(mustJSON(t, m.Blocks))
@@ -105,7 +105,7 @@ func TestStatsFitSlackWithManyPeople(t *testing.T) {
 	m := clock.StatsReport(routing.StatsScope{Role: routing.RoleTeam, Title: "closers"}, 90, s)
 	validMessage(t, m)
 	require.Contains(t, string(mustJSON(t, m.Blocks)), "and 88 more")
-	validMessage(t, clock.WeeklyReview(s, s))
+	validMessage(t, clock.WeeklyReview(routing.WeeklyReview{Tick: reviewTick, Last: s, Previous: s, Signals: manyFlags()}))
 }
 
 func mustJSON(t *testing.T, v any) []byte {

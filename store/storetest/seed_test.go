@@ -75,7 +75,7 @@ func TestSeedHistory(t *testing.T) {
 	// The owners' work and its SLA record are what the product would have
 	// stored: the SLA sweep at the end finds nothing due, and checking every
 	// owned lead again at the end records nothing new.
-	changes, err := st.SweepSLA(ctx, end, 1000, func(h routing.Handoff) (routing.Change, error) {
+	changes, err := st.SweepSLA(ctx, end, 1000, func(h routing.Handoff, _ time.Time) (routing.Change, error) {
 		t.Errorf("handoff %d is due for the SLA sweep at the end of the history (%s)", h.ID, h.Work.SLADueAt)
 		return routing.Change{Handoff: h}, nil
 	})

@@ -150,6 +150,9 @@ type Options struct {
 	// Binary is the program a child process runs (see PlainBinary); it
 	// implies Process.
 	Binary string
+	// Skew sets this machine's clock that far off for Baton in this
+	// process (Main.LocalClock), as on a replica whose clock is wrong.
+	Skew time.Duration
 }
 
 // App is a running Baton with its fake Slack and its database.
@@ -207,22 +210,26 @@ func Start(t *testing.T, o Options) *App {
 		o.EditEnv(vars)
 	}
 	if o.Process || o.Binary != "" {
+		require.Zero(t, o.Skew, "a skewed clock needs Baton in this process")
 		a.startProcess(o, vars)
 	} else {
-		a.startInProcess(vars)
+		a.startInProcess(vars, o.Skew)
 	}
 	a.Eventually(func() bool { code, _ := a.Ready(); return code == http.StatusOK }, "Baton is ready (/readyz)")
 	return a
 }
 
 // startInProcess runs Main in a goroutine.
-func (a *App) startInProcess(vars map[string]string) {
+func (a *App) startInProcess(vars map[string]string, skew time.Duration) {
 	t := a.T
 	t.Helper()
 	connected := a.Slack.Connected()
 	m := launcher.New()
 	m.Stdout, m.Stderr = a.Log, a.Log
 	m.Getenv = drive.Getenv(vars)
+	if skew != 0 {
+		m.LocalClock = func() time.Time { return time.Now().Add(skew) }
+	}
 	a.Main = m
 	ctx, cancel := context.WithCancel(context.Background())
 	exited := make(chan struct{})

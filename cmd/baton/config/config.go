@@ -87,7 +87,8 @@ type file struct {
 	SLA      sla    `yaml:"sla"`
 	Digest   digest `yaml:"digest"`
 	Reports  struct {
-		WeeklySchedule string `yaml:"weekly_schedule"`
+		WeeklySchedule string      `yaml:"weekly_schedule"`
+		Signals        signalsFile `yaml:"signals"`
 	} `yaml:"reports"`
 	// Checklist is the default qualification checklist; nil means the
 	// default template.
@@ -506,6 +507,9 @@ func (f file) validate() (Config, error) {
 	reports := routing.Reports{WeeklySchedule: cmp.Or(f.Reports.WeeklySchedule, DefaultWeeklySchedule)}
 	if _, err := cron.ParseStandard(reports.WeeklySchedule); err != nil {
 		return cfg, fmt.Errorf("reports.weekly_schedule: %q is not a cron schedule (e.g. \"0 9 * * 1\" or \"@every 168h\"): %v", reports.WeeklySchedule, err)
+	}
+	if reports.Signals, err = signalThresholds(f.Reports.Signals); err != nil {
+		return cfg, err
 	}
 
 	cfg.Policy = routing.Policy{Location: loc, Pools: pools, SLA: sla, Digest: dg, Reports: reports, Checklist: checklist}

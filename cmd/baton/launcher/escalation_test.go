@@ -274,3 +274,44 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 	}
 	require.Len(t, owners, 3)
 }
+
+// TestSkewedReplicaKeepsTheWindow runs two Mains on one database, one
+// whose machine clock is 35 s ahead: both decide with the database's
+// clock, so the lead is posted once, its first rung fires a whole 2 s
+// claim window after its post (the fake's own clock times both calls), not at
+// once on the replica that thinks the window is over, and no event is
+// stamped with a time still to come.
+func TestSkewedReplicaKeepsTheWindow(t *testing.T) {
+	t.Parallel()
+	const window = 2 * time.Second // ladderConfig's
+	a := batontest.Start(t, batontest.Options{Config: ladderConfig})
+	batontest.Start(t, batontest.Options{Config: ladderConfig, Fake: a.Slack, DBURL: a.DBURL, DB: a.DB, Skew: 35 * time.Second})
+
+	h := a.Handoff("U0SDR", "Acme Corp")
+	a.Eventually(func() bool { return a.HandoffNow(h.ID).State == routing.StateScheduled }, "the ladder runs to its end")
+	var post, reping time.Time
+	posts := 0
+	for _, c := range a.Slack.Calls("chat.postMessage") {
+		if c.Params["channel"] != "C0HANDOFF" {
+			continue
+		}
+		switch text := c.Params["text"]; {
+		case strings.Contains(text, "<!channel>") && c.Params["thread_ts"] == "":
+			post = c.At
+			posts++
+		case strings.Contains(text, "<!here>") && reping.IsZero():
+			reping = c.At
+		}
+	}
+	require.Equal(t, 1, posts, "posted once")
+	require.False(t, reping.IsZero(), "re-pinged")
+	require.GreaterOrEqual(t, reping.Sub(post), window, "the first rung waits the whole window after the post")
+
+	var dbNow time.Time
+	require.NoError(t, a.DB.QueryRow(a.Ctx, `SELECT clock_timestamp()`).Scan(&dbNow))
+	events, err := a.Store.Events(a.Ctx, h.ID)
+	require.NoError(t, err)
+	for _, e := range events {
+		require.False(t, e.At.After(dbNow), "%s stamped %s, after the database's now %s", e.Kind, e.At, dbNow)
+	}
+}

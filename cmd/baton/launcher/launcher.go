@@ -50,8 +50,16 @@ type Main struct {
 	// Stdout gets what a command prints; Stderr the log and the errors.
 	Stdout io.Writer
 	Stderr io.Writer
-	// Now is the clock handed to the bot; nil means time.Now.
+	// Now is the clock handed to the bot, which then decides with it alone
+	// (the sandbox's clock, tests' clocks). Nil means the database's: what
+	// is due is decided by its now(), and the rest reads this process's
+	// clock corrected to it (store.DBClock), so replicas whose clocks
+	// disagree still agree.
 	Now func() time.Time
+	// LocalClock is this machine's clock, which the database's corrects
+	// when Now is nil; nil means time.Now. Tests skew it to play a replica
+	// whose clock is off.
+	LocalClock func() time.Time
 	// ClockSkips, when set, says that Now jumped forward (the sandbox
 	// demo's clock): the scheduled jobs run the ticks it passed over.
 	ClockSkips <-chan struct{}
@@ -245,7 +253,11 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	committed, deadlines := wakeup.New(), wakeup.New()
 	host, _ := os.Hostname()
 	replica := fmt.Sprintf("%s:%d", host, os.Getpid())
-	svc := handoffs.New(handoffs.Config{Store: w.store, Policy: w.policy, Log: w.log, Now: m.Now,
+	now, clock, err := m.clock(ctx, w)
+	if err != nil {
+		return err
+	}
+	svc := handoffs.New(handoffs.Config{Store: w.store, Policy: w.policy, Log: w.log, Now: now, DueByDatabase: clock != nil,
 		Presence: presence, Zones: profileZones, Replica: replica, Metrics: w.meters,
 		Committed: committed, DeadlineSet: deadlines})
 	homes := &home.Homes{Store: w.store, Service: svc, API: w.api, Log: w.log}
@@ -253,24 +265,26 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	// The channels Baton must post into and is not in: found by the
 	// outbox's refused posts and by a check at start-up, shown on /readyz
 	// and as a metric, told to the pools' managers through the outbox.
-	w.channels = membership.New(membership.Config{Store: w.store, API: w.api, Policy: svc.Policy, Log: w.log, Now: m.Now, Committed: committed})
+	w.channels = membership.New(membership.Config{Store: w.store, API: w.api, Policy: svc.Policy, Log: w.log, Now: now, Committed: committed})
 	w.meters.WatchChannels(w.channels.Access)
 	deliveries := outbox.New(outbox.Config{Store: postWakes{w.store, deadlines, committed}, Service: svc, Homes: homes, API: w.api, Log: w.log,
 		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout, Clock: m.Now})
-	// The webhooks have a worker of their own: its slots, HTTP client and
-	// timeouts are not the outbox's, so an endpoint that hangs never holds
-	// a Slack notice back.
+	// The outbox's Clock is m.Now, not now: nil lets the database decide
+	// its leases and what is due (the webhooks' likewise). The webhooks
+	// have a worker of their own: its slots, HTTP client and timeouts are
+	// not the outbox's, so an endpoint that hangs never holds a Slack
+	// notice back.
 	hooks := webhook.New(webhook.Config{Store: w.store, Log: w.log, Metrics: w.meters.Webhooks(w.store.CountDeadWebhooks),
 		People: &webhook.SlackPeople{API: w.api}, WorkspaceURL: w.workspaceURL, Clocks: svc.RunningClocks, Clock: m.Now,
 		ShutdownTimeout: w.shutdownTimeout}, w.endpoints)
 	w.webhooks = webhookReload(w.store, hooks, m.Getenv)
-	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: m.Now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
+	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
 	pruner := retention.New(retention.Config{Store: w.store, Retention: w.cfg.OutboxRetention, Replica: replica,
-		Log: w.log, Metrics: w.meters, Now: m.Now})
+		Log: w.log, Metrics: w.meters, Now: now})
 
 	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName, webhook.RetentionJob}})
-	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: m.Now, LastRun: w.store.LastRun, Ran: w.meters.JobRan, Skipped: m.ClockSkips}
+	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: now, LastRun: w.store.LastRun, Ran: w.meters.JobRan, Skipped: m.ClockSkips}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
 		{Name: handoffs.JobSLASweep, Spec: w.cfg.SLASweep, Run: svc.SweepSLA, CatchUp: time.Hour},
@@ -282,7 +296,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		{Name: retention.JobName, Spec: retention.Schedule, Run: pruner.Run},
 		// Delivered webhooks are kept as long as the outbox's notices.
 		{Name: webhook.RetentionJob, Spec: retention.Schedule, Run: webhook.Retention{Store: w.store, Retention: w.cfg.OutboxRetention,
-			Replica: replica, Log: w.log, Now: m.Now}.Run},
+			Replica: replica, Log: w.log, Now: now}.Run},
 	} {
 		if err := jobs.Add(j); err != nil {
 			return err
@@ -306,6 +320,13 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	var units sync.WaitGroup
 	units.Go(func() { _ = deliveries.Run(background) })
 	units.Go(func() { _ = hooks.Run(background) })
+	if clock != nil {
+		units.Go(func() {
+			_ = clock.Run(background, func(err error) {
+				w.log.Warn().Err(err).Msg("could not read the database's clock; keeping the last offset")
+			})
+		})
+	}
 	units.Go(func() { _ = deadlineSweeper.Run(background) })
 	// In the background: a slow Slack must not hold the start back.
 	units.Go(func() { w.channels.Check(background) })
@@ -314,6 +335,28 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	units.Wait()
 	w.log.Info().Msg("baton stopped")
 	return err
+}
+
+// clockSkewWarning is how far this machine's clock may be from the
+// database's before start-up says so: Baton decides with the database's
+// clock either way, but other programs on the machine do not.
+const clockSkewWarning = time.Second
+
+// clock is the clock the bot runs with: Main.Now when set, else this
+// process's clock corrected to the database's (returned too, to be kept
+// in sync while the bot runs).
+func (m *Main) clock(ctx context.Context, w wiring) (func() time.Time, *store.DBClock, error) {
+	if m.Now != nil {
+		return m.Now, nil, nil
+	}
+	clock := store.NewDBClock(w.store, m.LocalClock)
+	if err := clock.Sync(ctx); err != nil {
+		return nil, nil, fmt.Errorf("database clock: %w", err)
+	}
+	if off := clock.Offset(); off.Abs() > clockSkewWarning {
+		w.log.Warn().Dur("offset", off).Msg("this machine's clock is off from the database's; Baton decides with the database's, but check NTP here")
+	}
+	return clock.Now, clock, nil
 }
 
 // runningUnits is what the services around the running units need of
