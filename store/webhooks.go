@@ -111,7 +111,9 @@ type webhookRow struct {
 
 // webhookSelect reads deliveries as webhookRows: the snapshot is turned
 // back into a handoffs row by PostgreSQL, so it is read exactly as a live
-// row is (a column added since reads as NULL, its zero value).
+// row is. A column added to handoffs after the snapshot was taken is not
+// in it: it takes the handoff's current value (the base record), never a
+// NULL its field may not hold.
 var webhookSelect = `
 	SELECT w.id AS w_id, w.delivery_id::text AS w_delivery_id, w.event_id AS w_event_id, w.endpoint AS w_endpoint,
 		w.type AS w_type, w.occurred_at AS w_occurred_at, w.attempts AS w_attempts, w.lease_token AS w_lease_token,
@@ -119,7 +121,7 @@ var webhookSelect = `
 		coalesce(e.actor, '') AS e_actor, coalesce(e.detail, '{}') AS e_detail, ` + joinColumns(func(column) bool { return true }, "p.%s") + `
 	FROM webhook_deliveries w
 	LEFT JOIN events e ON e.id = w.event_id
-	CROSS JOIN LATERAL jsonb_populate_record(NULL::handoffs, w.handoff) p`
+	CROSS JOIN LATERAL jsonb_populate_record((SELECT h FROM handoffs h WHERE h.id = w.handoff_id), w.handoff) p`
 
 func readWebhook(row pgx.CollectableRow) (WebhookDelivery, error) {
 	r, err := pgx.RowToAddrOfStructByName[webhookRow](row)

@@ -291,3 +291,22 @@ func TestConcurrentWebhookLeasesKeepTheOrder(t *testing.T) {
 	require.Empty(t, problems)
 	require.Len(t, leased, 2*leads, "every delivery went, once")
 }
+
+// TestWebhookSnapshotOfAnOlderSchema: a snapshot taken before a column
+// was added reads that column from the handoff as it is now, not as a
+// NULL its field cannot hold.
+func TestWebhookSnapshotOfAnOlderSchema(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.store.SetWebhookRoutes([]store.WebhookRoute{{URL: hookAll}})
+	h, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	// As if post_delay_told (NOT NULL, a bool) had come after the snapshot.
+	_, err = b.db.Exec(b.ctx, `UPDATE webhook_deliveries SET handoff = handoff - 'post_delay_told' - 'company'`)
+	require.NoError(t, err)
+	ds, err := b.store.WebhookDeliveries(b.ctx, h.ID)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	require.Equal(t, "Acme Corp", ds[0].Handoff.Lead.Company, "from the live row")
+	require.Equal(t, routing.StateOpen, ds[0].Handoff.State, "from the snapshot")
+}
