@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./bot/render -run '^$$' -fuzz '^FuzzUserTextRenders$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./bot/render/calendar -run '^$$' -fuzz '^FuzzLinks$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/baton/config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./bot/webhook -run '^$$' -fuzz '^FuzzBodyFromUserText$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

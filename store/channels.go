@@ -42,7 +42,7 @@ func (s *Store) ChannelUninvited(ctx context.Context, c routing.UninvitedChannel
 			return nil
 		}
 		opened = true
-		if err := appendEvent(ctx, tx, 0, now, "baton", routing.EventChannelUninvited, map[string]any{
+		if err := s.appendEvent(ctx, tx, 0, now, "baton", routing.EventChannelUninvited, map[string]any{
 			"channel": c.Channel, "name": c.Name, "pools": pools, "error": c.Error,
 		}); err != nil {
 			return err
@@ -74,7 +74,7 @@ func (s *Store) ChannelInvited(ctx context.Context, channel string, now time.Tim
 			return err
 		}
 		closed = true
-		return appendEvent(ctx, tx, 0, now, "baton", routing.EventChannelInvited, map[string]any{
+		return s.appendEvent(ctx, tx, 0, now, "baton", routing.EventChannelInvited, map[string]any{
 			"channel": channel, "uninvited_since": since,
 		})
 	})

@@ -245,7 +245,7 @@ func (s *Store) MarkAbandoned(ctx context.Context, n routing.PendingNotice, caus
 		if err != nil || n.HandoffID == 0 {
 			return err
 		}
-		return appendEvent(ctx, tx, n.HandoffID, at, "baton", routing.EventNoticeAbandoned, map[string]any{
+		return s.appendEvent(ctx, tx, n.HandoffID, at, "baton", routing.EventNoticeAbandoned, map[string]any{
 			"notice": string(n.Kind), "recipient": n.Recipient, "attempts": n.Attempts, "error": msg,
 		})
 	})

@@ -194,7 +194,7 @@ func unreviewedWeeks(ctx context.Context, tx pgx.Tx, before time.Time) (int, err
 // stored.
 func (s *Store) RecordGatesRefused(ctx context.Context, view, user, pool string, unmet []string, now time.Time) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return appendEvent(ctx, tx, 0, now, user, routing.EventGatesRefused,
+		return s.appendEvent(ctx, tx, 0, now, user, routing.EventGatesRefused,
 			map[string]any{"view": view, "pool": pool, "unmet": nonNil(unmet)})
 	})
 	if err != nil {
@@ -213,7 +213,7 @@ func (s *Store) ReviewPosted(ctx context.Context, tick time.Time, channel, ts st
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		return appendEvent(ctx, tx, 0, now, "baton", routing.EventReviewPosted,
+		return s.appendEvent(ctx, tx, 0, now, "baton", routing.EventReviewPosted,
 			map[string]any{"tick": tick.UTC().Format(time.RFC3339), "channel": channel, "ts": ts})
 	})
 	if err != nil {
@@ -271,7 +271,7 @@ func (s *Store) MarkReviewed(ctx context.Context, tick time.Time, channel, ts, u
 			return err
 		}
 		stamp := tick.UTC().Format(time.RFC3339)
-		if err := appendEvent(ctx, tx, 0, now, user, routing.EventReviewed, map[string]any{"tick": stamp}); err != nil {
+		if err := s.appendEvent(ctx, tx, 0, now, user, routing.EventReviewed, map[string]any{"tick": stamp}); err != nil {
 			return err
 		}
 		r.ReviewedBy, r.ReviewedAt, first = user, now, true

@@ -32,7 +32,7 @@ func (s *Store) SweepSLA(ctx context.Context, now time.Time, limit int, check fu
 				return change, false, err
 			}
 			if change.Event.Kind != "" {
-				change, err = writeChange(ctx, tx, h, change)
+				change, err = s.writeChange(ctx, tx, h, change)
 				return change, true, err
 			}
 			// Nothing ran out: only the next look moves. It must move past

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,9 @@ import (
 // Store is Baton's PostgreSQL store. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
+	// webhooks are the endpoints each event is enqueued for; see
+	// SetWebhookRoutes.
+	webhooks atomic.Pointer[webhookRoutes]
 }
 
 // New wraps a pgx pool. The schema must be migrated (see Migrate).
@@ -74,7 +78,7 @@ func (s *Store) CreateHandoff(ctx context.Context, in routing.NewHandoff) (h rou
 		}
 		created = true
 		opened := in.Opened(h)
-		if err := appendEvent(ctx, tx, h.ID, opened.Event.At, opened.Event.Actor, opened.Event.Kind, opened.Event.Detail); err != nil {
+		if err := s.appendEvent(ctx, tx, h.ID, opened.Event.At, opened.Event.Actor, opened.Event.Kind, opened.Event.Detail); err != nil {
 			return err
 		}
 		if err := enqueue(ctx, tx, in.CreatedAt, opened.Notices); err != nil {
@@ -157,7 +161,7 @@ func (s *Store) ClaimIf(ctx context.Context, id int64, user string, now time.Tim
 		if h.FallbackOpen {
 			detail["fallback_open"] = true
 		}
-		if err := appendEvent(ctx, tx, h.ID, now, user, routing.EventClaimed, detail); err != nil {
+		if err := s.appendEvent(ctx, tx, h.ID, now, user, routing.EventClaimed, detail); err != nil {
 			return err
 		}
 		// Showing up ends a run of lapsed offers.
@@ -194,7 +198,7 @@ func (s *Store) SetMessageTS(ctx context.Context, id int64, ts string, now time.
 		if err := updateHandoff(ctx, tx, c.Handoff, now); err != nil {
 			return err
 		}
-		if err := appendEvent(ctx, tx, id, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
+		if err := s.appendEvent(ctx, tx, id, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, now, c.Notices)
@@ -216,13 +220,30 @@ func (s *Store) SetFallbackTS(ctx context.Context, id int64, ts string, now time
 // it before the notices behind it (the thread reply, a claim's update).
 // The channel message's ts is SetMessageTS's: it starts the claim window.
 func (s *Store) setTS(ctx context.Context, id int64, column, ts string, now time.Time) error {
-	if _, err := s.pool.Exec(ctx, `
+	sql := `
 		WITH set AS (
-			UPDATE handoffs SET `+column+` = $2, updated_at = $3 WHERE id = $1 AND `+column+` IS NULL RETURNING id
+			UPDATE handoffs SET ` + column + ` = $2, updated_at = $3 WHERE id = $1 AND ` + column + ` IS NULL RETURNING id
 		)
 		INSERT INTO events (handoff_id, at, actor, kind, detail)
-		SELECT id, $3, 'baton', $4, $5 FROM set`,
-		id, ts, now, routing.EventPosted, map[string]any{"ts": ts, "column": column}); err != nil {
+		SELECT id, $3, 'baton', $4, $5 FROM set`
+	args := []any{id, ts, now, routing.EventPosted, map[string]any{"ts": ts, "column": column}}
+	if urls := s.webhookURLs(id, routing.EventPosted); len(urls) > 0 {
+		// The webhooks' deliveries too, still in one statement (see
+		// insertEventWithWebhooksSQL), with the row as it is after the post.
+		typ, _ := routing.WebhookTypeOf(routing.EventPosted)
+		sql = `
+		WITH moved AS (
+			UPDATE handoffs SET ` + column + ` = $2, updated_at = $3 WHERE id = $1 AND ` + column + ` IS NULL RETURNING *
+		), e AS (
+			INSERT INTO events (handoff_id, at, actor, kind, detail)
+			SELECT id, $3, 'baton', $4, $5 FROM moved RETURNING id
+		)
+		INSERT INTO webhook_deliveries (event_id, handoff_id, endpoint, type, occurred_at, handoff, created_at, deliver_after)
+		SELECT e.id, $1, u.url, $7, $3, (SELECT to_jsonb(m) FROM moved m), $3, $3
+		FROM e, unnest($6::text[]) AS u(url)`
+		args = append(args, urls, typ)
+	}
+	if _, err := s.pool.Exec(ctx, sql, args...); err != nil {
 		return fmt.Errorf("set %s of handoff %d: %w", column, id, err)
 	}
 	return nil
@@ -245,7 +266,7 @@ func (s *Store) Events(ctx context.Context, id int64) ([]routing.Event, error) {
 	return events, nil
 }
 
-func appendEvent(ctx context.Context, tx pgx.Tx, handoffID int64, at time.Time, actor string, kind routing.EventKind, detail map[string]any) error {
+func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, handoffID int64, at time.Time, actor string, kind routing.EventKind, detail map[string]any) error {
 	if detail == nil {
 		detail = map[string]any{}
 	}
@@ -253,8 +274,15 @@ func appendEvent(ctx context.Context, tx pgx.Tx, handoffID int64, at time.Time, 
 	if handoffID != 0 {
 		handoff = &handoffID
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO events (handoff_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)`,
-		handoff, at, actor, kind, detail); err != nil {
+	sql, args := insertEventSQL, []any{handoff, at, actor, kind, detail}
+	// Every event of a handoff is enqueued for the webhook endpoints
+	// subscribed to its type, in its own transaction: a change is stored
+	// with all its deliveries, or not at all.
+	if urls := s.webhookURLs(handoffID, kind); len(urls) > 0 {
+		typ, _ := routing.WebhookTypeOf(kind)
+		sql, args = insertEventWithWebhooksSQL, append(args, urls, typ)
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
 		return fmt.Errorf("append event %s: %w", kind, err)
 	}
 	return nil

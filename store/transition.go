@@ -29,7 +29,7 @@ func (s *Store) Apply(ctx context.Context, id int64, decide routing.DecideChange
 		if err != nil {
 			return err
 		}
-		change, err = writeChange(ctx, tx, h, change)
+		change, err = s.writeChange(ctx, tx, h, change)
 		return err
 	})
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Store) SweepDue(ctx context.Context, now time.Time, limit int, decide r
 			if err != nil {
 				return change, false, err
 			}
-			change, err = writeChange(ctx, tx, h, change)
+			change, err = s.writeChange(ctx, tx, h, change)
 			return change, true, err
 		})
 }
@@ -233,7 +233,7 @@ func (s *Store) SetAvailability(ctx context.Context, user string, awayUntil, now
 			user, nullTime(awayUntil), now); err != nil {
 			return err
 		}
-		if err := appendEvent(ctx, tx, 0, now, user, kind, detail); err != nil {
+		if err := s.appendEvent(ctx, tx, 0, now, user, kind, detail); err != nil {
 			return err
 		}
 		// The toggle on their App Home shows it, however it was changed.
@@ -251,7 +251,7 @@ func (s *Store) SetAvailability(ctx context.Context, user string, awayUntil, now
 // who lost it). A change without an event is a decision to do nothing
 // (accepting twice). It returns the change as written: a lapse it carries
 // is counted here and completes it (see countLapse).
-func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routing.Change) (routing.Change, error) {
+func (s *Store) writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routing.Change) (routing.Change, error) {
 	if c.Event.Kind == "" {
 		return c, nil
 	}
@@ -266,7 +266,7 @@ func writeChange(ctx context.Context, tx pgx.Tx, before routing.Handoff, c routi
 		}
 		c = c.Lapsed(lapsed)
 	}
-	if err := appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
+	if err := s.appendEvent(ctx, tx, h.ID, c.Event.At, c.Event.Actor, c.Event.Kind, c.Event.Detail); err != nil {
 		return c, err
 	}
 	if err := enqueue(ctx, tx, c.Event.At, append(c.Notices, routing.HomeRefreshes(before, c)...)); err != nil {

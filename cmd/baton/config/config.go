@@ -43,6 +43,8 @@ type Config struct {
 	// OutboxRetention is how long a delivered or abandoned notice stays
 	// in the outbox before the retention job deletes it.
 	OutboxRetention time.Duration
+	// Webhooks are the endpoints events are sent to (see webhooks.go).
+	Webhooks []Webhook
 }
 
 // NeedsDirectory reports whether some pool names members by email or user
@@ -112,6 +114,7 @@ type file struct {
 	} `yaml:"outbox"`
 	// Calendar fills in the calendar links of scheduled calls.
 	Calendar calendarSpec `yaml:"calendar"`
+	Webhooks []webhook    `yaml:"webhooks"`
 }
 
 type pool struct {
@@ -524,6 +527,9 @@ func (f file) validate() (Config, error) {
 		return cfg, err
 	}
 	if err := checkFormSizes(f, cfg.Policy); err != nil {
+		return cfg, err
+	}
+	if cfg.Webhooks, err = webhooks(f.Webhooks); err != nil {
 		return cfg, err
 	}
 	return cfg, nil

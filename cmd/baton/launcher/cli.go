@@ -23,6 +23,9 @@ Usage:
   baton export --since 2026-01-01 [--until 2026-02-01] [--format csv|json]
                          write the handoffs created in the period (days in timezone)
                          to stdout, with answers, owner, timestamps and outcomes
+  baton webhooks list|replay [ID]
+                         list the webhook deliveries dead-lettered after their last
+                         attempt, or send them again (one, or all)
   baton init [--channel C… --members U…,U… [--managers U…]]
                          write a minimal baton.yaml (without flags: pick from Slack)
   baton doctor           check the tokens, scopes, channels and people against Slack
@@ -108,6 +111,10 @@ its pools, clocks and checklist: FILE when given, else BATON_CONFIG, else
 		return m.exportHandoffs(ctx, env, args)
 	},
 		ownFlags: true},
+
+	"webhooks": {help: webhooksHelp, run: func(m *Main, ctx context.Context, env Env, args []string) error {
+		return m.webhooksCommand(ctx, env, args)
+	}, ownFlags: true},
 
 	"doctor": {help: doctorHelp, run: func(m *Main, ctx context.Context, env Env, _ []string) error { return m.doctor(ctx, env) }},
 
@@ -224,5 +231,9 @@ func (m *Main) checkConfig(env Env) error {
 		env.ConfigPath, len(p.Pools), strings.Join(names, ", "), p.SLA.ClaimWindow, p.Digest.Schedule, p.Location,
 		p.Checklist.Name, len(p.Checklist.Questions), len(p.Checklist.Gated()))
 	m.warnPlaceholders(cfg)
+	// The secrets are run's to read, where it runs; here only a warning.
+	if _, err := cfg.WebhookSecrets(m.Getenv); err != nil {
+		fmt.Fprintf(m.Stderr, "warning: %v (here; baton run refuses to start without it)\n", err)
+	}
 	return nil
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/batonhq/baton/bot/schedule"
 	"github.com/batonhq/baton/bot/sweeper"
 	"github.com/batonhq/baton/bot/wakeup"
+	"github.com/batonhq/baton/bot/webhook"
 	"github.com/batonhq/baton/cmd/baton/config"
 	"github.com/batonhq/baton/routing"
 	"github.com/batonhq/baton/store"
@@ -131,6 +132,10 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
+	endpoints, routes, err := webhookEndpoints(cfg, m.Getenv)
+	if err != nil {
+		return err
+	}
 	if err := env.checkTokens(); err != nil {
 		return err
 	}
@@ -164,9 +169,11 @@ func (m *Main) run(ctx context.Context, env Env) error {
 	}
 	defer closeDB()
 	st := store.New(pool)
+	st.SetWebhookRoutes(routes)
 	meters.WatchOutbox(st.PendingCount)
 
-	w := wiring{env: env, cfg: cfg, policy: cfg.Policy, api: api, store: st, log: log, meters: meters, shutdownTimeout: shutdownTimeout}
+	w := wiring{env: env, cfg: cfg, policy: cfg.Policy, api: api, store: st, log: log, meters: meters, shutdownTimeout: shutdownTimeout,
+		workspaceURL: auth.URL, endpoints: endpoints}
 	if cfg.NeedsDirectory() {
 		w.dir = directory.New(api, log)
 		w.policy = w.dir.ResolvePolicy(ctx, cfg.Policy)
@@ -199,6 +206,13 @@ type wiring struct {
 	zones           *directory.Zones
 	// channels follows the channels Baton is not in (set by runBot).
 	channels *membership.Watch
+	// workspaceURL is the Slack workspace's address (auth.test's url).
+	workspaceURL string
+	// endpoints are the webhook endpoints, secrets read; the store has
+	// their routes already.
+	endpoints []webhook.Endpoint
+	// webhooks applies a reloaded configuration's endpoints (set by runBot).
+	webhooks func(config.Config) (func(), error)
 }
 
 // postWakes is the store as the outbox worker uses it: a recorded post
@@ -256,13 +270,20 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	deliveries := outbox.New(outbox.Config{Store: postWakes{w.store, deadlines, committed}, Service: svc, Homes: homes, API: w.api, Log: w.log,
 		Metrics: w.meters, Channels: w.channels, Wake: committed, ChannelPace: &w.cfg.ChannelPace, ShutdownTimeout: w.shutdownTimeout, Clock: m.Now})
 	// The outbox's Clock is m.Now, not now: nil lets the database decide
-	// its leases and what is due.
+	// its leases and what is due (the webhooks' likewise). The webhooks
+	// have a worker of their own: its slots, HTTP client and timeouts are
+	// not the outbox's, so an endpoint that hangs never holds a Slack
+	// notice back.
+	hooks := webhook.New(webhook.Config{Store: w.store, Log: w.log, Metrics: w.meters.Webhooks(w.store.CountDeadWebhooks),
+		People: &webhook.SlackPeople{API: w.api}, WorkspaceURL: w.workspaceURL, Clocks: svc.RunningClocks, Clock: m.Now,
+		ShutdownTimeout: w.shutdownTimeout}, w.endpoints)
+	w.webhooks = webhookReload(w.store, hooks, m.Getenv)
 	deadlineSweeper := sweeper.New(sweeper.Config{Deadlines: svc, Log: w.log, Now: now, Interval: w.cfg.SweepInterval, Rewind: deadlines})
 
 	pruner := retention.New(retention.Config{Store: w.store, Retention: w.cfg.OutboxRetention, Replica: replica,
 		Log: w.log, Metrics: w.meters, Now: now})
 
-	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName}})
+	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName, webhook.RetentionJob}})
 	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: now, LastRun: w.store.LastRun, Ran: w.meters.JobRan, Skipped: m.ClockSkips}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
@@ -273,6 +294,9 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		{Name: handoffs.JobWeeklyReview, Spec: w.cfg.Policy.Reports.WeeklySchedule, Run: svc.QueueWeeklyReview, CatchUp: w.cfg.Policy.Digest.CatchUp},
 		// A missed hour is taken by the next one: nothing to catch up.
 		{Name: retention.JobName, Spec: retention.Schedule, Run: pruner.Run},
+		// Delivered webhooks are kept as long as the outbox's notices.
+		{Name: webhook.RetentionJob, Spec: retention.Schedule, Run: webhook.Retention{Store: w.store, Retention: w.cfg.OutboxRetention,
+			Replica: replica, Log: w.log, Now: now}.Run},
 	} {
 		if err := jobs.Add(j); err != nil {
 			return err
@@ -295,6 +319,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	defer stopBackground()
 	var units sync.WaitGroup
 	units.Go(func() { _ = deliveries.Run(background) })
+	units.Go(func() { _ = hooks.Run(background) })
 	if clock != nil {
 		units.Go(func() {
 			_ = clock.Run(background, func(err error) {
@@ -363,6 +388,7 @@ func (m *Main) startAround(ctx context.Context, w wiring, b runningBot) (stop fu
 	}
 	// SIGHUP (and Main.Reload) read BATON_CONFIG again; see reloader.
 	reloads := newReloader(w.env.ConfigPath, w.api, b, w.cfg, w.dir, w.log)
+	reloads.webhooks = w.webhooks
 	reloadCtx, stopReloads := context.WithCancel(ctx)
 	stops = append(stops, stopReloads)
 	go reloads.watch(reloadCtx, m.reloads)

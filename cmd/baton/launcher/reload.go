@@ -42,6 +42,10 @@ type reloader struct {
 	// refresher resolves it again at each tick, so a refresh after a reload
 	// keeps the reloaded pools.
 	configured atomic.Pointer[routing.Policy]
+	// webhooks checks a new configuration's webhook endpoints (their
+	// secrets are read from the environment) and returns how to apply
+	// them; nil: none to apply.
+	webhooks func(config.Config) (apply func(), err error)
 }
 
 func newReloader(path string, api *slack.Client, b runningBot, cfg config.Config, dir *directory.Directory, log zerolog.Logger) *reloader {
@@ -63,6 +67,14 @@ func (r *reloader) reload(ctx context.Context) error {
 		r.log.Error().Err(err).Str("config", r.path).Msg("configuration reload rejected; the running configuration is kept")
 		return err
 	}
+	applyWebhooks := func() {}
+	if r.webhooks != nil {
+		// Checked before anything is applied: a reload is taken whole or not at all.
+		if applyWebhooks, err = r.webhooks(cfg); err != nil {
+			r.log.Error().Err(err).Str("config", r.path).Msg("configuration reload rejected; the running configuration is kept")
+			return err
+		}
+	}
 	policy := cfg.Policy
 	if cfg.NeedsDirectory() {
 		if r.dir == nil {
@@ -75,6 +87,7 @@ func (r *reloader) reload(ctx context.Context) error {
 	}
 	r.configured.Store(&cfg.Policy)
 	r.bot.SetPolicy(policy)
+	applyWebhooks()
 	if keys := restartOnly(r.running, cfg); len(keys) > 0 {
 		r.log.Warn().Strs("keys", keys).Msg("these keys changed and take effect at the next restart")
 	}
