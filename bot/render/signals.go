@@ -39,7 +39,7 @@ var signalLabels = map[routing.Signal]string{
 var signalFixes = map[routing.Signal]string{
 	routing.SignalJoined:        "make the closer join the live call; if they can't, schedule it while the prospect is on the line",
 	routing.SignalDeclined:      "review declined leads with both sides; tighten the criteria or the routing",
-	routing.SignalTemplated:     "count only meaningful touches: a call or a personal email",
+	routing.SignalTemplated:     "count only meaningful touches: a call, a reply or a booked meeting",
 	routing.SignalAcceptance:    "pay SDRs on AE-accepted leads with a 7-day clawback, and audit accepted leads that never qualify",
 	routing.SignalReasonCluster: "fix the criteria that let these leads through: add the missing gate",
 	routing.SignalFirstPass:     "enforce the gates in the form, not in a doc",
