@@ -115,10 +115,14 @@ func (n Notice) OrderingKey() string {
 		return "fallback:" + strconv.FormatInt(n.HandoffID, 10)
 	case NoticeDigest:
 		return "digest:" + n.Recipient
-	case NoticeWeeklyReview, NoticeReviewUpdate:
-		// Not a DM: a channel post, taken before the DMs like the digest;
-		// a review's update after its post.
+	case NoticeWeeklyReview:
+		// Not a DM: a channel post, taken before the DMs like the digest.
 		return "review:" + n.Recipient
+	case NoticeReviewUpdate:
+		// The update of one posted review (it is queued by a press on
+		// the post, so the post is out): it waits for no later review's
+		// post.
+		return "review:" + n.Recipient + ":" + n.Detail["ts"]
 	case NoticeHomeRefresh:
 		// Apart from the person's DMs: a Home refresh must not wait
 		// behind them, nor they behind it.

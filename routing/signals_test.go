@@ -144,14 +144,18 @@ func TestThresholdsDefault(t *testing.T) {
 	require.Equal(t, custom, Reports{Signals: custom}.Thresholds())
 }
 
-// TestReviewUpdateFollowsItsPost: a review's update goes through its
-// post's ordering key, so it never overtakes the post, and is no post
-// itself (Slack does not pace chat.update).
-func TestReviewUpdateFollowsItsPost(t *testing.T) {
+// TestReviewUpdateWaitsForNoLaterReview: a press is recorded only on a
+// review whose post is recorded, so a review's update follows its post
+// without sharing its ordering key, and waits behind no later review's
+// post nor another review's update; it is no post itself (Slack does not
+// pace chat.update).
+func TestReviewUpdateWaitsForNoLaterReview(t *testing.T) {
 	t.Parallel()
 	post := Notice{Kind: NoticeWeeklyReview, Recipient: "C0DIGEST"}
-	update := Notice{Kind: NoticeReviewUpdate, Recipient: "C0DIGEST"}
-	require.Equal(t, post.OrderingKey(), update.OrderingKey())
+	update := Notice{Kind: NoticeReviewUpdate, Recipient: "C0DIGEST", Detail: map[string]string{"ts": "1.000100"}}
+	other := Notice{Kind: NoticeReviewUpdate, Recipient: "C0DIGEST", Detail: map[string]string{"ts": "1.000200"}}
+	require.NotEqual(t, post.OrderingKey(), update.OrderingKey())
+	require.NotEqual(t, update.OrderingKey(), other.OrderingKey())
 	require.True(t, post.ChannelBound())
-	require.False(t, update.ChannelBound())
+	require.False(t, update.ChannelBound(), "an update is not paced like a post")
 }
