@@ -1,10 +1,11 @@
-// Package retention runs the outbox retention job: it deletes the notices
-// Slack was told (delivered) or Baton gave up on (abandoned) once they are
-// older than the retention period, so the outbox holds what is in flight
-// and a recent past to look into, not every notice ever sent (a change
-// writes several, App Home refreshes included). A notice not yet delivered
-// nor abandoned is never deleted. The event log is the record of what
-// happened and is not pruned.
+// Package retention runs the retention jobs: the outbox's deletes the
+// notices Slack was told (delivered) or Baton gave up on (abandoned) once
+// they are older than the retention period, so the outbox holds what is in
+// flight and a recent past to look into, not every notice ever sent (a
+// change writes several, App Home refreshes included). A notice not yet
+// delivered nor abandoned is never deleted. The same job, with another
+// Prune, deletes the webhook deliveries sent. The event log is the record
+// of what happened and is not pruned.
 package retention
 
 import (
@@ -17,7 +18,8 @@ import (
 	"github.com/batonhq/baton/bot/metrics"
 )
 
-// JobName is the job's run key prefix and its name in logs and metrics.
+// JobName is the outbox job's run key prefix and its name in logs and
+// metrics.
 const JobName = "outbox_retention"
 
 // Schedule runs the job every hour, on the hour (UTC): an hour's worth of
@@ -48,11 +50,18 @@ type Store interface {
 // Config is what a Job is built from.
 type Config struct {
 	Store Store
+	// Name is the job's run key and its name in logs and metrics; What
+	// names what it deletes in the log; Prune deletes up to limit rows
+	// older than olderThan and says how many. Zero: the outbox job
+	// (JobName, "outbox notices", Store.PruneOutbox).
+	Name, What string
+	Prune      func(ctx context.Context, olderThan time.Duration, limit int) (int, error)
 	// Retention is how long a delivered or abandoned notice is kept.
 	Retention time.Duration
 	// Replica names this process in the run keys.
 	Replica string
 	Log     zerolog.Logger
+	// Metrics counts the rows deleted; nil counts nothing.
 	Metrics *metrics.Metrics
 	// Now is the clock the run key's start is recorded with; default
 	// time.Now. The cutoff is the database's clock, not this one.
@@ -62,7 +71,7 @@ type Config struct {
 	Budget time.Duration
 }
 
-// Job is the outbox retention job.
+// Job is a retention job.
 type Job struct {
 	cfg Config
 }
@@ -71,6 +80,12 @@ type Job struct {
 func New(cfg Config) *Job {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Name == "" {
+		cfg.Name, cfg.What = JobName, "outbox notices"
+	}
+	if cfg.Prune == nil {
+		cfg.Prune = cfg.Store.PruneOutbox
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
@@ -86,19 +101,19 @@ func New(cfg Config) *Job {
 // are left or the tick's budget is spent. A tick that fails half-way
 // leaves the rest to the next; deleting is safe to repeat.
 func (j *Job) Run(ctx context.Context, tick time.Time) error {
-	first, err := j.cfg.Store.StartRun(ctx, JobName, tick, j.cfg.Now(), j.cfg.Replica)
+	first, err := j.cfg.Store.StartRun(ctx, j.cfg.Name, tick, j.cfg.Now(), j.cfg.Replica)
 	if err != nil || !first {
 		return err
 	}
 	deadline := time.Now().Add(j.cfg.Budget)
 	deleted := 0
 	for {
-		n, err := j.cfg.Store.PruneOutbox(ctx, j.cfg.Retention, j.cfg.Batch)
+		n, err := j.cfg.Prune(ctx, j.cfg.Retention, j.cfg.Batch)
 		deleted += n
 		j.cfg.Metrics.Pruned(n)
 		switch {
 		case err != nil:
-			return fmt.Errorf("outbox retention: %d deleted, then: %w", deleted, err)
+			return fmt.Errorf("%s: %d deleted, then: %w", j.cfg.Name, deleted, err)
 		case n < j.cfg.Batch:
 			j.logDeleted(deleted, true)
 			return nil
@@ -115,5 +130,5 @@ func (j *Job) logDeleted(deleted int, done bool) {
 	if deleted == 0 && done {
 		return
 	}
-	j.cfg.Log.Info().Int("deleted", deleted).Bool("done", done).Dur("retention", j.cfg.Retention).Msg("old outbox notices deleted")
+	j.cfg.Log.Info().Int("deleted", deleted).Bool("done", done).Dur("retention", j.cfg.Retention).Msg("old " + j.cfg.What + " deleted")
 }

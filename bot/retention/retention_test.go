@@ -105,3 +105,38 @@ func TestRunStopsWhenTheTicksTimeIsUp(t *testing.T) {
 	require.NoError(t, job.Run(ctx, tick.Add(time.Hour)))
 	require.Equal(t, 1, count(t, db, "true"))
 }
+
+// TestRunWithAnotherPrune: the job given another table's Prune (the
+// webhook deliveries') runs it under its own run key, once per tick across
+// replicas, batch after batch, and leaves the outbox alone.
+func TestRunWithAnotherPrune(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := storetest.NewDatabase(t)
+	s := store.New(db)
+	notices(t, db, 3, "now() - interval '31 days'", "NULL")
+	left := 5 // rows of the other table past the retention
+	var asked []time.Duration
+	prune := func(_ context.Context, olderThan time.Duration, limit int) (int, error) {
+		asked = append(asked, olderThan)
+		n := min(left, limit)
+		left -= n
+		return n, nil
+	}
+	job := func(replica string) *retention.Job {
+		return retention.New(retention.Config{Store: s, Name: "webhook_retention", What: "webhook deliveries", Prune: prune,
+			Retention: month, Replica: replica, Log: zerolog.Nop(), Batch: 2})
+	}
+	tick := time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+	require.NoError(t, job("a").Run(ctx, tick))
+	require.NoError(t, job("b").Run(ctx, tick))
+	require.Zero(t, left, "every row past the retention deleted")
+	require.Equal(t, []time.Duration{month, month, month}, asked, "three batches of two, by one replica")
+	require.Equal(t, 3, count(t, db, "true"), "the outbox untouched")
+	runs, err := s.JobRuns(ctx, "webhook_retention")
+	require.NoError(t, err)
+	require.Equal(t, 1, runs)
+	outbox, err := s.JobRuns(ctx, retention.JobName)
+	require.NoError(t, err)
+	require.Zero(t, outbox)
+}

@@ -283,7 +283,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	pruner := retention.New(retention.Config{Store: w.store, Retention: w.cfg.OutboxRetention, Replica: replica,
 		Log: w.log, Metrics: w.meters, Now: now})
 
-	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName, webhook.RetentionJob}})
+	w.meters.Expect(metrics.Known{Jobs: []string{handoffs.JobSLASweep, handoffs.JobDigest, handoffs.JobWeeklyReview, retention.JobName, webhookRetention}})
 	jobs := &schedule.Runner{Location: w.cfg.Policy.Location, Log: w.log, Now: now, LastRun: w.store.LastRun, Ran: w.meters.JobRan, Skipped: m.ClockSkips}
 	for _, j := range []schedule.Job{
 		// The sweep is safe to repeat, so its latest tick is always caught up.
@@ -295,8 +295,9 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		// A missed hour is taken by the next one: nothing to catch up.
 		{Name: retention.JobName, Spec: retention.Schedule, Run: pruner.Run},
 		// Delivered webhooks are kept as long as the outbox's notices.
-		{Name: webhook.RetentionJob, Spec: retention.Schedule, Run: webhook.Retention{Store: w.store, Retention: w.cfg.OutboxRetention,
-			Replica: replica, Log: w.log, Now: now}.Run},
+		{Name: webhookRetention, Spec: retention.Schedule, Run: retention.New(retention.Config{Store: w.store,
+			Name: webhookRetention, What: "webhook deliveries", Prune: w.store.PruneWebhooks,
+			Retention: w.cfg.OutboxRetention, Replica: replica, Log: w.log, Now: now}).Run},
 	} {
 		if err := jobs.Add(j); err != nil {
 			return err
@@ -336,6 +337,10 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	w.log.Info().Msg("baton stopped")
 	return err
 }
+
+// webhookRetention is the job that deletes the webhook deliveries sent
+// (dead letters are kept) once older than the outbox's retention.
+const webhookRetention = "webhook_retention"
 
 // clockSkewWarning is how far this machine's clock may be from the
 // database's before start-up says so: Baton decides with the database's
