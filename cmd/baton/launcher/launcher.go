@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -104,17 +105,24 @@ func (m *Main) HTTPAddr(ctx context.Context) (string, error) {
 	}
 }
 
-func (m *Main) migrate(ctx context.Context, env Env) error {
+// commandDatabase opens the migrated database for a one-shot command
+// (migrate, webhooks) as run would: with the log and configuration env
+// names. Close it with the func.
+func (m *Main) commandDatabase(ctx context.Context, env Env) (*pgxpool.Pool, func(), error) {
 	log, err := m.logger(env)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	cfg, err := config.Load(env.ConfigPath)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	// openDatabase migrates; all that is left is to close.
-	_, closeDB, err := m.openDatabase(ctx, env, cfg, log, commandUse)
+	return m.openDatabase(ctx, env, cfg, log, commandUse)
+}
+
+func (m *Main) migrate(ctx context.Context, env Env) error {
+	// Opening migrates; all that is left is to close.
+	_, closeDB, err := m.commandDatabase(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -83,15 +83,7 @@ func (m *Main) webhooksCommand(ctx context.Context, env Env, args []string) erro
 	case verb == "replay" && len(rest) > 1:
 		return fmt.Errorf("webhooks replay: unexpected argument %q: give one delivery id, or none for every dead letter", rest[1])
 	}
-	log, err := m.logger(env)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(env.ConfigPath)
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log, commandUse)
+	pool, closeDB, err := m.commandDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
