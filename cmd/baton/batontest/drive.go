@@ -21,7 +21,21 @@ import (
 // Eventually polls cond until it holds or 15 s pass.
 func (a *App) Eventually(cond func() bool, what string) {
 	a.T.Helper()
-	require.Eventually(a.T, cond, 15*time.Second, 10*time.Millisecond, "%s; log tail:\n%s", what, tail(a.Log.String(), 4000))
+	a.EventuallyWithin(15*time.Second, cond, what)
+}
+
+// EventuallyWithin polls cond until it holds or timeout passes, and then
+// fails the test with the end of the log as it is at that moment: what
+// Baton did while the test waited is what explains the wait.
+func (a *App) EventuallyWithin(timeout time.Duration, cond func() bool, what string) {
+	a.T.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			require.FailNow(a.T, "condition never satisfied", "%s (waited %s); log tail:\n%s", what, timeout, tail(a.Log.String(), 4000))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // SlackText undoes JSON's \u003c-style escapes, which slack-go's encoders

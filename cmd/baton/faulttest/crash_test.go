@@ -75,11 +75,11 @@ var numbers = regexp.MustCompile(`\b\d+(\.\d+)?\b`)
 // reads its end state.
 func settle(t *testing.T, a *batontest.App, id int64, want routing.State) endState {
 	t.Helper()
-	require.Eventually(t, func() bool {
+	a.EventuallyWithin(afterLease, func() bool {
 		h, err := a.Store.Handoff(a.Ctx, id)
 		n, perr := a.Store.PendingCount(a.Ctx)
 		return err == nil && perr == nil && h.State == want && n == 0
-	}, afterLease, 20*time.Millisecond, "handoff %d ends %s with every notice out; log tail:\n%s", id, want, logTail(a))
+	}, fmt.Sprintf("handoff %d ends %s with every notice out", id, want))
 	h, err := a.Store.Handoff(a.Ctx, id)
 	require.NoError(t, err)
 	s := endState{State: h.State, Owner: h.OwnerID, Events: a.Events(id)}
@@ -105,11 +105,6 @@ func settle(t *testing.T, a *batontest.App, id int64, want routing.State) endSta
 	return s
 }
 
-func logTail(a *batontest.App) string {
-	l := a.Log.String()
-	return l[max(0, len(l)-4000):]
-}
-
 // handOff opens and submits the form for Acme as U0SDR, and returns the
 // stored handoff.
 func handOff(a *batontest.App) routing.Handoff {
@@ -122,11 +117,11 @@ func handOff(a *batontest.App) routing.Handoff {
 func posted(a *batontest.App, id int64) routing.Handoff {
 	a.T.Helper()
 	var h routing.Handoff
-	require.Eventually(a.T, func() bool {
+	a.EventuallyWithin(afterLease, func() bool {
 		var err error
 		h, err = a.Store.Handoff(a.Ctx, id)
 		return err == nil && h.MessageTS != ""
-	}, afterLease, 20*time.Millisecond, "handoff %d is posted; log tail:\n%s", id, logTail(a))
+	}, fmt.Sprintf("handoff %d is posted", id))
 	return h
 }
 

@@ -50,9 +50,15 @@ func TestReviewedButton(t *testing.T) {
 	eph := a.Ephemerals("C0DIGEST", "U0AE1")
 	require.Equal(t, render.ReviewRefused, eph[len(eph)-1])
 
-	// The manager presses the latest review.
+	// The manager presses the latest review, once Baton has recorded where
+	// it posted it: Slack shows a post a moment before the outbox records
+	// it, and a press in that moment is told the review is gone.
 	pressed := reviewMessages(a)[len(reviewMessages(a))-1]
 	tick := reviewTick(t, pressed)
+	a.Eventually(func() bool {
+		r, err := a.Store.Review(a.Ctx, tick)
+		return err == nil && r.MessageTS == pressed.TS
+	}, "the pressed review's post is recorded")
 	_, err = a.Slack.ClickButton(a.Ctx, slackfake.Click{UserID: "U0MGR", ChannelID: "C0DIGEST", MessageTS: pressed.TS, ActionID: render.ActionReviewed})
 	require.NoError(t, err)
 	a.Eventually(func() bool {
