@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/batonhq/baton/bot/render/sanitize"
 )
 
 // Block Kit limits Baton renders within. Slack rejects the whole message with
@@ -128,18 +130,7 @@ func Truncate(s string, max int) string {
 
 // Sanitize replaces invalid UTF-8 and control characters (other than newline
 // and tab) that Slack would refuse or show as garbage.
-func Sanitize(s string) string {
-	s = strings.ToValidUTF8(s, "�")
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-}
+func Sanitize(s string) string { return sanitize.Text(s) }
 
 // userText prepares user-supplied text for mrkdwn: sanitized, escaped, cut.
 func userText(s string, max int) string {

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/batonhq/baton/bot/render/sanitize"
 )
 
 // MaxURLLength is the longest URL Slack takes in a link button.
@@ -88,20 +90,8 @@ func escape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
-// clean makes s valid UTF-8 without control characters other than line
-// breaks and tabs.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
-}
+// clean is sanitize.Text without the surrounding space.
+func clean(s string) string { return sanitize.Text(strings.TrimSpace(s)) }
 
 // details is the description: the brief, then the link back to Slack.
 func details(brief, link string) string {
