@@ -22,17 +22,21 @@ type WebhookRoute struct {
 }
 
 // webhookRoutes is, for each event kind a webhook carries, the URLs of the
-// endpoints subscribed to it.
-type webhookRoutes map[routing.EventKind][]string
+// endpoints subscribed to it, and every configured URL.
+type webhookRoutes struct {
+	byKind map[routing.EventKind][]string
+	urls   []string
+}
 
 // SetWebhookRoutes replaces the endpoints that every event appended from
 // now on is enqueued for (at start-up, and on a configuration reload). A
 // delivery already enqueued keeps its endpoint.
 func (s *Store) SetWebhookRoutes(routes []WebhookRoute) {
-	m := webhookRoutes{}
+	m := webhookRoutes{byKind: map[routing.EventKind][]string{}, urls: []string{}}
 	for _, r := range routes {
+		m.urls = append(m.urls, r.URL)
 		for _, kind := range routing.WebhookKinds(r.Types) {
-			m[kind] = append(m[kind], r.URL)
+			m.byKind[kind] = append(m.byKind[kind], r.URL)
 		}
 	}
 	s.webhooks.Store(&m)
@@ -45,7 +49,7 @@ func (s *Store) webhookURLs(handoffID int64, kind routing.EventKind) []string {
 	if handoffID == 0 || routes == nil {
 		return nil
 	}
-	return (*routes)[kind]
+	return routes.byKind[kind]
 }
 
 // insertEventSQL appends an event ($1 handoff, $2 at, $3 actor, $4 kind,
@@ -302,18 +306,58 @@ func (s *Store) ReplayWebhooks(ctx context.Context, id string, now time.Time) (i
 	return int(tag.RowsAffected()), nil
 }
 
-// PruneWebhooks deletes up to limit deliveries delivered more than
-// olderThan ago, oldest first, and returns how many it deleted. A dead
-// letter is kept until it is replayed and delivered.
+// PruneWebhooks deletes up to limit deliveries older than olderThan,
+// oldest first, and returns how many it deleted: those delivered, and
+// those still waiting for an endpoint the configuration no longer lists
+// (see SetWebhookRoutes), which no replica sends. A dead letter is kept
+// until it is replayed and delivered. Before SetWebhookRoutes, no
+// endpoint counts as removed.
+//
+// A delivery to a configured endpoint is dead-lettered within hours, so
+// one still waiting past the retention (at least an hour, in practice
+// days) is not one a replica with a newer configuration is about to send.
 func (s *Store) PruneWebhooks(ctx context.Context, olderThan time.Duration, limit int) (int, error) {
+	var configured []string
+	if routes := s.webhooks.Load(); routes != nil {
+		configured = routes.urls
+	}
 	tag, err := s.pool.Exec(ctx, `
 		DELETE FROM webhook_deliveries WHERE id IN (
 			SELECT id FROM webhook_deliveries
 			WHERE delivered_at < now() - make_interval(secs => $1)
+				OR ($3::text[] IS NOT NULL AND delivered_at IS NULL AND dead_at IS NULL
+					AND created_at < now() - make_interval(secs => $1) AND endpoint <> ALL($3::text[]))
 			ORDER BY id LIMIT $2
-			FOR UPDATE SKIP LOCKED)`, olderThan.Seconds(), limit)
+			FOR UPDATE SKIP LOCKED)`, olderThan.Seconds(), limit, configured)
 	if err != nil {
 		return 0, fmt.Errorf("prune webhooks: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// WebhookBacklog is the deliveries waiting for one endpoint.
+type WebhookBacklog struct {
+	Endpoint string
+	Count    int
+	// Oldest is when the oldest of them was queued.
+	Oldest time.Time
+}
+
+// UnconfiguredWebhooks lists, by endpoint, the deliveries still waiting
+// (neither delivered nor dead-lettered) for an endpoint that is not in
+// configured: queued before the endpoint was removed, they are sent only
+// if it is configured again, and deleted by PruneWebhooks otherwise.
+func (s *Store) UnconfiguredWebhooks(ctx context.Context, configured []string) ([]WebhookBacklog, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT endpoint, count(*), min(created_at) FROM webhook_deliveries
+		WHERE delivered_at IS NULL AND dead_at IS NULL AND endpoint <> ALL($1::text[])
+		GROUP BY endpoint ORDER BY endpoint`, nonNil(configured))
+	if err != nil {
+		return nil, fmt.Errorf("webhooks waiting for removed endpoints: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[WebhookBacklog])
+	if err != nil {
+		return nil, fmt.Errorf("webhooks waiting for removed endpoints: %w", err)
+	}
+	return out, nil
 }

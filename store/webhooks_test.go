@@ -210,6 +210,47 @@ func TestPruneWebhooksKeepsWhatIsNotDelivered(t *testing.T) {
 	n, err = b.store.PruneWebhooks(b.ctx, 24*time.Hour, 10)
 	require.NoError(t, err)
 	require.Zero(t, n)
+
+	// hookClaims is removed from the configuration: its two deliveries
+	// are listed, then pruned, being older than the retention; the dead
+	// letter to hookAll stays.
+	backlog, err := b.store.UnconfiguredWebhooks(b.ctx, []string{hookAll, hookClaims})
+	require.NoError(t, err)
+	require.Empty(t, backlog)
+	b.store.SetWebhookRoutes([]store.WebhookRoute{{URL: hookAll}})
+	backlog, err = b.store.UnconfiguredWebhooks(b.ctx, []string{hookAll})
+	require.NoError(t, err)
+	require.Len(t, backlog, 1)
+	require.Equal(t, hookClaims, backlog[0].Endpoint)
+	require.Equal(t, 2, backlog[0].Count)
+	require.WithinDuration(t, b.now, backlog[0].Oldest, time.Second)
+	n, err = b.store.PruneWebhooks(b.ctx, 30*24*time.Hour, 10)
+	require.NoError(t, err)
+	require.Zero(t, n, "younger than the retention: kept")
+	n, err = b.store.PruneWebhooks(b.ctx, 24*time.Hour, 10)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "the deliveries to the removed endpoint")
+	var dead int
+	require.NoError(t, b.db.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL`).Scan(&dead))
+	require.Equal(t, 1, dead, "the dead letter stays")
+}
+
+// TestPruneWebhooksBeforeRoutesRemovesNothingWaiting: a store whose
+// routes were never set knows of no endpoint, and so of none removed.
+func TestPruneWebhooksBeforeRoutesRemovesNothingWaiting(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.store.SetWebhookRoutes([]store.WebhookRoute{{URL: hookAll}})
+	_, _, err := b.store.CreateHandoff(b.ctx, b.newHandoff("V1"))
+	require.NoError(t, err)
+	fresh := store.New(b.db)
+	n, err := fresh.PruneWebhooks(b.ctx, time.Hour, 10)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	fresh.SetWebhookRoutes(nil)
+	n, err = fresh.PruneWebhooks(b.ctx, time.Hour, 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "no endpoint configured: the waiting delivery goes")
 }
 
 func TestPutBackWebhookCountsNoAttempt(t *testing.T) {

@@ -107,22 +107,23 @@ func (m *Main) HTTPAddr(ctx context.Context) (string, error) {
 
 // commandDatabase opens the migrated database for a one-shot command
 // (migrate, webhooks) as run would: with the log and configuration env
-// names. Close it with the func.
-func (m *Main) commandDatabase(ctx context.Context, env Env) (*pgxpool.Pool, func(), error) {
+// names, and returns that configuration. Close it with the func.
+func (m *Main) commandDatabase(ctx context.Context, env Env) (*pgxpool.Pool, config.Config, func(), error) {
 	log, err := m.logger(env)
 	if err != nil {
-		return nil, nil, err
+		return nil, config.Config{}, nil, err
 	}
 	cfg, err := config.Load(env.ConfigPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, config.Config{}, nil, err
 	}
-	return m.openDatabase(ctx, env, cfg, log, commandUse)
+	pool, closeDB, err := m.openDatabase(ctx, env, cfg, log, commandUse)
+	return pool, cfg, closeDB, err
 }
 
 func (m *Main) migrate(ctx context.Context, env Env) error {
 	// Opening migrates; all that is left is to close.
-	_, closeDB, err := m.commandDatabase(ctx, env)
+	_, _, closeDB, err := m.commandDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -302,7 +303,7 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 		{Name: handoffs.JobWeeklyReview, Spec: w.cfg.Policy.Reports.WeeklySchedule, Run: svc.QueueWeeklyReview, CatchUp: w.cfg.Policy.Digest.CatchUp},
 		// A missed hour is taken by the next one: nothing to catch up.
 		{Name: retention.JobName, Spec: retention.Schedule, Run: pruner.Run},
-		// Delivered webhooks are kept as long as the outbox's notices.
+		// Webhook deliveries are kept as long as the outbox's notices.
 		{Name: webhookRetention, Spec: retention.Schedule, Run: retention.New(retention.Config{Store: w.store,
 			Name: webhookRetention, What: "webhook deliveries", Prune: w.store.PruneWebhooks,
 			Retention: w.cfg.OutboxRetention, Replica: replica, Log: w.log, Now: now}).Run},
@@ -346,8 +347,9 @@ func (m *Main) runBot(ctx context.Context, w wiring) error {
 	return err
 }
 
-// webhookRetention is the job that deletes the webhook deliveries sent
-// (dead letters are kept) once older than the outbox's retention.
+// webhookRetention is the job that deletes the webhook deliveries sent,
+// and those waiting for an endpoint no longer configured, once older than
+// the outbox's retention (dead letters are kept).
 const webhookRetention = "webhook_retention"
 
 // clockSkewWarning is how far this machine's clock may be from the

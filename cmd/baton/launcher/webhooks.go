@@ -54,7 +54,8 @@ const webhooksHelp = `Usage: baton webhooks list
 
 list prints the webhook deliveries that were dead-lettered (their last
 attempt failed): delivery id, event type, handoff, endpoint, attempts,
-when, and the last error. replay sends them again, with the same delivery
+when, and the last error; then how many deliveries still wait for each
+endpoint that BATON_CONFIG no longer lists. replay sends them again, with the same delivery
 id: the one whose delivery id is given, or all of them. A running Baton
 (any replica that has the endpoint in its configuration) sends them within
 a second. A replayed delivery keeps its place in its handoff's order: it
@@ -83,14 +84,14 @@ func (m *Main) webhooksCommand(ctx context.Context, env Env, args []string) erro
 	case verb == "replay" && len(rest) > 1:
 		return fmt.Errorf("webhooks replay: unexpected argument %q: give one delivery id, or none for every dead letter", rest[1])
 	}
-	pool, closeDB, err := m.commandDatabase(ctx, env)
+	pool, cfg, closeDB, err := m.commandDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	st := store.New(pool)
 	if verb == "list" {
-		return m.listDeadWebhooks(ctx, st)
+		return m.listWebhooks(ctx, st, cfg)
 	}
 	id := ""
 	if len(rest) == 1 {
@@ -107,20 +108,42 @@ func (m *Main) webhooksCommand(ctx context.Context, env Env, args []string) erro
 	return nil
 }
 
-func (m *Main) listDeadWebhooks(ctx context.Context, st *store.Store) error {
+// listWebhooks prints the dead letters, then the deliveries waiting for
+// an endpoint cfg no longer lists.
+func (m *Main) listWebhooks(ctx context.Context, st *store.Store, cfg config.Config) error {
 	dead, err := st.WebhookDeadLetters(ctx)
+	if err != nil {
+		return fmt.Errorf("webhooks list: %w", err)
+	}
+	configured := make([]string, len(cfg.Webhooks))
+	for i, w := range cfg.Webhooks {
+		configured[i] = w.URL
+	}
+	orphans, err := st.UnconfiguredWebhooks(ctx, configured)
 	if err != nil {
 		return fmt.Errorf("webhooks list: %w", err)
 	}
 	if len(dead) == 0 {
 		fmt.Fprintln(m.Stdout, "no dead-lettered webhook deliveries")
+	} else {
+		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DELIVERY\tTYPE\tHANDOFF\tENDPOINT\tATTEMPTS\tDEAD SINCE\tLAST ERROR")
+		for _, d := range dead {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\n", d.DeliveryID, d.Type, d.Handoff.ID, webhook.Redact(d.Endpoint),
+				d.Attempts, d.DeadAt.UTC().Format(time.RFC3339), d.LastError)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(orphans) == 0 {
 		return nil
 	}
+	fmt.Fprintf(m.Stdout, "\nwaiting for endpoints the configuration no longer lists (sent if the URL is configured again, deleted once older than outbox.retention, %s):\n", cfg.OutboxRetention)
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DELIVERY\tTYPE\tHANDOFF\tENDPOINT\tATTEMPTS\tDEAD SINCE\tLAST ERROR")
-	for _, d := range dead {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\n", d.DeliveryID, d.Type, d.Handoff.ID, webhook.Redact(d.Endpoint),
-			d.Attempts, d.DeadAt.UTC().Format(time.RFC3339), d.LastError)
+	fmt.Fprintln(tw, "ENDPOINT\tDELIVERIES\tOLDEST QUEUED")
+	for _, o := range orphans {
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", webhook.Redact(o.Endpoint), o.Count, o.Oldest.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

@@ -238,6 +238,11 @@ func TestWebhooksListAndReplay(t *testing.T) {
 	out, err = batontest.RunCommand(t, vars, "webhooks", "list")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "no dead-lettered webhook deliveries")
+	// The configuration lists no endpoint: the replayed delivery waits
+	// for one it no longer has, and the list says so.
+	require.Contains(t, out, "waiting for endpoints the configuration no longer lists")
+	require.Regexp(t, `https://hooks\.example\.com/… #[0-9a-f]+\s+1\s+\d{4}-`, out)
+	require.NotContains(t, out, "t0k3n")
 	again, err := st.LeaseWebhooks(context.Background(), time.Time{}, []string{hook}, time.Minute, 1)
 	require.NoError(t, err)
 	require.Len(t, again, 1)
