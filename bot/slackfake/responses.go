@@ -99,6 +99,12 @@ func (s *Server) respond(id string, raw json.RawMessage, at time.Time) (int, rep
 		if err := ValidateBlocks(KindMessage, body.Blocks); err != nil {
 			return http.StatusBadRequest, invalidBlocks(err)
 		}
+		// A message sent through response_url is a message like any
+		// other: too much block text in all is refused as it is by
+		// chat.postMessage (see messageContent).
+		if BlocksTextLength(body.Blocks) > MaxBlocksText {
+			return http.StatusBadRequest, fail("msg_blocks_too_long")
+		}
 		blocks = body.Blocks
 	}
 	if len([]rune(body.Text)) > maxMessageText {

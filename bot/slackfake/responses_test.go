@@ -2,6 +2,7 @@ package slackfake_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,18 @@ func TestResponseURLReachesThePersonFiveTimesInHalfAnHour(t *testing.T) {
 	url = command(t, fake, client, "C0ELSEWHERE")
 	require.ErrorAs(t, respond(api, url, ""), &status)
 	require.Equal(t, 400, status.Code)
+	var sections []slack.Block
+	for total := slackfake.MaxBlocksText + 1; total > 0; total -= 3000 {
+		sections = append(sections, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, strings.Repeat("é", min(total, 3000)), false, false), nil, nil))
+	}
+	require.ErrorAs(t, respond(api, url, "too much", slack.MsgOptionBlocks(sections...)), &status)
+	require.Equal(t, 400, status.Code)
+	last = fake.Calls("response_url")
+	require.JSONEq(t, `{"ok":false,"error":"msg_blocks_too_long"}`, string(last[len(last)-1].Response))
+	require.NoError(t, respond(api, url, "at the limit", slack.MsgOptionBlocks(sections[:len(sections)-1]...)))
+	shown = fake.Ephemerals("C0ELSEWHERE", "U1")
+	require.Len(t, shown, 1, "the refused message is not shown")
+	require.Equal(t, "at the limit", shown[0].Text)
 }
 
 func TestResponseURLReplacesTheClickedMessage(t *testing.T) {
