@@ -104,7 +104,8 @@ type SignalCounts struct {
 	// over Offered).
 	Claimed int
 	// SAL: handoffs a closer took (claimed, or a scheduled call accepted);
-	// SQL: those of them qualified.
+	// SQL: those of them whose outcome is Qualified (SQL) (a Qualified
+	// (SAL) outcome is an accepted lead, not yet a qualified one).
 	SAL, SQL int
 	// Disqualified by reason code.
 	Reasons []ReasonCount

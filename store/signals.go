@@ -88,7 +88,7 @@ func (s *Store) Signals(ctx context.Context, q routing.SignalsQuery) (routing.Si
 				count(*) FILTER (WHERE first_touch = 'templated_email'),
 				count(*) FILTER (WHERE offered AND claimed_at IS NOT NULL),
 				count(*) FILTER (WHERE claimed_at IS NOT NULL OR accepted),
-				count(*) FILTER (WHERE (claimed_at IS NOT NULL OR accepted) AND outcome IN ('qualified_sal', 'qualified_sql')),
+				count(*) FILTER (WHERE (claimed_at IS NOT NULL OR accepted) AND outcome = 'qualified_sql'),
 				count(*),
 				count(*) FILTER (WHERE NOT refused),
 				count(*) FILTER (WHERE owner_id IS NOT NULL),

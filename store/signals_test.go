@@ -74,10 +74,12 @@ func (w *signalsWorld) seed(t *testing.T) {
 	}
 	// L6 claimed late, but the closer connected live: joined (7 of 10).
 	w.outcome(t, "L6", routing.OutcomeConnected, "", time.Hour)
-	// SQL: 3 of the 10 taken.
+	// SQL: 3 of the 10 taken. L3 is qualified as a SAL only: accepted,
+	// not (yet) an SQL.
 	for _, k := range []string{"L0", "L1", "L2"} {
 		w.outcome(t, k, routing.OutcomeQualifiedSQL, "", day)
 	}
+	w.outcome(t, "L3", routing.OutcomeQualifiedSAL, "", day)
 	// Disqualified: two of four for no budget, half: not over half.
 	w.outcome(t, "L4", routing.OutcomeDisqualified, routing.DisqualifyNoBudget, day)
 	w.outcome(t, "L5", routing.OutcomeDisqualified, routing.DisqualifyNoBudget, day)

@@ -37,15 +37,15 @@ var signalLabels = map[routing.Signal]string{
 
 // signalFixes are what to do about each signal, in one line.
 var signalFixes = map[routing.Signal]string{
-	routing.SignalJoined:        "make the closer join the live call; if they can't, schedule it while the prospect is on the line",
-	routing.SignalDeclined:      "review declined leads with both sides; tighten the criteria or the routing",
+	routing.SignalJoined:        "hold closers to handoff attendance as to forecast calls, and put attendance in their quarterly scorecard",
+	routing.SignalDeclined:      "hold closers to handoff attendance as to forecast calls, and put attendance in their quarterly scorecard",
 	routing.SignalTemplated:     "count only meaningful touches: a call, a reply or a booked meeting",
-	routing.SignalAcceptance:    "pay SDRs on AE-accepted leads with a 7-day clawback, and audit accepted leads that never qualify",
-	routing.SignalReasonCluster: "fix the criteria that let these leads through: add the missing gate",
-	routing.SignalFirstPass:     "enforce the gates in the form, not in a doc",
-	routing.SignalUnreviewed:    "put the review on a manager's calendar and press Reviewed when done",
-	routing.SignalMultiOwner:    "give every reassignment a manager's approval and fix the rule that moves leads",
-	routing.SignalUnmanaged:     "give every reassignment a manager's approval and fix the rule that moves leads",
+	routing.SignalAcceptance:    "pay SDRs on AE-accepted leads with a 7-day clawback",
+	routing.SignalReasonCluster: "pay SDRs on AE-accepted leads with a 7-day clawback",
+	routing.SignalFirstPass:     "turn the playbook into required, gated questions so the form blocks the bad path",
+	routing.SignalUnreviewed:    "put the review on the weekly sales-leadership agenda, with one owner to walk through the misses",
+	routing.SignalMultiOwner:    "route once at handoff and freeze ownership for 30 days unless a reassignment is logged with a reason",
+	routing.SignalUnmanaged:     "route once at handoff and freeze ownership for 30 days unless a reassignment is logged with a reason",
 }
 
 // SignalLabel names a signal in reports.
@@ -134,9 +134,11 @@ func against(f routing.Flag) string {
 	return fmt.Sprintf("*%s* (%d of %d), above the %s maximum", percent(r.Value, r.OK), r.Part, r.Whole, share(f.Threshold))
 }
 
-// flagsText lists the flags, each with its number against its threshold
-// and its fix, or says the period was quiet.
-func flagsText(flags []routing.Flag, quiet string) string {
+// flagsText lists the flags, each with its number against its threshold,
+// its value in the period before (named before), and its fix, or says the
+// period was quiet.
+func flagsText(r routing.SignalsReport, quiet, before string) string {
+	flags := r.Flags
 	var b strings.Builder
 	b.WriteString("*Early warning*")
 	if len(flags) == 0 {
@@ -151,9 +153,25 @@ func flagsText(flags []routing.Flag, quiet string) string {
 		if f.Pool != "" {
 			where = "pool " + Escape(f.Pool)
 		}
-		fmt.Fprintf(&b, "\n⚠️ *%s* (%s): %s\n      → %s", SignalLabel(f.Reading.Signal), where, against(f), SignalFix(f.Reading.Signal))
+		fmt.Fprintf(&b, "\n⚠️ *%s* (%s): %s; %s: %s\n      → %s", SignalLabel(f.Reading.Signal), where, against(f),
+			before, briefReading(previousReading(r, f)), SignalFix(f.Reading.Signal))
 	}
 	return b.String()
+}
+
+// previousReading is f's signal for f's pool (or the team) in the period
+// before: a dash where the pool had nothing then.
+func previousReading(r routing.SignalsReport, f routing.Flag) routing.Reading {
+	counts := r.Previous.Team()
+	if f.Pool != "" {
+		counts = routing.SignalCounts{}
+		for _, p := range r.Previous.Pools {
+			if p.Pool == f.Pool {
+				counts = p.SignalCounts
+			}
+		}
+	}
+	return counts.Read(f.Reading.Signal, r.Previous.UnreviewedWeeks)
 }
 
 // signalsText lists every signal of the team (who: "all pools", "your
@@ -175,7 +193,7 @@ func signalsText(r routing.SignalsReport, who, before string) string {
 func WithSignals(m Message, r routing.SignalsReport, days int) Message {
 	quiet := fmt.Sprintf("✅ No early-warning signal in the last %d days.", days)
 	m.Blocks = append(m.Blocks, slack.NewDividerBlock())
-	m.Blocks = append(m.Blocks, section(flagsText(r.Flags, quiet)), section(signalsText(r, "your pools", fmt.Sprintf("the %d days before", days))))
+	m.Blocks = append(m.Blocks, section(flagsText(r, quiet, fmt.Sprintf("the %d days before", days))), section(signalsText(r, "your pools", fmt.Sprintf("the %d days before", days))))
 	return m
 }
 

@@ -73,9 +73,13 @@ func TestGoldenSignals(t *testing.T) {
 	for _, want := range []string{
 		// The team: 10 of 15 joined is 66.7 %.
 		"⚠️ *Closer joined the live call* (team): *67 %* (10 of 15), below the 70 % minimum",
-		"→ make the closer join the live call; if they can't, schedule it while the prospect is on the line",
+		"→ hold closers to handoff attendance as to forecast calls, and put attendance in their quarterly scorecard",
 		"⚠️ *Weekly reviews nobody marked reviewed, in a row* (team): *2* weeks in a row, more than 1",
-		"⚠️ *Disqualification reasons clustering* (pool enterprise): *No budget*: *80 %* of the disqualified (4 of 5), over 50 %",
+		// Each flag with its pool's value the week before: the closers
+		// had 8 of 10 and 1 of 10; enterprise had nothing.
+		"⚠️ *Closer joined the live call* (pool closers): *50 %* (5 of 10), below the 70 % minimum; the week before: 80 %",
+		"(pool closers): *40 %* (4 of 10), above the 30 % maximum; the week before: 10 %",
+		"⚠️ *Disqualification reasons clustering* (pool enterprise): *No budget*: *80 %* of the disqualified (4 of 5), over 50 %; the week before: —",
 		"⚠️ *Acceptance without conversion* (pool closers): acceptance *100 %* (10 of 10), above 90 %, while SAL→SQL is *20 %* (2 of 10), below 30 %",
 		`"text":"Reviewed","emoji":false},"action_id":"review_done","value":"2026-11-09T09:00:00Z","style":"primary"`,
 	} {

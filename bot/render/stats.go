@@ -259,7 +259,7 @@ func (c Clock) WeeklyReview(r routing.WeeklyReview) Message {
 	blocks := []slack.Block{
 		section("📈 *Weekly handoff review — " + week + "*"),
 		contextLine("Handoffs created in the week, against the week before: ▲ up, ▼ down, = unchanged. For time to claim, down is better."),
-		section(flagsText(r.Signals.Flags, QuietWeek)),
+		section(flagsText(r.Signals, QuietWeek, "the week before")),
 		section(signals),
 		slack.NewDividerBlock(),
 		section(team.String()),
