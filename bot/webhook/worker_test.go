@@ -365,3 +365,55 @@ func TestSignature(t *testing.T) {
 	require.Error(t, verifyBaton([]byte("other"), header, body, now), "another secret")
 	require.Error(t, verifyBaton([]byte(secret), header, body, now.Add(6*time.Minute)), "replayed late")
 }
+
+// TestTimedOutAttemptIsRetriedWithItsID: an endpoint that does not answer
+// within Config.Timeout fails the attempt, which is recorded as such and
+// retried after its backoff under the same delivery id.
+func TestTimedOutAttemptIsRetriedWithItsID(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var calls atomic.Int32
+	crm := newReceiver(t, func(batonEvent) error {
+		if calls.Add(1) == 1 {
+			<-release
+		}
+		return nil
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	const timeout = 2 * time.Second
+	b := setup(t, webhook.Config{Timeout: timeout}, webhook.Endpoint{URL: crm.URL, Secret: secret})
+	h := b.Create(t, "V1", "Acme Corp")
+
+	var first store.WebhookDelivery
+	require.Eventually(t, func() bool {
+		ds, err := b.Store.WebhookDeliveries(b.Ctx, h.ID)
+		if err != nil || len(ds) != 1 {
+			return false
+		}
+		first = ds[0]
+		return first.LastError != ""
+	}, 30*time.Second, 10*time.Millisecond, "the attempt gives up")
+	require.Equal(t, "no answer within "+timeout.String(), first.LastError)
+	require.True(t, first.DeliveredAt.IsZero())
+	require.Equal(t, 1.0, b.attempts(t, metrics.WebhookFailed))
+	close(release)
+	b.settled(t)
+
+	b.Clock.Add(webhook.DefaultBackoff(1))
+	require.Eventually(t, func() bool {
+		ds, err := b.Store.WebhookDeliveries(b.Ctx, h.ID)
+		return err == nil && len(ds) == 1 && !ds[0].DeliveredAt.IsZero()
+	}, 10*time.Second, 10*time.Millisecond, "the retry is delivered")
+	// The hung request is recorded when its handler returns, which may be
+	// after the retry.
+	require.Eventually(t, func() bool { return len(crm.deliveries()) == 2 }, 10*time.Second, 10*time.Millisecond, "the hung request and the retry")
+	got := crm.deliveries()
+	require.Equal(t, first.DeliveryID, got[0].DeliveryHeader)
+	require.Equal(t, first.DeliveryID, got[1].DeliveryHeader, "the retry keeps its delivery id")
+}
