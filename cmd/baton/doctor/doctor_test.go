@@ -168,6 +168,25 @@ func TestSlackUnreachable(t *testing.T) {
 	require.Contains(t, r.Problems[0].String(), "SLACK_API_URL "+fake.APIURL()+": cannot reach Slack")
 }
 
+// TestSlackHangs: a Slack that takes every channel and person lookup and
+// never answers uses up the doctor's budget; the report says the rest was
+// not checked, and the Socket Mode connection it opened is closed.
+func TestSlackHangs(t *testing.T) {
+	t.Parallel()
+	fake := workspace(t)
+	cfg := load(t, good)
+	fake.Hang("conversations.info", 100)
+	fake.Hang("users.info", 100)
+	r := check(t, fake, cfg)
+	var problems []string
+	for _, p := range r.Problems {
+		problems = append(problems, p.String())
+	}
+	require.Contains(t, strings.Join(problems, "\n"),
+		"SLACK_API_URL "+fake.APIURL()+": Slack did not answer every check within "+doctor.Budget.String()+"; the rest were not checked")
+	waitNoConnection(t, fake)
+}
+
 // TestPlaceholders: the example configuration's short IDs are found
 // without asking Slack; made-up long ones are left to Slack.
 func TestPlaceholders(t *testing.T) {
