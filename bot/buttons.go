@@ -179,3 +179,36 @@ func (e *Edge) homeAvailability(ctx context.Context, cb *slack.InteractionCallba
 		}
 	}
 }
+
+// wholeBrief opens the Read the whole brief button's modal: the brief of
+// the handoff the button names, uncut. Whoever sees a cut brief may read
+// it whole, with the contact details only if the pool lets them see those
+// (routing.ShowsDetails): the owner and the passer, or everyone when the
+// pool hides nothing. It runs in the prompt lane, within modalBudget of
+// the click's arrival, as the modal opens on the click's trigger_id.
+func (e *Edge) wholeBrief(ctx context.Context, received time.Time, cb *slack.InteractionCallback, action *slack.BlockAction) {
+	click, log, ok := e.clicked(cb, action)
+	if !ok {
+		return
+	}
+	handler := ctx
+	ctx, cancel := within(ctx, received, modalBudget)
+	defer cancel()
+	tell := e.tellLater(handler, log, click.replyTo())
+	h, err := e.svc.Handoff(ctx, click.HandoffID)
+	switch {
+	case errors.Is(err, routing.ErrNotFound):
+		log.Warn().Err(err).Msg("whole brief of no handoff")
+		tell(render.BriefGone)
+		return
+	case err != nil:
+		log.Error().Err(err).Msg("whole brief not read")
+		tell(render.BriefFailed)
+		return
+	}
+	clock := e.clock()
+	if !routing.ShowsDetails(h, e.svc.Policy().HidesDetails(h), click.UserID) {
+		h.Lead, clock.DetailsHidden = h.Lead.WithoutDetails(), true
+	}
+	e.openModal(ctx, log, received, click.TriggerID, clock.WholeBrief(h), func(text string) { tell(render.AboutLead(h, text)) }, render.BriefFailed)
+}

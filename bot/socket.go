@@ -280,6 +280,8 @@ func (e *Edge) interactive(ctx context.Context, received time.Time, smc *socketm
 				e.spawn(e.followUp, func() { e.homeAvailability(ctx, cb, action) })
 			case render.ActionReviewed:
 				e.spawn(e.followUp, func() { e.reviewed(ctx, cb, action) })
+			case render.ActionWholeBrief:
+				e.spawn(e.prompt, func() { e.wholeBrief(ctx, received, cb, action) })
 			}
 		}
 	default:

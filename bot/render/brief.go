@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -33,6 +34,10 @@ type brief struct {
 	facts  []entry
 	groups []briefGroup
 	id     int64
+	// inModal is a brief shown in the Whole brief modal, which has no
+	// total text limit but its blocks: a cut there is said without the
+	// button that opens it.
+	inModal bool
 }
 
 // briefGroup is a titled part: the qualification, the context, the notes.
@@ -259,7 +264,7 @@ func (b brief) fit(room, budget int) []slack.Block {
 	}
 
 	note := b.cutNote(false)
-	room, budget = room-1, budget-TextLength([]slack.Block{note})
+	room, budget = room-len(note), budget-TextLength(note)
 	top := b.tooLong(budget)
 	// Of the styles, the one that shows the most text wins.
 	var best []slack.Block
@@ -283,28 +288,67 @@ func (b brief) fit(room, budget int) []slack.Block {
 		}
 	}
 	if best != nil {
-		return append(best, note)
+		return append(best, note...)
 	}
 	// Only a checklist far beyond what one message can show gets here:
 	// every text is cut to minCut and the brief still does not fit. Its
 	// last blocks are left out, and the last line says so.
 	note = b.cutNote(true)
-	budget = budget + TextLength([]slack.Block{b.cutNote(false)}) - TextLength([]slack.Block{note})
+	budget = budget + TextLength(b.cutNote(false)) - TextLength(note)
 	out, _ := b.blocks(longAsField, minCut)
 	for len(out) > 0 && !fits(out) {
 		out = out[:len(out)-1]
 	}
-	return append(out, note)
+	return append(out, note...)
 }
 
-// cutNote is the brief's last line once texts were cut (and, with
-// dropped, blocks left out).
-func (b brief) cutNote(dropped bool) slack.Block {
+// cutNote is the brief's last blocks once texts were cut (and, with
+// dropped, blocks left out): a line that says so and, in a message, the
+// Whole brief button, which opens the brief uncut in a modal.
+func (b brief) cutNote(dropped bool) []slack.Block {
 	what := "each text ending in “…” is shortened"
 	if dropped {
 		what += " and the last answers are left out"
 	}
-	return contextLine(fmt.Sprintf("✂️ Cut to fit one Slack message: %s. Baton keeps the whole brief with handoff #%d.", what, b.id))
+	if b.inModal {
+		return []slack.Block{contextLine(fmt.Sprintf("✂️ Cut to fit one Slack view: %s.", what))}
+	}
+	button := slack.NewButtonBlockElement(ActionWholeBrief, strconv.FormatInt(b.id, 10), plain("Read the whole brief"))
+	return []slack.Block{
+		contextLine(fmt.Sprintf("✂️ Cut to fit one Slack message: %s. *Read the whole brief* opens it uncut.", what)),
+		slack.NewActionBlock(wholeBriefBlock, button),
+	}
+}
+
+// wholeBriefBlock is the block_id of the Whole brief button's block.
+const wholeBriefBlock = "whole_brief_actions"
+
+// maxWholeBriefText bounds the Whole brief modal's text: far more than any
+// form's answers, within the 250 KB Slack allows a view.
+const maxWholeBriefText = 100_000
+
+// BriefGone and BriefFailed answer a Read the whole brief button whose
+// handoff is not found, or that Baton could not open.
+const (
+	BriefGone   = "I can't find that handoff any more."
+	BriefFailed = "Baton couldn't open the whole brief just now. Please try again in a moment."
+)
+
+// WholeBrief is h's brief uncut, in a modal the Whole brief button opens:
+// as many sections as its long texts need, in Slack's 100 blocks.
+func (c Clock) WholeBrief(h routing.Handoff) slack.ModalViewRequest {
+	head := section("📋 *" + company(h) + "*")
+	foot := contextLine(fmt.Sprintf("Handoff #%d · pool %s", h.ID, userText(h.Pool, 100)))
+	b := c.newBrief(h)
+	b.inModal = true
+	blocks := append([]slack.Block{head}, b.fit(MaxModalBlocks-2, maxWholeBriefText)...)
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: CallbackWholeBrief,
+		Title:      plain("Whole brief"),
+		Close:      plain("Close"),
+		Blocks:     slack.Blocks{BlockSet: append(blocks, foot)},
+	}
 }
 
 // tooLong returns a length to cut texts to at which the brief cannot fit

@@ -23,7 +23,9 @@ func TestBriefBeyondOneMessage(t *testing.T) {
 	out := b.fit(40, 5000)
 	require.LessOrEqual(t, len(out), 40)
 	require.LessOrEqual(t, TextLength(out), 5000)
-	last := out[len(out)-1].(*slack.ContextBlock).ContextElements.Elements[0].(*slack.TextBlockObject).Text
-	require.Equal(t, "✂️ Cut to fit one Slack message: each text ending in “…” is shortened and the last answers are left out. Baton keeps the whole brief with handoff #7.", last)
+	note := out[len(out)-2].(*slack.ContextBlock).ContextElements.Elements[0].(*slack.TextBlockObject).Text
+	require.Equal(t, "✂️ Cut to fit one Slack message: each text ending in “…” is shortened and the last answers are left out. *Read the whole brief* opens it uncut.", note)
+	button := out[len(out)-1].(*slack.ActionBlock).Elements.ElementSet[0].(*slack.ButtonBlockElement)
+	require.Equal(t, [2]string{ActionWholeBrief, "7"}, [2]string{button.ActionID, button.Value}, "the button names the handoff")
 	require.Equal(t, "*Contact*\nDana Reyes", out[0].(*slack.SectionBlock).Fields[0].Text, "the first blocks are kept")
 }

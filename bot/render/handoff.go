@@ -323,7 +323,7 @@ func channelFacts(h routing.Handoff, max int, hidden bool) []slack.Block {
 	}
 	out := fieldSections(fields)
 	if l.cut {
-		out = append(out, contextLine(fmt.Sprintf("✂️ Cut to fit one Slack message: each text ending in “…” is shortened. Baton keeps the whole answers with handoff #%d.", h.ID)))
+		out = append(out, contextLine("✂️ Cut to fit one Slack message: each text ending in “…” is shortened. The brief in the thread has the answers."))
 	}
 	return out
 }

@@ -30,6 +30,13 @@ const (
 	ActionHandBack = "hand_back"
 	// ActionPass is the up-next member's Pass button on a round-robin lead.
 	ActionPass = "pass"
+	// ActionWholeBrief is the Read the whole brief button under a brief
+	// cut to fit one message; its value is the handoff id, looked up, and
+	// the brief it opens shows the contact details only to whom the pool
+	// lets see them. CallbackWholeBrief is the modal it opens, which has
+	// nothing to submit.
+	ActionWholeBrief   = "whole_brief"
+	CallbackWholeBrief = "whole_brief_view"
 
 	// CallbackCancel, CallbackCallback and CallbackHandBack are the
 	// callback_ids of the modals those buttons open; their

@@ -86,6 +86,7 @@ func leadSurfaces() []leadSurface {
 		{"ChannelMessage/cancelled", cancelled, channel},
 		{"FallbackMessage", escalatedTo(2), func(h routing.Handoff) any { return clock.FallbackMessage(h) }},
 		{"ThreadBrief", openHandoff, func(h routing.Handoff) any { return clock.ThreadBrief(h) }},
+		{"WholeBrief", openHandoff, func(h routing.Handoff) any { return clock.WholeBrief(h) }},
 		{"ChannelMessage/awaiting post", awaitingPost, channel},
 		{"PasserSent", roundRobin, func(h routing.Handoff) any { return clock.PasserSent(h) }},
 		{"PasserQueued/queued", queued, func(h routing.Handoff) any { return clock.PasserQueued(h) }},

@@ -184,9 +184,34 @@ func TestBriefCutsTheLongestTexts(t *testing.T) {
 	}
 	require.NotContains(t, shown, h.Lead.Notes[:5000], "the notes are cut")
 	require.Contains(t, shown, h.Lead.Notes[:1000])
-	require.Contains(t, shown, "✂️ Cut to fit one Slack message: each text ending in “…” is shortened. Baton keeps the whole brief with handoff #42.")
-	require.Equal(t, "✂️ Cut to fit one Slack message: each text ending in “…” is shortened. Baton keeps the whole brief with handoff #42.",
-		blockTexts(t, m.Blocks[len(m.Blocks)-2:len(m.Blocks)-1]), "the note closes the brief, above its footer")
+	note := "✂️ Cut to fit one Slack message: each text ending in “…” is shortened. *Read the whole brief* opens it uncut."
+	require.Contains(t, shown, note)
+	require.Equal(t, note, blockTexts(t, m.Blocks[len(m.Blocks)-3:len(m.Blocks)-2]), "the note closes the brief, above its button and footer")
+	require.Contains(t, blocksJSON(t, m.Blocks[len(m.Blocks)-2:len(m.Blocks)-1]), `"action_id":"whole_brief","value":"42"`)
+
+	// The button's modal shows every text whole, within a view's limits.
+	v := clock.WholeBrief(h)
+	validView(t, v)
+	whole := blocksJSON(t, v.Blocks.BlockSet)
+	require.NotContains(t, whole, "Cut to fit")
+	for _, s := range []string{h.Lead.Context.Interest, h.Lead.Context.CurrentTools} {
+		require.Contains(t, whole, s)
+	}
+	// The notes come last, in as many sections as they need.
+	var notes []string
+	in := false
+	for _, b := range v.Blocks.BlockSet {
+		s, ok := b.(*slack.SectionBlock)
+		if !ok || s.Text == nil {
+			in = false
+			continue
+		}
+		in = in || strings.HasPrefix(s.Text.Text, "*Notes*\n")
+		if in {
+			notes = append(notes, strings.Fields(strings.TrimPrefix(s.Text.Text, "*Notes*\n"))...)
+		}
+	}
+	require.Equal(t, strings.Fields(render.Escape(h.Lead.Notes)), notes, "the notes whole, every word in order")
 }
 
 // TestChannelMessageCutsItsFactsToFit: a checklist of many gates with long
@@ -204,7 +229,7 @@ func TestChannelMessageCutsItsFactsToFit(t *testing.T) {
 	}
 	m := clock.ChannelMessage(h)
 	shown := fitsOneMessage(t, "ChannelMessage", m)
-	require.Contains(t, shown, "✂️ Cut to fit one Slack message: each text ending in “…” is shortened. Baton keeps the whole answers with handoff #42.")
+	require.Contains(t, shown, "✂️ Cut to fit one Slack message: each text ending in “…” is shortened. The brief in the thread has the answers.")
 	require.Contains(t, blocksJSON(t, m.Blocks), `"action_id":"claim"`, "the Claim button is kept")
 }
 

@@ -403,6 +403,7 @@ func TestGoldenDMs(t *testing.T) {
 	golden(t, "owner_brief", clock.OwnerBrief(claimed(14*time.Second)))
 	golden(t, "passer_claimed", clock.PasserClaimed(claimed(14*time.Second)))
 	golden(t, "thread_brief", clock.ThreadBrief(openHandoff()))
+	golden(t, "modal_whole_brief", clock.WholeBrief(openHandoff()))
 
 	later := scheduled()
 	golden(t, "owner_assigned_scheduled", clock.OwnerAssigned(later, ""))
@@ -512,7 +513,8 @@ func TestBriefFitsInFiftyBlocks(t *testing.T) {
 	for _, m := range []render.Message{clock.OwnerBrief(h), clock.ThreadBrief(h)} {
 		validMessage(t, m)
 		require.LessOrEqual(t, len(m.Blocks), render.MaxMessageBlock)
-		require.Contains(t, blocksJSON(t, m.Blocks), "Baton keeps the whole brief with handoff #42")
+		require.Contains(t, blocksJSON(t, m.Blocks), `*Read the whole brief* opens it uncut.`)
+		require.Contains(t, blocksJSON(t, m.Blocks), `"action_id":"whole_brief","value":"42"`)
 	}
 
 	// Notes alone at their longest fit whole, in pieces.
@@ -527,7 +529,7 @@ func TestBriefFitsInFiftyBlocks(t *testing.T) {
 		}
 	}
 	require.Equal(t, strings.Fields(h.Lead.Notes), shown, "every word, in order")
-	require.NotContains(t, blocksJSON(t, m.Blocks), "Baton keeps the whole brief")
+	require.NotContains(t, blocksJSON(t, m.Blocks), "Read the whole brief", "nothing cut, no button")
 }
 
 func TestPieces(t *testing.T) {
