@@ -963,19 +963,22 @@ func (l *load) check(ctx context.Context, db *pgxpool.Pool) error {
 }
 
 // checkOrder compares the order of the run's posts in the channel with the
-// order Baton stored the handoffs in (the first notice of each, queued in
-// the submission's transaction): submission order. It holds once a
-// round's burst is stored: until then Baton posts what is stored
-// (committed) so far, which may differ by a few milliseconds, so the
-// round's posts that arrived before its last submission was stored, and
-// the one then in flight, are counted apart (early). The posts out of
-// order are how many would have to move for the rest to be in order.
+// order Baton stored the handoffs in, their handoff numbers: submission
+// order. Fifty passers submit at the same instant, so which came first is
+// the order Baton numbered them in as it stored them, the number every
+// message about the lead shows. (An outbox notice's id is no measure of
+// it: two submissions storing at once take a handoff number and a notice
+// id each, not necessarily in the same order.) It holds once a round's
+// burst is stored: until then Baton posts what is stored (committed) so
+// far, which may differ by a few milliseconds, so the round's posts that
+// arrived before its last submission was stored, and the one then in
+// flight, are counted apart (early). The posts out of order are how many
+// would have to move for the rest to be in order.
 func (l *load) checkOrder(ctx context.Context, db *pgxpool.Pool) error {
 	rows, err := db.Query(ctx, `
 		SELECT h.company, h.message_ts FROM handoffs h
-		JOIN LATERAL (SELECT min(o.id) AS queued FROM outbox o WHERE o.handoff_id = h.id AND o.kind = 'channel_message') q ON true
 		WHERE h.company LIKE $1 AND coalesce(h.message_ts, '') <> ''
-		ORDER BY q.queued`, "Load "+l.run0+" %")
+		ORDER BY h.id`, "Load "+l.run0+" %")
 	if err != nil {
 		return fmt.Errorf("loadtest: read the posts' order: %w", err)
 	}
