@@ -14,6 +14,8 @@ const (
 	WebhookHandoffPosted     WebhookType = "handoff.posted"
 	WebhookHandoffClaimed    WebhookType = "handoff.claimed"
 	WebhookHandoffEscalated  WebhookType = "handoff.escalated"
+	WebhookHandoffPassed     WebhookType = "handoff.passed"
+	WebhookOfferLapsed       WebhookType = "handoff.offer_lapsed"
 	WebhookHandoffAssigned   WebhookType = "handoff.assigned"
 	WebhookHandoffScheduled  WebhookType = "handoff.scheduled"
 	WebhookHandoffAccepted   WebhookType = "handoff.accepted"
@@ -31,7 +33,7 @@ const (
 // gives them.
 var WebhookTypes = []WebhookType{
 	WebhookHandoffCreated, WebhookHandoffPosted, WebhookHandoffClaimed, WebhookHandoffEscalated,
-	WebhookHandoffAssigned, WebhookHandoffScheduled, WebhookHandoffAccepted, WebhookHandoffHandedBack,
+	WebhookHandoffPassed, WebhookOfferLapsed, WebhookHandoffAssigned, WebhookHandoffScheduled, WebhookHandoffAccepted, WebhookHandoffHandedBack,
 	WebhookHandoffReassigned, WebhookHandoffCancelled, WebhookTouchLogged, WebhookOutcomeLogged,
 	WebhookSLABreached, WebhookSLAManagerAlerted, WebhookSLACleared,
 }
@@ -49,6 +51,8 @@ var webhookTypes = map[EventKind]WebhookType{
 	EventPosted:        WebhookHandoffPosted,
 	EventClaimed:       WebhookHandoffClaimed,
 	EventEscalated:     WebhookHandoffEscalated,
+	EventPassed:        WebhookHandoffPassed,
+	EventOfferLapsed:   WebhookOfferLapsed,
 	EventMissed:        WebhookHandoffAssigned,
 	EventScheduled:     WebhookHandoffScheduled,
 	EventAccepted:      WebhookHandoffAccepted,
@@ -72,8 +76,6 @@ var WebhookExcluded = map[EventKind]string{
 	EventChannelInvited:   "about Baton's access to a channel, not a lead",
 	EventChannelUninvited: "about Baton's access to a channel, not a lead",
 	EventNoticeAbandoned:  "a Slack message Baton gave up on: Slack's delivery, not the lead's story",
-	EventPassed:           "a turn of the rotation inside the pool; the lead stays open and unowned",
-	EventOfferLapsed:      "a personal offer that ran out inside the pool; the lead stays open and unowned",
 	EventPostDelayed:      "the passer was told the post is queued behind Slack's pace; nothing changed on the lead",
 	EventWindowStarted:    "the claim window started without the post; the claim or the ladder that follows is sent",
 	EventGatesRefused:     "a form the live-transfer gates refused, before any lead was stored",

@@ -85,6 +85,8 @@ func TestWebhookMapping(t *testing.T) {
 		{routing.EventCreated, routing.WebhookHandoffCreated},
 		{routing.EventClaimed, routing.WebhookHandoffClaimed},
 		{routing.EventEscalated, routing.WebhookHandoffEscalated},
+		{routing.EventPassed, routing.WebhookHandoffPassed},
+		{routing.EventOfferLapsed, routing.WebhookOfferLapsed},
 		{routing.EventMissed, routing.WebhookHandoffAssigned},
 		{routing.EventCancelled, routing.WebhookHandoffCancelled},
 		{routing.EventScheduled, routing.WebhookHandoffScheduled},
