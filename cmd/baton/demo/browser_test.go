@@ -198,3 +198,65 @@ func TestSandboxInTheBrowser(t *testing.T) {
 	manager.run("open the Home", chromedp.WaitVisible(css(`#pane .home`)))
 	manager.shot("app-home")
 }
+
+// TestPageRendersBlockKit renders, in the page's own code, the mrkdwn and
+// blocks the bot sends the way Slack shows them: bold, italics, strike,
+// code, links, user and channel mentions, @channel, dates, emoji
+// shortcodes, escaped text left as text; a header, a divider, a section
+// with fields and an accessory, a context line and a row of buttons.
+func TestPageRendersBlockKit(t *testing.T) {
+	browser := chromium(t)
+	dbURL, _ := storetest.NewDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	sb, err := demo.Start(runCtx, demo.Options{Bot: launcher.RunDemoBot, Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, Log: &drive.Log{}})
+	require.NoError(t, err)
+	defer func() {
+		stop()
+		require.NoError(t, sb.Wait())
+	}()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))...)
+	defer cancelAlloc()
+	tab, closeBrowser := chromedp.NewContext(alloc)
+	defer closeBrowser()
+	p := page{t: t, ctx: tab, name: "reader"}
+	p.run("open the page", chromedp.Navigate(sb.URL()+"?as=U0SAM&c="+demo.SalesChannel), chromedp.WaitVisible(css(`body[data-ready="1"]`)))
+
+	mrkdwn := func(s string) string {
+		t.Helper()
+		return get(p, "render "+s, chromedp.Evaluate[string](fmt.Sprintf(`BK.mrkdwn(%q)`, s)))
+	}
+	for in, want := range map[string]string{
+		"*bold* _italic_ ~gone~ `code`": "<b>bold</b> <i>italic</i> <s>gone</s> <code>code</code>",
+		"<https://acme.example/deal|the deal>": `<a href="https://acme.example/deal" target="_blank" rel="noopener">the deal</a>`,
+		"<@U0ALEX> in <#C0SALES>":              `<span class="mention">@Alex Chen</span> in <span class="mention">#sales</span>`,
+		"<!channel> hot lead":                  `<span class="mention broadcast">@channel</span> hot lead`,
+		"<!date^1793620800^{date_num}|2 Nov>":  "<time>2026-11-02</time>",
+		":tada: :fire:":                        "🎉 🔥",
+		"&lt;script&gt; &amp; *not* <b>":       "&lt;script&gt; &amp; <b>not</b> &lt;b&gt;",
+	} {
+		require.Equal(t, want, mrkdwn(in), "%s", in)
+	}
+
+	blocks := `[
+		{"type":"header","text":{"type":"plain_text","text":"Hot lead"}},
+		{"type":"divider"},
+		{"type":"section","fields":[{"type":"mrkdwn","text":"*Contact*\nDana"}],
+			"accessory":{"type":"button","action_id":"whole_brief","value":"7","text":{"type":"plain_text","text":"Read"}}},
+		{"type":"context","elements":[{"type":"mrkdwn","text":"Handoff #7"}]},
+		{"type":"actions","block_id":"a","elements":[{"type":"button","action_id":"claim","value":"7","style":"primary","text":{"type":"plain_text","text":"Claim"}}]}
+	]`
+	html := get(p, "render blocks", chromedp.Evaluate[string](`BK.blocks(`+blocks+`)`))
+	for _, want := range []string{
+		`<div class="block header-block">Hot lead</div>`,
+		`<hr class="divider">`,
+		`<div class="fields"><div><b>Contact</b><br>Dana</div></div>`,
+		`<div class="accessory"><button type="button" class="bk-button " data-action-id="whole_brief"`,
+		`<div class="block context"><span>Handoff #7</span></div>`,
+		`<button type="button" class="bk-button primary" data-action-id="claim" data-block-id="a" data-value="7">Claim</button>`,
+	} {
+		require.Contains(t, html, want)
+	}
+}
