@@ -4,8 +4,9 @@ import "slices"
 
 // A pool with HideDetails (hide_details_until_claimed) keeps a lead's
 // contact details to its owner (and its passer, who typed them): the
-// channel post, its thread brief, the DMs to anyone else, the digest, the
-// App Homes of others and the export show what a closer needs to decide
+// channel post, its thread brief, the DMs to anyone else, the whole brief
+// opened by anyone else, the digest, the App Homes of others and the
+// export show what a closer needs to decide
 // (the company, the qualification answers, who passed it) and nothing
 // that reaches or names the person.
 //

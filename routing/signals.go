@@ -163,6 +163,20 @@ func (c SignalCounts) TopReason() ReasonCount {
 	return top
 }
 
+// ReasonShare is the share of the disqualified leads whose reason is
+// reason, read as SignalReasonCluster: what last week's value of a
+// cluster flagged this week is, whichever reason led then.
+func (c SignalCounts) ReasonShare(reason DisqualifyReason) Reading {
+	n := 0
+	for _, r := range c.Reasons {
+		if r.Reason == reason {
+			n += r.Count
+		}
+	}
+	v, ok := Rate(n, c.Disqualified())
+	return Reading{Signal: SignalReasonCluster, Part: n, Whole: c.Disqualified(), Value: v, OK: ok, Reason: reason}
+}
+
 // PoolSignals are one pool's counts.
 type PoolSignals struct {
 	Pool string

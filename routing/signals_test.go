@@ -123,6 +123,17 @@ func TestAddMergesReasons(t *testing.T) {
 	require.Len(t, a.Reasons, 1, "Add leaves its operands alone")
 }
 
+func TestReasonShare(t *testing.T) {
+	t.Parallel()
+	c := SignalCounts{Reasons: []ReasonCount{{Reason: DisqualifyWrongTitle, Count: 3}, {Reason: DisqualifyNoBudget, Count: 1}}}
+	got := c.ReasonShare(DisqualifyNoBudget)
+	require.Equal(t, [2]int{1, 4}, [2]int{got.Part, got.Whole}, "the reason asked for, not the one that leads")
+	require.InDelta(t, 0.25, got.Value, 1e-9)
+	require.Equal(t, DisqualifyNoBudget, got.Reason)
+	require.Equal(t, SignalReasonCluster, got.Signal)
+	require.False(t, SignalCounts{}.ReasonShare(DisqualifyNoBudget).OK, "nothing disqualified: no share")
+}
+
 func TestMayMarkReviewed(t *testing.T) {
 	t.Parallel()
 	p := Policy{Pools: []Pool{{Name: "a", Managers: []string{"U0MGR"}, Members: []string{"U0AE"}}, {Name: "b", Managers: []string{"U0BOSS"}}}}

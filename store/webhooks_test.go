@@ -224,10 +224,13 @@ func TestPruneWebhooksKeepsWhatIsNotDelivered(t *testing.T) {
 	require.Equal(t, hookClaims, backlog[0].Endpoint)
 	require.Equal(t, 2, backlog[0].Count)
 	require.WithinDuration(t, b.now, backlog[0].Oldest, time.Second)
-	n, err = b.store.PruneWebhooks(b.ctx, 30*24*time.Hour, 10)
+	// They were queued at b.now, a fixed day in the past: a retention an
+	// hour longer than their age keeps them, one an hour shorter does not.
+	age := time.Since(b.now)
+	n, err = b.store.PruneWebhooks(b.ctx, age+time.Hour, 10)
 	require.NoError(t, err)
 	require.Zero(t, n, "younger than the retention: kept")
-	n, err = b.store.PruneWebhooks(b.ctx, 24*time.Hour, 10)
+	n, err = b.store.PruneWebhooks(b.ctx, age-time.Hour, 10)
 	require.NoError(t, err)
 	require.Equal(t, 2, n, "the deliveries to the removed endpoint")
 	var dead int

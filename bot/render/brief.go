@@ -25,8 +25,8 @@ const maxSectionFields = 10
 // brief is cut rather than refused by Slack: every text is cut to one
 // length, the longest length at which the brief fits, so the short texts
 // stay whole and only the long ones lose their ends (each ending in "…"),
-// and a last line says that texts were cut and that Baton keeps them whole
-// with the handoff.
+// and a last line says that texts were cut, above a Read the whole brief
+// button that opens the brief whole in a modal (WholeBrief).
 
 // brief is a brief laid out in groups, before it becomes blocks.
 type brief struct {
@@ -34,9 +34,9 @@ type brief struct {
 	facts  []entry
 	groups []briefGroup
 	id     int64
-	// inModal is a brief shown in the Whole brief modal, which has no
-	// total text limit but its blocks: a cut there is said without the
-	// button that opens it.
+	// inModal is a brief shown in the Whole brief modal, whose limits are
+	// a view's (100 blocks, 250 KB), not a message's: a cut there, rare,
+	// is said without the button that opens it.
 	inModal bool
 }
 
@@ -323,8 +323,9 @@ func (b brief) cutNote(dropped bool) []slack.Block {
 // wholeBriefBlock is the block_id of the Whole brief button's block.
 const wholeBriefBlock = "whole_brief_actions"
 
-// maxWholeBriefText bounds the Whole brief modal's text: far more than any
-// form's answers, within the 250 KB Slack allows a view.
+// maxWholeBriefText is where the Whole brief modal starts cutting: more
+// text than the form's fields hold in all, unless a checklist has many long
+// questions filled to their maximums.
 const maxWholeBriefText = 100_000
 
 // BriefGone and BriefFailed answer a Read the whole brief button whose
@@ -334,21 +335,34 @@ const (
 	BriefFailed = "Baton couldn't open the whole brief just now. Please try again in a moment."
 )
 
-// WholeBrief is h's brief uncut, in a modal the Whole brief button opens:
-// as many sections as its long texts need, in Slack's 100 blocks.
+// WholeBrief is h's brief in a modal the Read the whole brief button
+// opens: every text whole, long ones in as many sections as they need,
+// within a view's 100 blocks and 250 KB (MaxViewBytes). Only a brief that
+// would pass those is cut, the same way a message's is, and says so.
 func (c Clock) WholeBrief(h routing.Handoff) slack.ModalViewRequest {
 	head := section("📋 *" + company(h) + "*")
 	foot := contextLine(fmt.Sprintf("Handoff #%d · pool %s", h.ID, userText(h.Pool, 100)))
 	b := c.newBrief(h)
 	b.inModal = true
-	blocks := append([]slack.Block{head}, b.fit(MaxModalBlocks-2, maxWholeBriefText)...)
-	return slack.ModalViewRequest{
-		Type:       slack.VTModal,
-		CallbackID: CallbackWholeBrief,
-		Title:      plain("Whole brief"),
-		Close:      plain("Close"),
-		Blocks:     slack.Blocks{BlockSet: append(blocks, foot)},
+	view := func(budget int) slack.ModalViewRequest {
+		blocks := append([]slack.Block{head}, b.fit(MaxModalBlocks-2, budget)...)
+		return slack.ModalViewRequest{
+			Type:       slack.VTModal,
+			CallbackID: CallbackWholeBrief,
+			Title:      plain("Whole brief"),
+			Close:      plain("Close"),
+			Blocks:     slack.Blocks{BlockSet: append(blocks, foot)},
+		}
 	}
+	// The budget counts characters; Slack counts the JSON's bytes, in which
+	// an escaped "&" takes ten. A brief dense in those gets less text.
+	budget := maxWholeBriefText
+	v := view(budget)
+	for ViewBytes(v) > MaxViewBytes && budget > minCut {
+		budget = budget * 3 / 4
+		v = view(budget)
+	}
+	return v
 }
 
 // tooLong returns a length to cut texts to at which the brief cannot fit

@@ -33,9 +33,10 @@ const (
 	// ActionWholeBrief is the Read the whole brief button under a brief
 	// cut to fit one message; its value is the handoff id, looked up, and
 	// the brief it opens shows the contact details only to whom the pool
-	// lets see them. CallbackWholeBrief is the modal it opens, which has
+	// lets see them.
+	ActionWholeBrief = "whole_brief"
+	// CallbackWholeBrief is the modal ActionWholeBrief opens, which has
 	// nothing to submit.
-	ActionWholeBrief   = "whole_brief"
 	CallbackWholeBrief = "whole_brief_view"
 
 	// CallbackCancel, CallbackCallback and CallbackHandBack are the

@@ -516,6 +516,20 @@ func TestBriefFitsInFiftyBlocks(t *testing.T) {
 		require.Contains(t, blocksJSON(t, m.Blocks), `*Read the whole brief* opens it uncut.`)
 		require.Contains(t, blocksJSON(t, m.Blocks), `"action_id":"whole_brief","value":"42"`)
 	}
+	// Its whole brief is more than the modal's text: the modal cuts it to
+	// fit, and says so. In four-byte characters, that text would pass a
+	// view's 250 KB: the modal cuts it shorter.
+	for i := range h.Lead.Answers {
+		if i%2 == 0 {
+			h.Lead.Answers[i].Text = strings.Repeat("🔥", routing.MaxLongTextAnswer)
+		}
+	}
+	v := clock.WholeBrief(h)
+	validView(t, v)
+	require.LessOrEqual(t, render.ViewBytes(v), render.MaxViewBytes)
+	require.LessOrEqual(t, len(v.Blocks.BlockSet), render.MaxModalBlocks)
+	require.Contains(t, blocksJSON(t, v.Blocks.BlockSet), "Cut to fit one Slack view")
+	require.NotContains(t, blocksJSON(t, v.Blocks.BlockSet), "whole_brief", "no button to itself")
 
 	// Notes alone at their longest fit whole, in pieces.
 	h = claimed(3 * time.Second)

@@ -160,7 +160,8 @@ func flagsText(r routing.SignalsReport, quiet, before string) string {
 }
 
 // previousReading is f's signal for f's pool (or the team) in the period
-// before: a dash where the pool had nothing then.
+// before: a dash where the pool had nothing then. A cluster of reasons is
+// read for the reason flagged now, not the one that led then.
 func previousReading(r routing.SignalsReport, f routing.Flag) routing.Reading {
 	counts := r.Previous.Team()
 	if f.Pool != "" {
@@ -170,6 +171,9 @@ func previousReading(r routing.SignalsReport, f routing.Flag) routing.Reading {
 				counts = p.SignalCounts
 			}
 		}
+	}
+	if f.Reading.Signal == routing.SignalReasonCluster {
+		return counts.ReasonShare(f.Reading.Reason)
 	}
 	return counts.Read(f.Reading.Signal, r.Previous.UnreviewedWeeks)
 }

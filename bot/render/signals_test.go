@@ -112,3 +112,17 @@ func TestEverySignalHasALabelAndAFix(t *testing.T) {
 		require.NotEmpty(t, render.SignalFix(s), s)
 	}
 }
+
+// TestClusterAgainstTheSameReason: a cluster flagged on one reason is
+// compared with that reason's share the week before, not with the share
+// of the reason that led then.
+func TestClusterAgainstTheSameReason(t *testing.T) {
+	t.Parallel()
+	pool := func(reasons ...routing.ReasonCount) routing.Signals {
+		return routing.Signals{Pools: []routing.PoolSignals{{Pool: "closers", SignalCounts: routing.SignalCounts{Reasons: reasons}}}}
+	}
+	now := pool(routing.ReasonCount{Reason: routing.DisqualifyNoBudget, Count: 4}, routing.ReasonCount{Reason: routing.DisqualifyWrongTitle, Count: 1})
+	before := pool(routing.ReasonCount{Reason: routing.DisqualifyWrongTitle, Count: 3}, routing.ReasonCount{Reason: routing.DisqualifyNoBudget, Count: 1})
+	m := clock.WeeklyReview(routing.WeeklyReview{Tick: reviewTick, Last: teamWeek(), Previous: teamWeek(), Signals: signalsReport(now, before)})
+	require.Contains(t, blocksJSON(t, m.Blocks), "*No budget*: *80 %* of the disqualified (4 of 5), over 50 %; the week before: 25 %")
+}
