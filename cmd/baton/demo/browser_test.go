@@ -229,7 +229,7 @@ func TestPageRendersBlockKit(t *testing.T) {
 		return get(p, "render "+s, chromedp.Evaluate[string](fmt.Sprintf(`BK.mrkdwn(%q)`, s)))
 	}
 	for in, want := range map[string]string{
-		"*bold* _italic_ ~gone~ `code`": "<b>bold</b> <i>italic</i> <s>gone</s> <code>code</code>",
+		"*bold* _italic_ ~gone~ `code`":        "<b>bold</b> <i>italic</i> <s>gone</s> <code>code</code>",
 		"<https://acme.example/deal|the deal>": `<a href="https://acme.example/deal" target="_blank" rel="noopener">the deal</a>`,
 		"<@U0ALEX> in <#C0SALES>":              `<span class="mention">@Alex Chen</span> in <span class="mention">#sales</span>`,
 		"<!channel> hot lead":                  `<span class="mention broadcast">@channel</span> hot lead`,

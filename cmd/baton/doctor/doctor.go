@@ -8,6 +8,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,6 +46,8 @@ type Input struct {
 	BotToken, AppToken string
 	// HTTP makes the calls; nil is a client with a 5 s timeout.
 	HTTP *http.Client
+	// Budget bounds the whole check; zero is Budget.
+	Budget time.Duration
 }
 
 // Problem is one thing to fix.
@@ -126,10 +129,11 @@ type checker struct {
 	noUsersRead bool
 }
 
-// Check checks in against Slack, within Budget, and leaves no connection
+// Check checks in against Slack, within in.Budget, and leaves no connection
 // open when it returns.
 func Check(ctx context.Context, in Input) Report {
-	ctx, cancel := context.WithTimeout(ctx, Budget)
+	budget := cmp.Or(in.Budget, Budget)
+	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	c := &checker{in: in, http: in.HTTP, mention: "@Baton", users: map[string]userVerdict{}}
 	if c.http == nil {
@@ -150,7 +154,7 @@ func Check(ctx context.Context, in Input) Report {
 		step(ctx)
 	}
 	if ctx.Err() != nil {
-		c.problem("SLACK_API_URL", in.APIURL, fmt.Sprintf("Slack did not answer every check within %s; the rest were not checked", Budget),
+		c.problem("SLACK_API_URL", in.APIURL, fmt.Sprintf("Slack did not answer every check within %s; the rest were not checked", budget),
 			"check the network to Slack and run baton doctor again")
 	}
 	return c.report
