@@ -55,8 +55,9 @@ const webhooksHelp = `Usage: baton webhooks list
 list prints the webhook deliveries that were dead-lettered (their last
 attempt failed): delivery id, event type, handoff, endpoint, attempts,
 when, and the last error; then how many deliveries still wait for each
-endpoint that BATON_CONFIG no longer lists. replay sends them again, with the same delivery
-id: the one whose delivery id is given, or all of them. A running Baton
+endpoint that BATON_CONFIG no longer lists. replay sends the dead letters
+again, with the same delivery id: the one whose delivery id is given, or
+all of them. A running Baton
 (any replica that has the endpoint in its configuration) sends them within
 a second. A replayed delivery keeps its place in its handoff's order: it
 goes before the handoff's later events that still wait for that endpoint,
@@ -139,11 +140,24 @@ func (m *Main) listWebhooks(ctx context.Context, st *store.Store, cfg config.Con
 	if len(orphans) == 0 {
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "\nwaiting for endpoints the configuration no longer lists (sent if the URL is configured again, deleted once older than outbox.retention, %s):\n", cfg.OutboxRetention)
+	fmt.Fprintf(m.Stdout, "\nwaiting for endpoints the configuration no longer lists (sent if the URL is configured again, deleted once older than outbox.retention, %s):\n", hours(cfg.OutboxRetention))
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENDPOINT\tDELIVERIES\tOLDEST QUEUED")
 	for _, o := range orphans {
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", webhook.Redact(o.Endpoint), o.Count, o.Oldest.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
+}
+
+// hours writes a retention as configured, in whole hours when it is (720h
+// rather than Go's 720h0m0s), with the days it makes.
+func hours(d time.Duration) string {
+	if d%time.Hour != 0 {
+		return d.String()
+	}
+	h := int64(d / time.Hour)
+	if h%24 == 0 {
+		return fmt.Sprintf("%dh, %d days", h, h/24)
+	}
+	return fmt.Sprintf("%dh", h)
 }
