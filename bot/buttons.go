@@ -181,7 +181,7 @@ func (e *Edge) homeAvailability(ctx context.Context, cb *slack.InteractionCallba
 }
 
 // wholeBrief opens the Read the whole brief button's modal: the brief of
-// the handoff the button names, uncut. Whoever sees a cut brief may read
+// the handoff the button names, whole. Whoever sees a cut brief may read
 // it whole, with the contact details only if the pool lets them see those
 // (routing.ShowsDetails): the owner and the passer, or everyone when the
 // pool hides nothing. It runs in the prompt lane, within modalBudget of
