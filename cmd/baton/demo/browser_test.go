@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonhq/baton/bot/render"
 	"github.com/batonhq/baton/cmd/baton/demo"
 	"github.com/batonhq/baton/cmd/baton/launcher"
 	"github.com/batonhq/baton/store/storetest"
@@ -81,53 +82,69 @@ func (p page) shot(name string) {
 	require.NoError(p.t, os.WriteFile(filepath.Join(*screenshots, name+".png"), png, 0o644))
 }
 
+// browse starts the sandbox on a throwaway database, and a headless
+// Chromium, both stopped when the test ends (the bot's log printed if it
+// failed), and returns the sandbox and a way to open a tab as a person
+// (as, a user ID) in a room: the browser's first tab, then new ones.
+func browse(t *testing.T, timeout time.Duration) (*demo.Sandbox, func(name, as, room string) page) {
+	t.Helper()
+	browser := chromium(t)
+	dbURL, _ := storetest.NewDatabase(t)
+	log := &drive.Log{}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	runCtx, stop := context.WithCancel(ctx)
+	sb, err := demo.Start(runCtx, demo.Options{Bot: launcher.RunDemoBot, Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, Log: log})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		stop()
+		require.NoError(t, sb.Wait())
+		if t.Failed() {
+			t.Logf("the bot's log:\n%s", log.String())
+		}
+	})
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.WindowSize(1280, 860),
+		chromedp.Flag("disable-dev-shm-usage", true))...)
+	t.Cleanup(cancelAlloc)
+	first, closeBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(closeBrowser)
+	opened := false
+	return sb, func(name, as, room string) page {
+		c := first
+		if opened {
+			c, _ = chromedp.NewContext(first) // another tab of the same browser
+		}
+		opened = true
+		p := page{t: t, ctx: c, name: name}
+		p.run("open the page", chromedp.Navigate(sb.URL()+"?as="+as+"&c="+room), chromedp.WaitVisible(css(`body[data-ready="1"]`)))
+		return p
+	}
+}
+
+// modalField is the input of block in the open modal; modalOption is the
+// radio button or checkbox of value in it.
+func modalField(block string) string { return `#modal [data-block-id="` + block + `"] .input-el` }
+
+func modalOption(block, value string) string {
+	return `#modal [data-block-id="` + block + `"] input[value="` + value + `"]`
+}
+
 // TestSandboxInTheBrowser drives the sandbox's page in a headless Chromium
 // as its people would: a rep passes a lead through the modal (one field
 // refused, then corrected), it is posted, two closers in two tabs click
 // Claim at once and one wins, the clock skips to the SLA's clock and the
 // owner is nudged, then to the digest's tick and the digest is posted.
 func TestSandboxInTheBrowser(t *testing.T) {
-	browser := chromium(t)
-	dbURL, _ := storetest.NewDatabase(t)
-	log := &drive.Log{} // read when the test fails
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	runCtx, stop := context.WithCancel(ctx)
-	sb, err := demo.Start(runCtx, demo.Options{Bot: launcher.RunDemoBot, Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, Log: log})
-	require.NoError(t, err)
-	defer func() {
-		stop()
-		require.NoError(t, sb.Wait())
-		if t.Failed() {
-			t.Logf("the bot's log:\n%s", log.String())
-		}
-	}()
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.WindowSize(1280, 860),
-		chromedp.Flag("disable-dev-shm-usage", true))...)
-	defer cancelAlloc()
-	first, closeBrowser := chromedp.NewContext(alloc)
-	defer closeBrowser()
-	tab := func(name, as, room string) page {
-		c := first
-		if name != "rep" {
-			c, _ = chromedp.NewContext(first) // another tab of the same browser
-		}
-		p := page{t: t, ctx: c, name: name}
-		p.run("open the page", chromedp.Navigate(sb.URL()+"?as="+as+"&c="+room), chromedp.WaitVisible(css(`body[data-ready="1"]`)))
-		return p
-	}
+	_, tab := browse(t, 4*time.Minute)
 
 	// 1. The rep types /handoff in #sales and fills the modal in, with an
 	// email the bot refuses; the error shows under the field, the
 	// corrected form goes through.
 	rep := tab("rep", "U0SAM", "C0SALES")
 	rep.run("type /handoff", chromedp.SendKeys(css("#composer"), "/handoff Acme Corp\n"), chromedp.WaitVisible(css(`#modal [data-block-id="contact_name"] input`)))
-	field := func(block string) string { return `#modal [data-block-id="` + block + `"] .input-el` }
-	option := func(block, value string) string {
-		return `#modal [data-block-id="` + block + `"] input[value="` + value + `"]`
-	}
+	field, option := modalField, modalOption
 	rep.run("fill the form in",
 		chromedp.SendKeys(css(field("contact_name")), "Dana Reyes"),
 		chromedp.SendKeys(css(field("contact_title")), "VP Sales"),
@@ -205,24 +222,8 @@ func TestSandboxInTheBrowser(t *testing.T) {
 // shortcodes, escaped text left as text; a header, a divider, a section
 // with fields and an accessory, a context line and a row of buttons.
 func TestPageRendersBlockKit(t *testing.T) {
-	browser := chromium(t)
-	dbURL, _ := storetest.NewDatabase(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	runCtx, stop := context.WithCancel(ctx)
-	sb, err := demo.Start(runCtx, demo.Options{Bot: launcher.RunDemoBot, Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, Log: &drive.Log{}})
-	require.NoError(t, err)
-	defer func() {
-		stop()
-		require.NoError(t, sb.Wait())
-	}()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))...)
-	defer cancelAlloc()
-	tab, closeBrowser := chromedp.NewContext(alloc)
-	defer closeBrowser()
-	p := page{t: t, ctx: tab, name: "reader"}
-	p.run("open the page", chromedp.Navigate(sb.URL()+"?as=U0SAM&c="+demo.SalesChannel), chromedp.WaitVisible(css(`body[data-ready="1"]`)))
+	_, tab := browse(t, 2*time.Minute)
+	p := tab("reader", "U0SAM", demo.SalesChannel)
 
 	mrkdwn := func(s string) string {
 		t.Helper()
@@ -259,4 +260,39 @@ func TestPageRendersBlockKit(t *testing.T) {
 	} {
 		require.Contains(t, html, want)
 	}
+}
+
+// TestSandboxScheduleForLater: a rep passes a lead the live-transfer gates
+// refuse; the modal turns in place (response_action update) into the offer
+// to schedule the call for later; the rep picks Later and a time in the
+// date-time picker, and hears in their DM who owns the call, with the
+// calendar buttons.
+func TestSandboxScheduleForLater(t *testing.T) {
+	_, tab := browse(t, 3*time.Minute)
+	rep := tab("rep", "U0SAM", demo.SalesChannel)
+	rep.run("type /handoff", chromedp.SendKeys(css("#composer"), "/handoff Tiny Co\n"), chromedp.WaitVisible(css(`#modal [data-block-id="contact_name"] input`)))
+	later := modalOption(render.BlockTransferOffered, render.TransferLater)
+	rep.run("fill in a lead too small for a live transfer",
+		chromedp.SendKeys(css(modalField("contact_name")), "Dana Reyes"),
+		chromedp.SendKeys(css(modalField("phone")), "+1 415 555 0100"),
+		chromedp.SendKeys(css(modalField("email")), "dana@tiny.example"),
+		chromedp.Click(css(`#modal [data-block-id="consent"] input[type=checkbox]`)),
+		chromedp.Click(css(modalOption("q.crm", "Salesforce"))),
+		chromedp.SendKeys(css(modalField("q.employees")), "120"),
+		chromedp.Click(css(modalOption("q.industry", "E-commerce"))),
+		chromedp.Click(css(modalOption("q.decision_maker_level", "VP"))),
+		chromedp.Click(css("#modal-submit")),
+		chromedp.WaitVisible(css(later)))
+	// The picker takes the browser's local time, 26 hours from now.
+	pick := `(() => {
+		const d = new Date(Date.now() + 26 * 3600 * 1000), p = (n) => String(n).padStart(2, "0");
+		document.querySelector('` + modalField("scheduled_for") + `').value =
+			d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
+		return true })()`
+	rep.run("choose Later", chromedp.Click(css(later)))
+	require.True(t, get(rep, "pick a time", chromedp.Evaluate[bool](pick)))
+	rep.run("schedule it", chromedp.Click(css("#modal-submit")), chromedp.WaitNotVisible(css("#modal")))
+	rep.run("open the DM with Baton", chromedp.Click(css(`a[data-channel="dm"]`)))
+	rep.waitText("owns Tiny Co and will call back")
+	rep.waitText("Add to Google Calendar")
 }
