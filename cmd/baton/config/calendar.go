@@ -28,13 +28,14 @@ func (c calendarSpec) build() (routing.CalendarLinks, error) {
 	d := *c.Duration
 	if d < minCallLength || d > maxCallLength || d%time.Minute != 0 {
 		return routing.CalendarLinks{}, fmt.Errorf("calendar.duration: the length of a scheduled call in whole minutes, from %s to %s (e.g. 30m), got %s",
-			shortDuration(minCallLength), shortDuration(maxCallLength), d)
+			ShortDuration(minCallLength), ShortDuration(maxCallLength), d)
 	}
 	return routing.CalendarLinks{Duration: d}, nil
 }
 
-// shortDuration writes d without its zero units: 5m, 8h.
-func shortDuration(d time.Duration) string {
+// ShortDuration writes d as a configuration would, without its zero
+// units: 5m, 8h, 720h (Go writes 720h0m0s).
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	for _, zero := range []string{"0s", "0m"} {
 		if len(s) > len(zero) && s[len(s)-len(zero):] == zero {

@@ -140,24 +140,11 @@ func (m *Main) listWebhooks(ctx context.Context, st *store.Store, cfg config.Con
 	if len(orphans) == 0 {
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "\nwaiting for endpoints the configuration no longer lists (sent if the URL is configured again, deleted once older than outbox.retention, %s):\n", hours(cfg.OutboxRetention))
+	fmt.Fprintf(m.Stdout, "\nwaiting for endpoints the configuration no longer lists (sent if the URL is configured again, deleted once older than outbox.retention, %s):\n", config.ShortDuration(cfg.OutboxRetention))
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENDPOINT\tDELIVERIES\tOLDEST QUEUED")
 	for _, o := range orphans {
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", webhook.Redact(o.Endpoint), o.Count, o.Oldest.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
-}
-
-// hours writes a retention as configured, in whole hours when it is (720h
-// rather than Go's 720h0m0s), with the days it makes.
-func hours(d time.Duration) string {
-	if d%time.Hour != 0 {
-		return d.String()
-	}
-	h := int64(d / time.Hour)
-	if h%24 == 0 {
-		return fmt.Sprintf("%dh, %d days", h, h/24)
-	}
-	return fmt.Sprintf("%dh", h)
 }
